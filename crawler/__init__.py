@@ -1,0 +1,1 @@
+"""eduwatch: crawl Chinese education-procurement sites, keep versioned snapshots, alert on changes."""

@@ -1,0 +1,285 @@
+"""The `eduwatch` command: argument parsing and output only; the work happens in the stages it calls."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+
+from crawler.config import DEFAULT_DB, Config, ConfigError, load_config
+
+EPILOG_EXAMPLES = {
+    "extract": "example: eduwatch extract --json page1.html page2.html   |   eduwatch extract --url http://www.moe.gov.cn/x.html saved.html",
+    "crawl": "example: eduwatch crawl --site moe   |   eduwatch crawl --url http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html",
+    "changes": "example: eduwatch changes --since 2d --json",
+    "history": "example: eduwatch history http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html --json",
+    "diff": "example: eduwatch diff URL --from 1 --to 2",
+    "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01",
+    "alerts": "example: eduwatch alerts --send",
+    "schedule": "example: eduwatch schedule --config eduwatch.toml",
+    "demo": "example: eduwatch demo",
+    "reextract": "example: eduwatch reextract --site moe",
+}
+
+
+class UserError(Exception):
+    """A failure the user can fix; main() prints it on one line and exits 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="snapshot database (default: $EDUWATCH_DB, the config's database.path, or ./eduwatch.db)")
+    common.add_argument("--config", help="configuration file (default: ./eduwatch.toml when present)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
+    parser = argparse.ArgumentParser(
+        prog="eduwatch", description="Track Chinese education-procurement and government news sites: "
+        "crawl, keep every version, detect changes, alert by email.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
+                              epilog=EPILOG_EXAMPLES[name])
+
+    p = command("extract", "run the extractor on pages (files, URLs, or - for stdin) and print the records")
+    p.add_argument("inputs", nargs="+", metavar="FILE|URL|-")
+    p.add_argument("--url", help="the page's address, when extracting a saved file (resolves links, picks the profile)")
+    p.add_argument("--charset", help="the charset the server declared for the saved file, if known")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per line for several inputs)")
+    p.add_argument("--generic", action="store_true", help="skip the site profiles; use the generic path only")
+
+    p = command("crawl", "crawl once: configured sites (list → articles) or given article URLs; store and detect changes")
+    p.add_argument("--site", action="append", default=[], metavar="NAME", help="only this configured site (repeatable)")
+    p.add_argument("--url", action="append", default=[], metavar="URL", help="crawl just this article URL (repeatable)")
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
+                   help="override a Scrapy setting for this run, e.g. -s DOWNLOAD_DELAY=0")
+
+    p = command("changes", "the detected changes, newest first")
+    p.add_argument("--since", metavar="WHEN", help="ISO date/time, or an age such as 90m, 12h, 3d")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--kind", choices=["new", "changed", "removed", "restored", "health"])
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+
+    p = command("history", "the stored versions of one page, oldest first")
+    p.add_argument("url")
+    p.add_argument("--json", action="store_true")
+
+    p = command("diff", "the difference between two stored versions of a page (default: the last two)")
+    p.add_argument("url")
+    p.add_argument("--from", dest="from_version", type=int, metavar="V")
+    p.add_argument("--to", dest="to_version", type=int, metavar="V")
+    p.add_argument("--html", action="store_true", help="print the HTML rendering instead of text")
+
+    p = command("search", "full-text search over the stored articles (Chinese of any length)")
+    p.add_argument("query")
+    p.add_argument("--site")
+    p.add_argument("--since", metavar="WHEN")
+    p.add_argument("--until", metavar="WHEN")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = command("alerts", "list pending, sent and failed alert emails; --send delivers pending ones now")
+    p.add_argument("--send", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    command("schedule", "run the scheduler in the foreground until SIGINT/SIGTERM")
+    p = command("demo", "the whole pipeline offline: local sample sites, crawl, edit, crawl again, show the change")
+    p.add_argument("--keep", metavar="DIR", help="keep the demo's database and config in DIR")
+    p = command("reextract", "rebuild stored versions from the raw pages after the extractor improved (no alerts)")
+    p.add_argument("--site")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (UserError, ConfigError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except Exception as exc:  # named domain errors from the stages, e.g. StorageError
+        if type(exc).__module__.split(".")[0] in ("storage", "crawler"):
+            return _fail(str(exc))
+        raise
+
+
+def _fail(message: str) -> int:
+    print(f"eduwatch: error: {message}", file=sys.stderr)
+    return 1
+
+
+# --- shared helpers ------------------------------------------------------------------------
+def _config(args) -> Config:
+    return load_config(args.config)
+
+
+def _db_path(args, config: Config) -> str:
+    return args.db or os.environ.get("EDUWATCH_DB") or (config.database if config.path else DEFAULT_DB)
+
+
+def _open_store(args, config: Config | None = None, *, must_exist: bool = True):
+    from storage import Store
+
+    config = config or _config(args)
+    path = _db_path(args, config)
+    if must_exist and not os.path.exists(path):
+        raise UserError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
+    return Store(path)
+
+
+def _when(text: str | None) -> str | None:
+    """'3d', '12h', '90m' → an ISO time that long ago; ISO dates pass through after a check."""
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d+)\s*([smhd])", text.strip())
+    if match:
+        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{text!r} is not a time: write an ISO date (2026-11-01) or an age (90m, 12h, 3d)") from None
+    return text
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --- commands ---------------------------------------------------------------------------------
+def cmd_extract(args) -> int:
+    from crawler.extract_cli import extract_inputs
+
+    return extract_inputs(args.inputs, url=args.url, charset=args.charset, as_json=args.json,
+                          use_profiles=not args.generic)
+
+
+def cmd_crawl(args) -> int:
+    from crawler.crawl_cli import crawl
+
+    config = _config(args)
+    overrides = {}
+    for item in args.settings:
+        if "=" not in item:
+            raise UserError(f"-s {item!r}: write NAME=VALUE, e.g. -s DOWNLOAD_DELAY=0")
+        name, value = item.split("=", 1)
+        overrides[name.strip()] = value
+    return crawl(config, _db_path(args, config), sites=args.site, urls=args.url, overrides=overrides,
+                 verbose=args.verbose)
+
+
+def cmd_changes(args) -> int:
+    with _open_store(args) as store:
+        rows = store.changes(since=_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
+    if args.json:
+        _print_json([_change_json(r) for r in rows])
+        return 0
+    if not rows:
+        print("no changes recorded" + (f" since {args.since}" if args.since else ""))
+    for row in rows:
+        versions = f"v{row['previous_version']}→v{row['version']}" if row.get("previous_version") else f"v{row.get('version') or '-'}"
+        print(f"{row['detected_at']}  {row['kind']:<8} {versions:<8} {row.get('title') or ''}\n    {row['url']}")
+        if row.get("summary"):
+            print(f"    {row['summary']}")
+    return 0
+
+
+def _change_json(row: dict) -> dict:
+    keys = ("url", "site", "kind", "detected_at", "title", "version", "previous_version", "summary", "related_url")
+    out = {key: row.get(key) for key in keys}
+    out["diff"] = row.get("diff_text")
+    out["details"] = row.get("details")
+    return out
+
+
+def cmd_history(args) -> int:
+    with _open_store(args) as store:
+        versions = store.versions(args.url)
+        page = store.page(args.url)
+    if not versions:
+        raise UserError(f"no stored versions of {args.url}; crawl it first: eduwatch crawl --url {args.url}")
+    if args.json:
+        _print_json([{"version": v["version"], "first_seen": v["first_seen"], "last_seen": v["last_seen"],
+                      "content_hash": v["content_hash"], "title": v["title"]} for v in versions])
+        return 0
+    state = f" (state: {page['state']})" if page else ""
+    print(f"{args.url}{state}")
+    for v in versions:
+        print(f"  v{v['version']}  {v['first_seen']} … {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from crawler.diff import diff_articles
+    from crawler.items import Article
+
+    with _open_store(args) as store:
+        versions = store.versions(args.url)
+        if not versions:
+            raise UserError(f"no stored versions of {args.url}; crawl it first: eduwatch crawl --url {args.url}")
+        last = versions[-1]["version"]
+        to_v = args.to_version or last
+        from_v = args.from_version or max(1, to_v - 1)
+        old, new = store.version(args.url, from_v), store.version(args.url, to_v)
+    diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]))
+    if diff is None:
+        print(f"v{from_v} and v{to_v} of {args.url} have the same content")
+        return 0
+    print(f"{args.url}: v{from_v} → v{to_v}\n{diff.summary}")
+    print(diff.html if args.html else diff.text)
+    return 0
+
+
+def cmd_search(args) -> int:
+    with _open_store(args) as store:
+        hits = store.search(args.query, site=args.site, since=_when(args.since), until=_when(args.until),
+                            limit=args.limit)
+    if args.json:
+        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet")} for h in hits])
+        return 0
+    if not hits:
+        print(f"nothing found for {args.query!r}")
+    for hit in hits:
+        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}\n    {hit['snippet']}")
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    from crawler.alert_cli import alerts
+
+    config = _config(args)
+    with _open_store(args, config, must_exist=False) as store:
+        return alerts(store, config, send=args.send, as_json=args.json)
+
+
+def cmd_schedule(args) -> int:
+    from crawler.scheduler import run_scheduler
+
+    config = _config(args)
+    return run_scheduler(config, _db_path(args, config), config_path=args.config)
+
+
+def cmd_demo(args) -> int:
+    from crawler.demo.run import run_demo
+
+    return run_demo(keep=args.keep)
+
+
+def cmd_reextract(args) -> int:
+    from crawler.reextract import reextract
+
+    with _open_store(args) as store:
+        report = reextract(store, site=args.site)
+    print(f"re-extracted {report.versions} versions: {report.rewritten} rewritten, {report.unchanged} unchanged, "
+          f"{report.missing_raw} without a stored raw page")
+    return 0
+
+
+COMMANDS = {
+    "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
+    "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
+}

@@ -1,0 +1,265 @@
+"""Load and validate eduwatch.toml once; every error names the file, the key and the fix."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CONFIG = "eduwatch.toml"
+DEFAULT_DB = "eduwatch.db"
+KNOWN_SPIDERS = ("caigou", "moe", "ccgp", "ceiea", "generic")
+SECURITY_MODES = ("none", "starttls", "ssl")
+_INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+_SITE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or holds a bad value; the message says where and how to fix it."""
+
+
+@dataclass
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+    password_env: str = ""
+    sender: str = "eduwatch@localhost"
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        """Read the password from the named variable at send time; it is never stored."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass
+class SiteConfig:
+    name: str
+    start_urls: list[str]
+    follow: str | None = None  # regex: which links on list pages are articles
+    pagination: str | None = None  # regex: which links on list pages are further list pages
+    spider: str = "generic"  # which navigation rules: a known site spider or the generic one
+    max_list_pages: int = 5
+    schedule: str | None = None  # cron (5 fields, Asia/Shanghai) or interval "90s", "30m", "2h"
+    timeout: float = 1800.0  # seconds a scheduled crawl of this site may run before it is stopped
+    recipients: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    exclude_keywords: list[str] = field(default_factory=list)
+    label: str = ""  # human name used in alert subjects (e.g. 教育部)
+
+
+@dataclass
+class CrawlConfig:
+    removal_confirmations: int = 2  # failed checks in a row before an article counts as removed
+    health_failures: int = 3  # failed checks in a row before a site raises a health alert
+    raw_retention_days: int = 0  # 0 keeps every raw page forever
+    recheck_days: int = 30  # known articles first seen within this many days are rechecked each crawl
+
+
+@dataclass
+class Config:
+    path: Path | None
+    database: str = DEFAULT_DB
+    smtp: SmtpConfig | None = None
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    sites: list[SiteConfig] = field(default_factory=list)
+
+    def site(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites) or "none"
+        where = self.path or "the configuration"
+        raise ConfigError(f"unknown site {name!r} (sites in {where}: {known}); add a [[sites]] entry or fix the name")
+
+
+def parse_interval(text: str) -> int | None:
+    """'90s' → 90, '30m' → 1800; None when the text is not an interval (then it should be cron)."""
+    match = _INTERVAL.match(text.strip())
+    if not match:
+        return None
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def load_config(path: str | Path | None, *, required: bool = False) -> Config:
+    """Read the TOML file at `path` (or ./eduwatch.toml when present); an absent default gives the defaults."""
+    if path is None:
+        path = Path(DEFAULT_CONFIG)
+        if not path.exists():
+            return Config(path=None)
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file; create it (see eduwatch.example.toml) or fix --config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc}); check its permissions and encoding (UTF-8)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}; fix the syntax at that line") from None
+    return _build(raw, path)
+
+
+def _build(raw: dict, path: Path) -> Config:
+    v = _Validator(path)
+    v.keys(raw, "", {"database", "smtp", "crawl", "sites"})
+    config = Config(path=path)
+    database = v.table(raw, "database")
+    v.keys(database, "database", {"path"})
+    config.database = v.string(database, "database.path", default=DEFAULT_DB)
+    if "smtp" in raw:
+        config.smtp = _smtp(v, v.table(raw, "smtp"))
+    config.crawl = _crawl(v, v.table(raw, "crawl"))
+    sites = raw.get("sites", [])
+    if not isinstance(sites, list):
+        raise v.error("sites", "must be an array of tables: write [[sites]] above each site")
+    seen: set[str] = set()
+    for index, entry in enumerate(sites):
+        site = _site(v, entry, f"sites[{index}]")
+        if site.name in seen:
+            raise v.error(f"sites[{index}].name", f"duplicate site name {site.name!r}; give each site its own name")
+        seen.add(site.name)
+        config.sites.append(site)
+    return config
+
+
+def _smtp(v: _Validator, table: dict) -> SmtpConfig:
+    v.keys(table, "smtp", {"host", "port", "security", "username", "password_env", "sender", "timeout"})
+    smtp = SmtpConfig(
+        host=v.string(table, "smtp.host", default="127.0.0.1"),
+        port=v.integer(table, "smtp.port", default=25, low=1, high=65535),
+        security=v.choice(table, "smtp.security", SECURITY_MODES, default="none"),
+        username=v.string(table, "smtp.username", default=""),
+        password_env=v.string(table, "smtp.password_env", default=""),
+        sender=v.string(table, "smtp.sender", default="eduwatch@localhost"),
+        timeout=float(v.number(table, "smtp.timeout", default=30.0)),
+    )
+    if "@" not in smtp.sender:
+        raise v.error("smtp.sender", f"{smtp.sender!r} is not an email address; write e.g. sender = \"eduwatch@example.org\"")
+    return smtp
+
+
+def _crawl(v: _Validator, table: dict) -> CrawlConfig:
+    v.keys(table, "crawl", {"removal_confirmations", "health_failures", "raw_retention_days", "recheck_days"})
+    return CrawlConfig(
+        removal_confirmations=v.integer(table, "crawl.removal_confirmations", default=2, low=1, high=100),
+        health_failures=v.integer(table, "crawl.health_failures", default=3, low=1, high=1000),
+        raw_retention_days=v.integer(table, "crawl.raw_retention_days", default=0, low=0, high=100000),
+        recheck_days=v.integer(table, "crawl.recheck_days", default=30, low=0, high=100000),
+    )
+
+
+def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
+    if not isinstance(entry, dict):
+        raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
+    v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
+                          "timeout", "recipients", "keywords", "exclude_keywords", "label"})
+    name = v.string(entry, f"{where}.name")
+    if not _SITE_NAME.match(name):
+        raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
+    start_urls = v.string_list(entry, f"{where}.start_urls")
+    if not start_urls:
+        raise v.error(f"{where}.start_urls", "must list at least one URL, e.g. start_urls = [\"http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/\"]")
+    for url in start_urls:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise v.error(f"{where}.start_urls", f"{url!r} is not an http(s) URL")
+    default_spider = name if name in KNOWN_SPIDERS else "generic"
+    site = SiteConfig(
+        name=name,
+        start_urls=start_urls,
+        follow=v.regex(entry, f"{where}.follow"),
+        pagination=v.regex(entry, f"{where}.pagination"),
+        spider=v.choice(entry, f"{where}.spider", KNOWN_SPIDERS, default=default_spider),
+        max_list_pages=v.integer(entry, f"{where}.max_list_pages", default=5, low=1, high=10000),
+        schedule=v.string(entry, f"{where}.schedule", default="") or None,
+        timeout=float(v.number(entry, f"{where}.timeout", default=1800.0)),
+        recipients=v.string_list(entry, f"{where}.recipients"),
+        keywords=v.string_list(entry, f"{where}.keywords"),
+        exclude_keywords=v.string_list(entry, f"{where}.exclude_keywords"),
+        label=v.string(entry, f"{where}.label", default=name),
+    )
+    if site.schedule:
+        _check_schedule(v, site.schedule, f"{where}.schedule")
+    for address in site.recipients:
+        if "@" not in address:
+            raise v.error(f"{where}.recipients", f"{address!r} is not an email address")
+    return site
+
+
+def _check_schedule(v: _Validator, text: str, key: str) -> None:
+    if parse_interval(text) is not None:
+        return
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(text, timezone="Asia/Shanghai")
+    except ValueError as exc:
+        raise v.error(key, f"{text!r} is neither an interval (\"90s\", \"30m\", \"2h\") nor a 5-field cron ({exc})") from None
+
+
+class _Validator:
+    """Typed reads from a TOML table that fail with the file and the dotted key."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {problem}")
+
+    def keys(self, table: dict, where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                dotted = f"{where}.{key}" if where else key
+                raise self.error(dotted, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+    def table(self, raw: dict, key: str) -> dict:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table: write [{key}] on its own line")
+        return value
+
+    def string(self, table: dict, key: str, default: str | None = None) -> str:
+        name = key.rsplit(".", 1)[-1]
+        if name not in table:
+            if default is None:
+                raise self.error(key, "is required")
+            return default
+        value = table[name]
+        if not isinstance(value, str):
+            raise self.error(key, f"must be a string in quotes, not {value!r}")
+        return value
+
+    def integer(self, table: dict, key: str, default: int, low: int, high: int) -> int:
+        value = table.get(key.rsplit(".", 1)[-1], default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self.error(key, f"must be a whole number from {low} to {high}, not {value!r}")
+        return value
+
+    def number(self, table: dict, key: str, default: float) -> float:
+        value = table.get(key.rsplit(".", 1)[-1], default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise self.error(key, f"must be a positive number of seconds, not {value!r}")
+        return value
+
+    def choice(self, table: dict, key: str, options: tuple[str, ...], default: str) -> str:
+        value = self.string(table, key, default=default)
+        if value not in options:
+            raise self.error(key, f"{value!r} is not one of: {', '.join(options)}")
+        return value
+
+    def string_list(self, table: dict, key: str) -> list[str]:
+        value = table.get(key.rsplit(".", 1)[-1], [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
+        return value
+
+    def regex(self, table: dict, key: str) -> str | None:
+        value = self.string(table, key, default="") or None
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise self.error(key, f"is not a valid regular expression ({exc}); use single quotes '...' in TOML") from None
+        return value

@@ -1,0 +1,54 @@
+"""`eduwatch crawl`: plan, run the spiders, summarise the run, then deliver pending alerts."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+from crawler.alert_cli import deliver
+from crawler.config import Config
+from crawler.runner import plan_crawl, run_crawl
+from storage import Store
+
+
+def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], overrides: dict[str, str],
+          verbose: bool = False) -> int:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path
+        plans = plan_crawl(config, store, sites, urls)
+    run_crawl(config, db_path, plans, overrides, verbose)
+    with Store(db_path) as store:
+        runs = [r for r in store.runs(limit=200) if (r.get("started_at") or "") >= started]
+        for run in sorted(runs, key=lambda r: r["id"]):
+            print(_summary(run))
+        failed = _failed_urls(store, urls)
+        deliver(store, config, quiet=False)
+        if config.crawl.raw_retention_days:
+            store.prune_raw(config.crawl.raw_retention_days, datetime.now(UTC).isoformat(timespec="seconds"))
+    for url, reason in failed:
+        print(f"eduwatch: error: could not fetch {url}: {reason}; check the address, or retry later", file=sys.stderr)
+    interrupted = [r for r in runs if r.get("status") != "ok"]
+    if interrupted:
+        print(f"eduwatch: error: {len(interrupted)} crawl run(s) did not finish; what was fetched is stored, "
+              "run the crawl again to complete it", file=sys.stderr)
+    return 1 if failed or interrupted or not runs else 0
+
+
+def _summary(run: dict) -> str:
+    stats = run.get("stats") or {}
+    site = ",".join(run.get("sites") or [])
+    counted = {k: v for k, v in stats.items() if k in (
+        "baseline", "new", "changed", "unchanged", "removed", "restored", "missing", "error", "flagged") and v}
+    parts = ", ".join(f"{v} {k}" for k, v in counted.items()) or "nothing fetched"
+    lists = f"; {stats.get('list_pages', 0)} list pages" if stats.get("list_pages") else ""
+    return f"{site}: {stats.get('pages', 0)} pages ({parts}){lists}; run {run['id']} {run.get('status')}"
+
+
+def _failed_urls(store: Store, urls: list[str]) -> list[tuple[str, str]]:
+    """--url pages that have no stored version because their fetch failed."""
+    failed = []
+    for url in urls:
+        page = store.page(url)
+        if page is None or not page.get("latest_version"):
+            failed.append((url, (page or {}).get("last_error") or "no response"))
+    return failed

@@ -1,0 +1,138 @@
+"""Drain the alert outbox: assemble one digest per (run, recipient), send due alerts, record the outcome.
+
+Exactly-once, as far as SMTP allows: a digest's Message-ID is derived from (run_id, recipient), so assembling
+twice yields the same alert row (create_alert is idempotent on message_id), and an alert is marked sent right
+after the server accepts it. A crash in the small window between the server's "250 OK" and mark_alert_sent
+leaves the alert pending, so the next run resends the SAME message with the SAME Message-ID; mail clients and
+most servers collapse such duplicates. Nothing is ever lost: an alert leaves "pending" only as sent or failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from crawler.alerts import digest_subject, render_digest, site_label_for
+from crawler.mailer import PermanentSendError, SmtpSettings, TransientSendError, send_message
+from storage import NotFoundError
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE = timedelta(minutes=1)  # first retry after a transient failure; doubles each attempt
+RETRY_CAP = timedelta(hours=1)  # never wait longer than this between attempts
+GIVE_UP_AFTER = 72  # attempts (about three days at the cap) before a transient failure becomes permanent
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # permanently, this round
+    retried: int = 0  # transient failure, rescheduled
+    pending: int = 0  # still pending after this round (includes retried and not-yet-due)
+    assembled: int = 0  # new digests created this round
+    unreachable: int = 0  # 1 when the server could not be reached and the round stopped early
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def message_id_for(run_id: int | None, recipient: str, part: int = 1) -> str:
+    """Deterministic, so a re-assembled or resent digest carries the same Message-ID.
+
+    part > 1 numbers later digests for the same (run, recipient): changes queued after the first was built.
+    """
+    digest = hashlib.sha1(recipient.strip().lower().encode("utf-8")).hexdigest()[:12]
+    suffix = "" if part == 1 else f".p{part}"
+    return f"<eduwatch.{run_id}.{digest}{suffix}@eduwatch.local>"
+
+
+def retry_delay(attempts_so_far: int) -> timedelta:
+    """1 min, 2, 4 … capped at 1 h."""
+    return min(RETRY_BASE * (2 ** min(attempts_so_far, 16)), RETRY_CAP)
+
+
+def deliver_pending(
+    store, settings: SmtpSettings | None, *, now: datetime | None = None, site_labels: dict[str, str] | None = None
+) -> DeliveryReport:
+    """Assemble queued changes into digests and, when SMTP is configured, send every due alert once."""
+    now = now or datetime.now(UTC)
+    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels))
+    if settings is not None:
+        for alert in store.due_alerts(iso(now)):
+            outcome = send_alert(store, settings, alert, now, site_labels)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome == "unreachable":  # the server is down: the rest stay due for the next round
+                report.retried += 1
+                break
+    report.pending = len(store.alerts(status="pending"))
+    return report
+
+
+def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None) -> int:
+    """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled."""
+    groups = store.pending_digests()
+    for group in groups:
+        changes = [store.change(cid) for cid in group["change_ids"]]
+        subject = digest_subject(site_label_for(changes, site_labels), changes)
+        _create_alert(store, group, subject, now)
+    return len(groups)
+
+
+def _create_alert(store, group: dict, subject: str, now: datetime) -> int:
+    """The alert holding this group's changes. An existing alert with the same Message-ID that lacks them
+    (changes queued for a run after its digest was built) means: build the next part, never drop them."""
+    wanted = set(group["change_ids"])
+    for part in itertools.count(1):
+        alert_id = store.create_alert(
+            run_id=group["run_id"],
+            recipients=[group["recipient"]],
+            change_ids=group["change_ids"],
+            subject=subject,
+            message_id=message_id_for(group["run_id"], group["recipient"], part),
+            created_at=iso(now),
+        )
+        if wanted <= set(store.alert(alert_id)["change_ids"]):
+            return alert_id
+    raise AssertionError("unreachable")  # itertools.count never ends
+
+
+def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels) -> str:
+    """Send one alert and record the result; returns the DeliveryReport field to count it in."""
+    try:
+        msg = render_digest(
+            sender=settings.sender,
+            recipient=", ".join(alert["recipients"]),
+            changes=[store.change(cid) for cid in alert["change_ids"]],
+            message_id=alert["message_id"],
+            site_labels=site_labels,
+            subject=alert["subject"],
+            date=now,
+        )
+        send_message(settings, msg)
+    except TransientSendError as exc:
+        outcome = _retry_or_give_up(store, alert, str(exc), now)
+        return "unreachable" if exc.unreachable and outcome == "retried" else outcome
+    except NotFoundError as exc:  # a change row vanished (manual DB edit): nothing sensible to send
+        store.mark_alert_failed(alert["id"], f"cannot render alert: {exc}", iso(now))
+        return "failed"
+    except PermanentSendError as exc:
+        log.error("alert %s failed permanently: %s", alert["id"], exc)
+        store.mark_alert_failed(alert["id"], str(exc), iso(now))
+        return "failed"
+    store.mark_alert_sent(alert["id"], iso(datetime.now(UTC)))
+    return "sent"
+
+
+def _retry_or_give_up(store, alert: dict, error: str, now: datetime) -> str:
+    attempts = alert.get("attempts") or 0
+    if attempts + 1 >= GIVE_UP_AFTER:
+        store.mark_alert_failed(alert["id"], f"gave up after {attempts + 1} attempts: {error}", iso(now))
+        return "failed"
+    next_at = now + retry_delay(attempts)
+    log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso(next_at))
+    store.mark_alert_retry(alert["id"], error, iso(next_at))
+    return "retried"

@@ -1,0 +1,273 @@
+"""A real HTTP server on 127.0.0.1 serving demo sites under path prefixes, with switchable misbehaviour."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import logging
+import socket
+import struct
+import sys
+import threading
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from crawler.demo.sites import Page, Site, default_sites
+
+log = logging.getLogger(__name__)
+
+ROBOTS = b"User-agent: *\nAllow: /\n"
+WAF_HTML = "<html><head><title>安全验证</title></head><body><p>安全验证：请完成验证后继续访问</p></body></html>"
+SOFT_404_HTML = "<html><head><title>页面不存在</title></head><body><h1>对不起，您访问的页面不存在！</h1></body></html>"
+HUGE_BYTES = 20 * 1024 * 1024
+
+FAULT_MODES = (
+    "delay",  # sleep `seconds`, then answer normally (client timeouts)
+    "reset",  # TCP reset before any byte
+    "500",
+    "503",  # with Retry-After: `retry_after`
+    "429",  # with Retry-After: `retry_after`
+    "truncate",  # Content-Length larger than the bytes sent
+    "huge",  # a 20 MB page
+    "redirect_loop",  # 302 to itself forever
+    "bad_gzip",  # Content-Encoding: gzip over bytes that are not gzip
+    "waf",  # HTTP 412 安全验证 challenge page
+    "redirect_home",  # 302 to the site's home page
+    "soft404",  # 200 with a 页面不存在 page
+    "flap",  # one 503, then normal answers
+)
+
+
+class DemoServerError(ValueError):
+    """A server call named an unknown site or fault mode."""
+
+
+@dataclass
+class Fault:
+    mode: str
+    seconds: float = 0.0
+    retry_after: int = 1
+
+
+class SiteServer:
+    """Serves several Site objects on one port: /<name>/<site path>. Use as a context manager."""
+
+    def __init__(self, sites: dict[str, Site] | None = None, port: int = 0):
+        self.sites = sites if sites is not None else default_sites()
+        self._port = port
+        self._faults: dict[str, Fault] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.hits: list[tuple[str, int]] = []  # (path, status) in arrival order
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise DemoServerError("server not started; call start() or use it as a context manager")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url_for(self, site: str, path: str) -> str:
+        if site not in self.sites:
+            raise DemoServerError(f"no site {site!r}; mounted: {', '.join(self.sites)}")
+        return f"{self.url}/{site}{path}"
+
+    def start(self) -> SiteServer:
+        handler = type("Handler", (_Handler,), {"owner": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
+        self._thread.start()
+        log.info("demo server on %s serving %s", self.url, ", ".join(self.sites))
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def set_fault(self, path: str, mode: str, seconds: float = 0.0, retry_after: int = 1) -> None:
+        """Make `path` (server path, e.g. "/moe/jyb_xwfb/...") misbehave until clear_fault()."""
+        if mode not in FAULT_MODES:
+            raise DemoServerError(f"unknown fault mode {mode!r}; choose one of {', '.join(FAULT_MODES)}")
+        with self._lock:
+            self._faults[path] = Fault(mode, seconds, retry_after)
+
+    def clear_fault(self, path: str | None = None) -> None:
+        with self._lock:
+            if path is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(path, None)
+
+    def take_fault(self, path: str) -> Fault | None:
+        """The fault for path; a flap fault is used up by the first request."""
+        with self._lock:
+            fault = self._faults.get(path)
+            if fault and fault.mode == "flap":
+                del self._faults[path]
+            return fault
+
+    def resolve(self, path: str) -> tuple[Site, str, str] | None:
+        """(site, path inside the site, mount prefix) for a server path."""
+        name, _, rest = path.lstrip("/").partition("/")
+        site = self.sites.get(name)
+        return (site, "/" + rest, "/" + name) if site else None
+
+    def record(self, path: str, status: int) -> None:
+        with self._lock:
+            self.hits.append((path, status))
+
+
+_HUGE: list[bytes] = []
+
+
+def _huge_body() -> bytes:
+    if not _HUGE:
+        chunk = "<p>　　这是一个超大页面的填充段落，用于测试抓取器的大小上限。</p>\n".encode()
+        _HUGE.append(b"<html><head><meta charset='utf-8'><title>huge</title></head><body>"
+                     + chunk * (HUGE_BYTES // len(chunk) + 1) + b"</body></html>")
+    return _HUGE[0]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
+        path = urlsplit(self.path).path
+        fault = self.owner.take_fault(path)
+        if fault and self._misbehave(fault, path):
+            return
+        page = self._lookup(path)
+        if page is None:
+            self._send(Page(404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404 Not Found</h1>"), path)
+            return
+        self._send_conditional(page, path, head)
+
+    def _lookup(self, path: str) -> Page | None:
+        if path == "/robots.txt" or path.endswith("/robots.txt"):
+            return Page(200, {"Content-Type": "text/plain"}, ROBOTS)
+        found = self.owner.resolve(path)
+        if found is None:
+            return None
+        site, inner, _ = found
+        page = site.render(inner)
+        if page is not None and page.status == 200:
+            page.headers.setdefault("Last-Modified", formatdate(site.last_modified(inner), usegmt=True))
+        return page
+
+    def _send_conditional(self, page: Page, path: str, head: bool) -> None:
+        etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
+        headers = dict(page.headers, ETag=etag) if page.status == 200 else dict(page.headers)
+        if page.status == 200 and self._not_modified(etag, headers.get("Last-Modified")):
+            self._send(Page(304, {"ETag": etag}, b""), path)
+            return
+        body = page.body
+        if "gzip" in self.headers.get("Accept-Encoding", "") and body:
+            body = gzip.compress(body, mtime=0)
+            headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        self._send(Page(page.status, headers, body), path, head)
+
+    def _not_modified(self, etag: str, last_modified: str | None) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            return etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+        ims = self.headers.get("If-Modified-Since")
+        if ims and last_modified:
+            try:
+                return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(ims)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def _send(self, page: Page, path: str, head: bool = False, length: int | None = None) -> None:
+        self.send_response(page.status)
+        for k, v in page.headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(page.body) if length is None else length))
+        self.end_headers()
+        if not head:
+            self.wfile.write(page.body)
+        self.owner.record(path, page.status)
+
+    def _misbehave(self, fault: Fault, path: str) -> bool:
+        """Act out a fault; True when the request has been fully answered (or cut)."""
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        mode = fault.mode
+        if mode == "delay":
+            self.owner._stopping.wait(fault.seconds)
+            return False
+        if mode == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            self.owner.record(path, 0)
+            return True
+        if mode in ("500", "503", "429", "flap"):
+            status = 503 if mode == "flap" else int(mode)
+            headers = dict(html, **({"Retry-After": str(fault.retry_after)} if status != 500 else {}))
+            self._send(Page(status, headers, f"<h1>{status}</h1>".encode()), path)
+            return True
+        return self._misbehave_body(mode, path, html)
+
+    def _misbehave_body(self, mode: str, path: str, html: dict[str, str]) -> bool:
+        if mode == "truncate":
+            page = self._lookup(path) or Page(200, html, SOFT_404_HTML.encode())
+            self.close_connection = True
+            self._send(Page(200, page.headers, page.body[: len(page.body) // 2]), path, length=len(page.body))
+        elif mode == "huge":
+            self._send(Page(200, html, _huge_body()), path)
+        elif mode == "redirect_loop":
+            self._send(Page(302, {"Location": self.owner.url + path}, b""), path)
+        elif mode == "redirect_home":
+            found = self.owner.resolve(path)
+            home = (found[2] if found else "") + "/"
+            self._send(Page(302, {"Location": self.owner.url + home}, b""), path)
+        elif mode == "bad_gzip":
+            self._send(Page(200, dict(html, **{"Content-Encoding": "gzip"}), b"\x1f\x8b\x08\x00broken" * 50), path)
+        elif mode == "waf":
+            self._send(Page(412, html, WAF_HTML.encode()), path)
+        elif mode == "soft404":
+            self._send(Page(200, html, SOFT_404_HTML.encode()), path)
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the demo bundle and print the base URL on stdout (the Scrapy mock-server pattern)."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.demo.server", description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port to bind on 127.0.0.1 (0: any free port)")
+    args = parser.parse_args(argv)
+    server = SiteServer(port=args.port).start()
+    sys.stdout.write(server.url + "\n")
+    sys.stdout.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""Compare two versions of an article: field, title, attachment and sentence-level body changes."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass, field
+
+from crawler.items import Article
+
+# Procurement keys in the order watchers care about them (CONTRACTS.md); unknown keys follow, sorted.
+FIELD_ORDER = [
+    "预算金额", "最高限价", "中标金额", "截止时间", "开标时间", "项目名称", "项目编号", "采购人", "采购方式",
+    "供应商", "代理机构", "公告时间", "联系人", "联系电话", "行政区域",
+]
+MISSING = "（无）"
+SUMMARY_MAX_FIELDS = 3  # more field changes than this are summarised as a count
+CHAR_DIFF_MAX = 5000  # longer "sentences" (unpunctuated tables) are shown whole: char diff is quadratic
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”’\"』」）)]*|[^。！？；!?;\n]+")
+_DEL_STYLE = "background:#ffe0e0;color:#a00;text-decoration:line-through"
+_INS_STYLE = "background:#dcf5dc;color:#060;text-decoration:none"
+
+
+@dataclass
+class FieldChange:
+    key: str
+    old: str | None  # None when the field was absent
+    new: str | None
+
+
+@dataclass
+class BodyChange:
+    """One hunk of the sentence diff: `old` sentences were replaced by `new` ones (either may be empty)."""
+
+    op: str  # "replace" | "insert" | "delete"
+    old: list[str]
+    new: list[str]
+    position: int  # 1-based index of the first affected sentence in the new version
+
+
+@dataclass
+class AttachmentChange:
+    op: str  # "added" | "removed"
+    title: str
+    url: str
+
+
+@dataclass
+class Diff:
+    old_title: str
+    new_title: str
+    title_changed: bool
+    subtitle_change: FieldChange | None
+    field_changes: list[FieldChange]
+    body_changes: list[BodyChange]
+    attachment_changes: list[AttachmentChange]
+    text: str = ""
+    html: str = ""
+    summary: str = ""
+    labels: tuple[str, str] = field(default=("旧版本", "新版本"))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Chinese-aware sentence split: after 。！？；!?; (closing quotes stay attached) and at line breaks."""
+    sentences = []
+    for line in text.splitlines():
+        for piece in _SENTENCE.findall(line):
+            piece = piece.strip()
+            if piece:
+                sentences.append(piece)
+    return sentences
+
+
+def diff_articles(old: Article, new: Article, *, old_label: str = "旧版本", new_label: str = "新版本") -> Diff | None:
+    """What changed between two versions, in the terms a procurement watcher reads; None when nothing did."""
+    if old.content_hash() == new.content_hash():
+        return None
+    subtitle = None
+    if (old.subtitle or "") != (new.subtitle or ""):
+        subtitle = FieldChange("副标题", old.subtitle or None, new.subtitle or None)
+    d = Diff(
+        old_title=old.title,
+        new_title=new.title,
+        title_changed=old.title != new.title,
+        subtitle_change=subtitle,
+        field_changes=field_changes(old.fields, new.fields),
+        body_changes=body_changes(old.body, new.body),
+        attachment_changes=attachment_changes(old, new),
+        labels=(old_label, new_label),
+    )
+    d.text = render_text(d)
+    d.html = render_html(d)
+    d.summary = render_summary(d)
+    return d
+
+
+def field_changes(old: dict[str, str], new: dict[str, str]) -> list[FieldChange]:
+    """Changed, added and removed procurement fields, most important first."""
+    keys = set(old) | set(new)
+    ordered = [k for k in FIELD_ORDER if k in keys] + sorted(keys - set(FIELD_ORDER))
+    return [FieldChange(k, old.get(k), new.get(k)) for k in ordered if old.get(k) != new.get(k)]
+
+
+def attachment_changes(old: Article, new: Article) -> list[AttachmentChange]:
+    """Attachments added or removed; a renamed attachment shows as one removed and one added."""
+    before = [(a.title, a.url) for a in old.attachments]
+    after = [(a.title, a.url) for a in new.attachments]
+    removed = [AttachmentChange("removed", t, u) for t, u in before if (t, u) not in after]
+    added = [AttachmentChange("added", t, u) for t, u in after if (t, u) not in before]
+    return removed + added
+
+
+def body_changes(old_body: str, new_body: str) -> list[BodyChange]:
+    """Sentence-level hunks; sentences are the unit a reader of a notice compares."""
+    a, b = split_sentences(old_body), split_sentences(new_body)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    hunks = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            hunks.append(BodyChange(op, a[i1:i2], b[j1:j2], j1 + 1))
+    return hunks
+
+
+def char_opcodes(old: str, new: str) -> list[tuple[str, str, str]]:
+    """Character-level (op, old_part, new_part) runs; Chinese has no word boundaries to diff on."""
+    if max(len(old), len(new)) > CHAR_DIFF_MAX:
+        return [("replace", old, new)]
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return [(op, old[i1:i2], new[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+
+
+def _shown(value: str | None) -> str:
+    return MISSING if value is None else value
+
+
+# --- text form -------------------------------------------------------------------------------------------
+
+
+def inline_markers(old: str, new: str) -> str:
+    """One line with [-deleted-]{+inserted+} markers, as `git diff --word-diff` prints."""
+    out = []
+    for op, a, b in char_opcodes(old, new):
+        if op == "equal":
+            out.append(a)
+            continue
+        if a:
+            out.append(f"[-{a}-]")
+        if b:
+            out.append(f"{{+{b}+}}")
+    return "".join(out)
+
+
+def render_text(d: Diff) -> str:
+    """Unified text: fields, title, attachments, then body; old and new wording appear verbatim."""
+    lines = [f"{c.key}: {_shown(c.old)} → {_shown(c.new)}" for c in d.field_changes]
+    if d.title_changed:
+        lines.append(f"标题: {d.old_title} → {d.new_title}")
+    if d.subtitle_change:
+        c = d.subtitle_change
+        lines.append(f"副标题: {_shown(c.old)} → {_shown(c.new)}")
+    for a in d.attachment_changes:
+        lines.append(f"附件 {'+' if a.op == 'added' else '-'} {a.title} ({a.url})")
+    if d.body_changes:
+        lines += [f"--- 正文 {d.labels[0]}", f"+++ 正文 {d.labels[1]}"]
+        for hunk in d.body_changes:
+            lines += _text_hunk(hunk)
+    return "\n".join(lines)
+
+
+def _text_hunk(hunk: BodyChange) -> list[str]:
+    lines = [f"@@ 第 {hunk.position} 句 @@"]
+    lines += [f"- {s}" for s in hunk.old]
+    lines += [f"+ {s}" for s in hunk.new]
+    if hunk.op == "replace" and len(hunk.old) == len(hunk.new) == 1:
+        lines.append(f"~ {inline_markers(hunk.old[0], hunk.new[0])}")
+    return lines
+
+
+def render_article_text(article: Article) -> str:
+    """A readable text form of a whole article, for `new` alerts where there is nothing to compare."""
+    lines = [f"标题: {article.title}"]
+    if article.subtitle:
+        lines.append(f"副标题: {article.subtitle}")
+    for label, value in (("发布时间", article.published), ("来源", article.source)):
+        if value:
+            lines.append(f"{label}: {value}")
+    lines += [f"{k}: {article.fields[k]}" for k in _ordered_keys(article.fields)]
+    lines += [f"附件: {a.title} ({a.url})" for a in article.attachments]
+    if article.body:
+        lines += ["", article.body]
+    return "\n".join(lines)
+
+
+def _ordered_keys(fields: dict[str, str]) -> list[str]:
+    return [k for k in FIELD_ORDER if k in fields] + sorted(set(fields) - set(FIELD_ORDER))
+
+
+# --- HTML form -------------------------------------------------------------------------------------------
+
+
+def _del(text: str) -> str:
+    return f'<del style="{_DEL_STYLE}">{html.escape(text)}</del>' if text else ""
+
+
+def _ins(text: str) -> str:
+    return f'<ins style="{_INS_STYLE}">{html.escape(text)}</ins>' if text else ""
+
+
+def inline_html(old: str, new: str) -> str:
+    """Character-level <del>/<ins> highlights inside one changed sentence; all page text escaped."""
+    out = []
+    for op, a, b in char_opcodes(old, new):
+        out.append(html.escape(a) if op == "equal" else _del(a) + _ins(b))
+    return "".join(out)
+
+
+def safe_href(url: str) -> str | None:
+    """Only http(s) links become clickable; anything else (javascript:, data:) stays text."""
+    return html.escape(url, quote=True) if re.match(r"https?://", url, re.I) else None
+
+
+def link_html(title: str, url: str) -> str:
+    href = safe_href(url)
+    text = html.escape(title or url)
+    return f'<a href="{href}">{text}</a>' if href else f"{text} ({html.escape(url)})"
+
+
+def render_html(d: Diff) -> str:
+    """HTML fragment for email: fields first, then title, attachments and body hunks."""
+    parts = ['<div class="eduwatch-diff">']
+    parts += [_field_row(c) for c in d.field_changes]
+    if d.title_changed:
+        parts.append(f"<p><b>标题</b>: {inline_html(d.old_title, d.new_title)}</p>")
+    if d.subtitle_change:
+        parts.append(_field_row(d.subtitle_change))
+    for a in d.attachment_changes:
+        mark = _ins("新增附件") if a.op == "added" else _del("删除附件")
+        parts.append(f"<p>{mark} {link_html(a.title, a.url)}</p>")
+    parts += [_html_hunk(h) for h in d.body_changes]
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _field_row(c: FieldChange) -> str:
+    if c.old is not None and c.new is not None:
+        body = f"{_del(c.old)} → {_ins(c.new)}"
+    else:
+        body = f"{_del(_shown(c.old))} → {_ins(_shown(c.new))}"
+    return f"<p><b>{html.escape(c.key)}</b>: {body}</p>"
+
+
+def _html_hunk(hunk: BodyChange) -> str:
+    paired = min(len(hunk.old), len(hunk.new)) if hunk.op == "replace" else 0
+    paras = [inline_html(hunk.old[i], hunk.new[i]) for i in range(paired)]
+    paras += [_del(s) for s in hunk.old[paired:]]
+    paras += [_ins(s) for s in hunk.new[paired:]]
+    return "\n".join(f"<p>{p}</p>" for p in paras)
+
+
+def render_article_html(article: Article) -> str:
+    """HTML form of a whole new article (escaped), paragraphs kept."""
+    parts = [f"<h3>{html.escape(article.title)}</h3>"]
+    meta = [f"发布时间: {article.published}"] if article.published else []
+    meta += [f"{k}: {article.fields[k]}" for k in _ordered_keys(article.fields)]
+    parts += [f"<p>{html.escape(m)}</p>" for m in meta]
+    parts += [f"<p>附件: {link_html(a.title, a.url)}</p>" for a in article.attachments]
+    parts += [f"<p>{html.escape(p)}</p>" for p in article.body.splitlines() if p.strip()]
+    return "\n".join(parts)
+
+
+# --- summary ---------------------------------------------------------------------------------------------
+
+
+def render_summary(d: Diff) -> str:
+    """One short Chinese line: "标题已修改；预算金额: a → b；正文 2 处修改；新增附件 1 个"."""
+    parts = []
+    if d.title_changed:
+        parts.append("标题已修改")
+    if d.subtitle_change:
+        parts.append("副标题已修改")
+    shown = d.field_changes[:SUMMARY_MAX_FIELDS]
+    parts += [f"{c.key}: {_shown(c.old)} → {_shown(c.new)}" for c in shown]
+    if len(d.field_changes) > len(shown):
+        parts.append(f"另有 {len(d.field_changes) - len(shown)} 项字段修改")
+    if d.body_changes:
+        parts.append(f"正文 {len(d.body_changes)} 处修改")
+    added = sum(a.op == "added" for a in d.attachment_changes)
+    removed = len(d.attachment_changes) - added
+    if added:
+        parts.append(f"新增附件 {added} 个")
+    if removed:
+        parts.append(f"删除附件 {removed} 个")
+    return "；".join(parts) or "内容已修改"

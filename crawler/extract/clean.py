@@ -1,0 +1,94 @@
+"""Strip boilerplate: noise elements from the DOM, then meta/tail/related/disclaimer lines from the text."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .text import squash
+
+NOISE_TAGS = (
+    "script", "style", "noscript", "iframe", "form", "input", "select", "button", "textarea",
+    "object", "embed", "svg", "canvas", "nav", "footer", "aside", "head",
+)
+_NOISE_ATTR = re.compile(
+    r"share|relnews|related|xgxw|xgyd|moecode|page-set|shoucang|footer|copyright|breadcrumb|currentloc|"
+    r"curpage|sidebar|comment|qrcode|erweima|detail-editor|random_comp|toolbar|login|(^|[\s_-])nav|menu|"
+    r"banner|advert|printbtn",
+    re.I,
+)
+_KEEP_ATTR = re.compile(r"TRS_Editor|vF_detail_content|vT_detail_content|^zoom|article", re.I)
+_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_META_WORDS = re.compile(r"来源|发布时间|发布日期|发文日期|更新时间|围观|浏览|点击|阅读|www\.|\(\d+\)|（\d+）|作者[:：]")
+_DROP_LINE = re.compile(
+    r"^(来源|来 源|作者|责任编辑|编辑|稿源|文章来源|信息来源)\s*[:：]|我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|"
+    r"点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|扫一扫|手机扫描|字号\s*[:：]|"
+    r"当前位置\s*[:：]|^[（(]\s*\d+\s*[）)]$|^[（(]\s*责任编辑|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|^(打印|关闭|收藏)$"
+)
+_STOP_LINE = re.compile(
+    r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
+    r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
+)
+MEMBERS_ONLY = "该正文内容您无权限浏览"
+
+
+def strip_noise(root: etree._Element) -> None:
+    """Remove scripts, forms, nav/footer and share/related/QR blocks from the tree, in place."""
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *NOISE_TAGS, with_tail=False)
+    doomed = []
+    for el in root.iter("div", "ul", "dl", "span", "p", "table", "section", "td", "a", "header"):
+        attrs = f"{el.get('id', '')} {el.get('class', '')}"
+        if attrs.strip() and _NOISE_ATTR.search(attrs) and not _KEEP_ATTR.search(attrs):
+            doomed.append(el)
+    for el in doomed:
+        _drop_keep_tail(el)
+
+
+def _drop_keep_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def is_meta_line(line: str) -> bool:
+    """A short line holding a date plus source/counter words: the byline, not body text."""
+    return len(line) <= 80 and bool(_DATE.search(line)) and bool(_META_WORDS.search(line))
+
+
+def is_stop_line(line: str) -> bool:
+    """A heading that starts the related-reading list, the prev/next links or a disclaimer."""
+    if not _STOP_LINE.search(line):
+        return False
+    return len(line) <= 20 or line.startswith(("声明", "版权", "免责", "上一", "下一"))
+
+
+def filter_lines(lines: list[str], title: str = "") -> list[str]:
+    """Keep the article's own lines: cut before/at the title, drop bylines and tails, stop at related/disclaimers."""
+    lines = _after_title(lines, title)
+    kept: list[str] = []
+    for line in lines:
+        stop = is_stop_line(line)
+        if stop and kept:
+            break
+        if stop or _DROP_LINE.search(line) or is_meta_line(line):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _after_title(lines: list[str], title: str) -> list[str]:
+    key = squash(title)
+    if not key:
+        return lines
+    for i, line in enumerate(lines[:12]):
+        if squash(line) == key:
+            return lines[i + 1:]
+    return lines

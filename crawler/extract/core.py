@@ -1,0 +1,163 @@
+"""Run the stages on one page: guard the bytes, decode, parse, read metadata, find the body, flag oddities."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urljoin
+
+from lxml import etree, html
+
+from crawler.items import (
+    FLAG_BINARY,
+    FLAG_EMPTY,
+    FLAG_ERROR_PAGE,
+    FLAG_HUGE,
+    FLAG_MEMBERS_ONLY,
+    FLAG_NOT_ARTICLE,
+    FLAG_TRUNCATED,
+    FLAG_WAF,
+    Article,
+    Attachment,
+)
+
+from . import clean, generic, profiles
+from .encoding import decode_html
+from .fields import extract_fields
+from .metadata import read_meta
+from .text import node_lines, norm, squash
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 8 * 1024 * 1024  # pages past this are cut to a prefix and flagged FLAG_HUGE
+_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"\x1f\x8b")
+_ERROR_TITLE = re.compile(r"错误页面|页面不存在|页面未找到|404|not found|找不到(该|此)?页面", re.I)
+_WAF_TEXT = re.compile(r"安全验证|频繁访问|访问过于频繁|人机验证|滑动验证|请开启JavaScript|检测到异常访问")
+_MIN_BODY = 20  # non-whitespace chars below which a page holds no article
+
+
+def _guard(body: bytes) -> tuple[bytes, list[str]]:
+    """Cap the size and spot non-HTML bytes before any parsing."""
+    flags = []
+    if len(body) > MAX_BYTES:
+        body, flags = body[:MAX_BYTES], [FLAG_HUGE]
+    head = body[:16].lstrip()
+    if head.startswith(_MAGIC) or b"\x00" in body[:2048] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        flags.append(FLAG_BINARY)
+    return body, flags
+
+
+def _parse(text: str) -> etree._Element | None:
+    parser = html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=False)
+    try:
+        return html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        log.info("unparseable page: %s", exc)
+        return None
+
+
+def _body_from_profiles(url: str, root: etree._Element, title: str) -> tuple[list[str], str]:
+    for profile in profiles.choose(url, root):
+        for node in profiles.body_nodes(profile, root):
+            generic.prune_link_lists(node)
+            lines = clean.filter_lines(node_lines(node), title)
+            if lines or _members_only(node):
+                return lines, profile.name
+    return [], "generic"
+
+
+def _body_generic(root: etree._Element, title: str) -> list[str]:
+    node = generic.best_container(root)
+    if node is None or generic.link_density(node) > 0.5:
+        return []
+    generic.prune_link_lists(node)
+    return clean.filter_lines(node_lines(node), title)
+
+
+def _members_only(node: etree._Element) -> bool:
+    return clean.MEMBERS_ONLY in node.text_content()
+
+
+def _attachments(root: etree._Element, url: str) -> list[Attachment]:
+    """Links to documents (by extension or ccgp download endpoint), absolute, first title wins."""
+    found: dict[str, Attachment] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or not generic.ATTACHMENT_HREF.search(href) or href.startswith(("javascript:", "#")):
+            continue
+        absolute = urljoin(url, href)
+        title = norm(a.text_content()) or norm(a.get("title") or "") or absolute.rsplit("/", 1)[-1]
+        found.setdefault(absolute, Attachment(title=title, url=absolute))
+    return list(found.values())
+
+
+def _page_flags(root: etree._Element, text: str, page_text: str, body: str, title: str) -> list[str]:
+    flags = []
+    if "<html" in text[:4096].lower() and "</html" not in text[-4096:].lower():
+        flags.append(FLAG_TRUNCATED)
+    short = len(squash(body)) < _MIN_BODY
+    head_title = norm(" ".join(root.xpath("//title//text()")))
+    if _ERROR_TITLE.search(head_title) or (short and _ERROR_TITLE.search(title + page_text[:300])):
+        flags.append(FLAG_ERROR_PAGE)
+    elif short and (_WAF_TEXT.search(page_text) or (not page_text.strip() and "<script" in text.lower())):
+        flags.append(FLAG_WAF)
+    elif short and clean.MEMBERS_ONLY in page_text:
+        flags.append(FLAG_MEMBERS_ONLY)
+    elif short:
+        flags.append(FLAG_NOT_ARTICLE if page_text.strip() else FLAG_EMPTY)
+    return flags
+
+
+def extract(body: bytes, url: str, http_charset: str | None = None, *, use_profiles: bool = True) -> Article:
+    """Isolate the article on one page.
+
+    Args:
+        body: the raw response bytes (any charset; capped at MAX_BYTES).
+        url: the page URL, used to pick a site profile and to absolutize attachment links.
+        http_charset: the Content-Type charset, if the server sent one.
+        use_profiles: False forces the generic body finder (for tests and benchmarks).
+    Returns:
+        An Article; never raises for bad content: flags say what kind of non-article it was.
+    """
+    body = body or b""
+    article = Article(url=url, extractor="generic")
+    body, flags = _guard(body)
+    if not body.strip():
+        article.flags = [*flags, FLAG_EMPTY]
+        return article
+    if FLAG_BINARY in flags:
+        article.flags = flags
+        return article
+    text, article.encoding = decode_html(body, http_charset)
+    root = _parse(text)
+    if root is None:
+        article.flags = [*flags, FLAG_EMPTY]
+        return article
+    _fill(article, root, text, url, use_profiles)
+    article.flags = [*flags, *article.flags]
+    return article
+
+
+def _fill(article: Article, root: etree._Element, text: str, url: str, use_profiles: bool) -> None:
+    title_xpaths = ()
+    if use_profiles:
+        chosen = profiles.choose(url, root)
+        title_xpaths = chosen[0].titles if chosen else ()
+    etree.strip_elements(root, "script", "style", "noscript", with_tail=False)
+    page_lines = node_lines(root)
+    meta = read_meta(root, page_lines, text, title_xpaths)
+    article.title, article.subtitle, article.published = meta.title, meta.subtitle, meta.published
+    article.source, article.editor = meta.source, meta.editor
+    article.attachments = _attachments(root, url)
+    clean.strip_noise(root)
+    lines, name = _body_from_profiles(url, root, meta.title) if use_profiles else ([], "generic")
+    if not lines and not (use_profiles and name != "generic"):
+        lines, name = _body_generic(root, meta.title), "generic"
+    page_text = "\n".join(page_lines)
+    members = clean.MEMBERS_ONLY in page_text
+    article.body = "" if members else "\n".join(lines)
+    article.extractor = name
+    article.fields = extract_fields(root, lines)
+    article.flags = _page_flags(root, text, page_text, article.body, meta.title)
+    if members and FLAG_MEMBERS_ONLY not in article.flags:
+        article.flags.append(FLAG_MEMBERS_ONLY)

@@ -1,0 +1,97 @@
+"""Find the article body on a never-seen page: paragraph scores bubbled to containers, weighed by link density."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from lxml import etree
+
+from .text import BLOCK_TAGS, CELL_TAGS, squash
+
+_PUNCT = re.compile(r"[，。；：！？、,;]")
+_POSITIVE = re.compile(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr", re.I)
+_NEGATIVE = re.compile(
+    r"comment|footer|foot|header|title|side|nav|menu|related|recommend|share|list|link|ad-|hot|rank|tag", re.I
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "a", "html"})
+_PARA_TAGS = BLOCK_TAGS | CELL_TAGS
+ATTACHMENT_HREF = re.compile(r"\.(docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)(\?|#|$)|download\.ccgp\.gov\.cn|/oss/download", re.I)
+
+
+def _block_of(el: etree._Element) -> etree._Element:
+    while el.tag not in _PARA_TAGS and el.getparent() is not None:
+        el = el.getparent()
+    return el
+
+
+def _direct_text(el: etree._Element) -> str:
+    parts = [el.text or ""]
+    parts.extend(child.tail or "" for child in el)
+    return "".join(parts)
+
+
+def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
+    """Text gathered onto its nearest block element: each block's own words, nested blocks excluded."""
+    texts: dict[etree._Element, list[str]] = defaultdict(list)
+    for el in root.iter(etree.Element):
+        own = squash(_direct_text(el))
+        if own:
+            texts[_block_of(el)].append(own)
+    return {block: "".join(parts) for block, parts in texts.items()}
+
+
+def link_density(el: etree._Element) -> float:
+    total = len(squash(el.text_content()))
+    if not total:
+        return 1.0
+    links = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    return min(links / total, 1.0)
+
+
+def _class_weight(el: etree._Element) -> float:
+    """A nudge from id/class names: content-ish names up, header/footer/related-ish names down."""
+    attrs = f"{el.get('id', '')} {el.get('class', '')}"
+    weight = 1.0
+    if _POSITIVE.search(attrs):
+        weight *= 1.3
+    if _NEGATIVE.search(attrs):
+        weight *= 0.6
+    return weight
+
+
+def best_container(root: etree._Element) -> etree._Element | None:
+    """The element that holds the most punctuated prose and the fewest links, or None on a text-less page."""
+    scores: dict[etree._Element, float] = defaultdict(float)
+    for block, text in paragraph_texts(root).items():
+        if len(text) < 15 or block.tag in _HEADINGS:
+            continue
+        score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
+        node, share = block, 1.0
+        for share in (1.0, 1.0, 0.5, 1 / 3):
+            scores[node] += score * share
+            node = node.getparent()
+            if node is None:
+                break
+    if not scores:
+        return None
+    ranked = {el: s * _class_weight(el) * (1 - link_density(el)) for el, s in scores.items() if el.tag != "html"}
+    return max(ranked, key=ranked.__getitem__) if ranked else None
+
+
+def prune_link_lists(container: etree._Element) -> None:
+    """Drop link-heavy lists inside the body (related/recommended items) unless they list attachments."""
+    doomed = []
+    for el in container.iter("ul", "ol", "dl", "div", "table", "p"):
+        if el is container:
+            continue
+        anchors = list(el.iter("a"))
+        if len(anchors) < 2 or any(ATTACHMENT_HREF.search(a.get("href", "")) for a in anchors):
+            continue
+        if link_density(el) > 0.5:
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            el.tail = None
+            parent.remove(el)

@@ -1,0 +1,156 @@
+"""Article metadata: title, subtitle, publication date, source and editor, from meta tags and bylines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .text import norm, squash
+
+_DATE_TIME = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+)
+_SOURCE = re.compile(r"(?:来\s*源|稿源|信息来源|文章来源)\s*[:：]\s*([^\s【\[|，,。()（）]+)")
+_EDITOR = re.compile(r"责任编辑\s*[:：]\s*([^\s）)\]】]+)")
+_CAIGOU_META = re.compile(r"^(\S+)\s+\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+围观")
+_CEIEA_META = re.compile(r"\d{4}-\d{2}-\d{2}\s+(\S+)\s+[（(]\s*\d+\s*[）)]")
+_DATE_LABEL = re.compile(r"发布时间|发布日期|发文日期|成文日期|时间\s*[:：]|日期\s*[:：]")
+_SUBTITLE_JS = re.compile(r"""var\s+file_subdoctitle\s*=\s*["']([^"']*)["']""")
+_TITLE_SPLIT = re.compile(r"\s*(?:\s[-|_—]\s|_|\|)\s*")
+_DATE_META = ("PubDate", "pubdate", "publishdate", "PublishDate", "article:published_time", "firstpublishedtime")
+
+
+@dataclass
+class Meta:
+    """What the byline area says about the article."""
+
+    title: str = ""
+    subtitle: str | None = None
+    published: str | None = None
+    source: str | None = None
+    editor: str | None = None
+
+
+def meta_content(root: etree._Element, *names: str) -> str:
+    for name in names:
+        for el in root.xpath("//meta[@name=$n or @property=$n]", n=name):
+            value = norm(el.get("content") or "")
+            if value:
+                return value
+    return ""
+
+
+def normalize_date(text: str) -> str | None:
+    """"2025年07月14日 01:59" → "2025-07-14T01:59:00+08:00"; a bare date stays a date. None when no date."""
+    match = _DATE_TIME.search(text or "")
+    if not match:
+        return None
+    y, mo, d, h, mi, s = match.groups()
+    if not (1990 <= int(y) <= 2100 and 1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+        return None
+    date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    if h is None or int(h) > 23 or int(mi) > 59:
+        return date
+    return f"{date}T{int(h):02d}:{int(mi):02d}:{int(s or 0):02d}+08:00"
+
+
+def find_title(root: etree._Element, xpaths: tuple[str, ...] = ()) -> str:
+    """The article's own headline: profile heading, ArticleTitle meta, an h1 echoed in <title>, or <title> cut."""
+    meta = meta_content(root, "ArticleTitle")
+    if meta:
+        return meta
+    for xp in xpaths:
+        for el in root.xpath(xp):
+            text = norm(el.text_content())
+            if text:
+                return text
+    page_title = norm(" ".join(root.xpath("//title//text()")))
+    headings = [norm(el.text_content()) for el in root.iter("h1", "h2", "h3")]
+    for heading in headings:
+        if len(heading) >= 4 and squash(heading) in squash(page_title):
+            return heading
+    for el in root.xpath("//h1|//*[contains(@class,'title') or contains(@id,'title')]|//font[@class='font20']"):
+        text = norm(el.text_content())
+        if 4 <= len(text) <= 120:
+            return text
+    parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
+    return max(parts[:2], key=len) if parts else page_title
+
+
+def find_subtitle(root: etree._Element, raw_text: str) -> str | None:
+    for el in root.xpath("//div[contains(@class,'moe-detail-box') or @id='moe-detail-box']/h2"):
+        text = norm(el.text_content())
+        if text:
+            return text
+    match = _SUBTITLE_JS.search(raw_text)
+    return norm(match.group(1)) or None if match else None
+
+
+def _near_title(lines: list[str], title: str) -> list[str]:
+    key = squash(title)
+    for i, line in enumerate(lines):
+        if key and squash(line) == key:
+            return lines[i + 1:i + 8]
+    return lines[:40]
+
+
+def find_published(root: etree._Element, lines: list[str], title: str) -> str | None:
+    for el in root.xpath("//*[@id='pubTime' or @id='pubtime' or @class='pubtime']"):
+        date = normalize_date(el.text_content())
+        if date:
+            return date
+    date = normalize_date(meta_content(root, *_DATE_META))
+    if date:
+        return date
+    for line in _near_title(lines, title):
+        if len(line) <= 120:
+            date = normalize_date(line)
+            if date:
+                return date
+    for line in lines:
+        if _DATE_LABEL.search(line) and len(line) <= 120:
+            date = normalize_date(line)
+            if date:
+                return date
+    return None
+
+
+def find_source(root: etree._Element, lines: list[str], title: str) -> str | None:
+    near = _near_title(lines, title)
+    key = squash(title)
+    start = next((i for i, line in enumerate(lines) if key and squash(line) == key), 0)
+    for line in [*near, *lines[start:]]:
+        match = _SOURCE.search(line)
+        if match:
+            return match.group(1)
+    meta = meta_content(root, "ContentSource", "source")
+    if meta:
+        return meta
+    for line in near:
+        match = _CAIGOU_META.search(line) or _CEIEA_META.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def find_editor(lines: list[str]) -> str | None:
+    for line in lines:
+        match = _EDITOR.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def read_meta(root: etree._Element, lines: list[str], raw_text: str, title_xpaths: tuple[str, ...]) -> Meta:
+    """Metadata from the uncleaned tree and its full text lines."""
+    title = find_title(root, title_xpaths)
+    return Meta(
+        title=title,
+        subtitle=find_subtitle(root, raw_text),
+        published=find_published(root, lines, title),
+        source=find_source(root, lines, title),
+        editor=find_editor(lines),
+    )

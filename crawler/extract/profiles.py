@@ -1,0 +1,79 @@
+"""Site profiles: where the article body sits on each known template, chosen by URL host or markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+
+def _cls(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One template family: hosts it serves, a markup sign that betrays it, body and title locations."""
+
+    name: str
+    hosts: tuple[str, ...]
+    marker: str  # XPath whose match means "this template", whatever the host
+    bodies: tuple[str, ...]  # XPaths of body containers, best first
+    titles: tuple[str, ...] = ()
+
+
+PROFILES = (
+    Profile(
+        "moe_old", ("moe.gov.cn", "moe.edu.cn"), "//div[@id='content_body']",
+        ("//div[@id='content_body']//div[contains(@class,'TRS_Editor')]", "//div[@id='content_body_xxgk']",
+         "//div[@id='content_body']"),
+        ("//div[@id='content_body']//h1",),
+    ),
+    Profile(
+        "moe", ("moe.gov.cn", "moe.edu.cn"), f"//div[{_cls('moe-detail-box')} or @id='moe-detail-box']",
+        ("//div[@id='downloadContent']", "//div[contains(@class,'TRS_Editor')]",
+         f"//div[{_cls('moe-detail-box')} or @id='moe-detail-box']"),
+        (f"//div[{_cls('moe-detail-box')} or @id='moe-detail-box']//h1",),
+    ),
+    Profile(
+        "ccgp", ("ccgp.gov.cn",), f"//div[{_cls('vF_detail_header')} or {_cls('vF_detail_content')}"
+        f" or {_cls('vT_detail_content')}]",
+        (f"//div[{_cls('vF_detail_content')}]", f"//div[{_cls('vT_detail_content')}]"),
+        (f"//div[{_cls('vF_detail_header')}]/h2", f"//div[{_cls('vT_detail_header')}]/h2"),
+    ),
+    Profile(
+        "ceiea", ("ceiea.com",), f"//table[{_cls('table2')}]//font[{_cls('font20')}]",
+        (f"//table[{_cls('table2')}]",),
+        (f"//font[{_cls('font20')}]",),
+    ),
+    Profile(
+        "caigou", ("caigou.com.cn",), "//*[contains(@class,'caigou')]",
+        (f"//div[{_cls('main')}]//div[contains(@class,'content')]", f"//div[{_cls('main')}]",),
+        (f"//div[{_cls('main')}]//h1",),
+    ),
+    Profile(
+        "zj", ("zj.gov.cn", "jiangsu.gov.cn", "jsjyt"), "//div[@id='zoom']",
+        ("//div[@id='zoom']",),
+    ),
+    Profile("gd", ("gd.gov.cn",), "//div[@id='zoomcon']", ("//div[@id='zoomcon']",)),
+    Profile("hanweb", ("shaanxi.gov.cn",), "//div[@id='article']", ("//div[@id='article']",)),
+)
+
+
+def choose(url: str, root: etree._Element) -> list[Profile]:
+    """Profiles to try on this page: host matches first, then templates whose markup is present."""
+    host = (urlsplit(url).hostname or "").lower()
+    by_host = [p for p in PROFILES if any(host == h or host.endswith("." + h) or h in host for h in p.hosts)]
+    by_markup = [p for p in PROFILES if p not in by_host and root.xpath(p.marker)]
+    by_host_marked = [p for p in by_host if root.xpath(p.marker)]
+    rest = [p for p in by_host if p not in by_host_marked]
+    return by_host_marked + by_markup + rest
+
+
+def body_nodes(profile: Profile, root: etree._Element) -> list[etree._Element]:
+    """Candidate body containers for the profile, best first."""
+    found = []
+    for xp in profile.bodies:
+        found.extend(n for n in root.xpath(xp) if n not in found)
+    return found

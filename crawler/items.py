@@ -1,0 +1,87 @@
+"""The typed records that flow between stages: spider → FetchedPage → Article → storage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class FetchedPage:
+    """One article fetch as the spider saw it: raw bytes plus transport facts, or an error.
+
+    Spiders yield these and nothing else; extraction and storage happen in the pipeline.
+    """
+
+    url: str  # the URL we asked for (the page's identity in storage)
+    site: str  # the configured site name ("moe", "caigou", ... or a [[sites]] name)
+    final_url: str = ""  # after redirects; "" when the fetch failed before a response
+    status: int | None = None  # HTTP status, None when no response arrived
+    body: bytes = b""
+    http_charset: str | None = None  # charset from the Content-Type header, if any
+    content_type: str | None = None
+    fetched_at: str = ""  # ISO 8601, UTC
+    duration_ms: int = 0
+    error: str | None = None  # "timeout", "connection refused", "HTTP 503", ... None on success
+    list_url: str | None = None  # the list page the link was found on, None for --url pages
+
+
+@dataclass
+class Attachment:
+    title: str
+    url: str  # absolute
+
+
+# Flags an Article may carry: the extractor says what kind of page it was handed.
+FLAG_EMPTY = "empty"  # no bytes or no text at all
+FLAG_BINARY = "binary"  # not HTML (PDF, image, ...)
+FLAG_NOT_ARTICLE = "not_article"  # a list, home or navigation page: no article body found
+FLAG_ERROR_PAGE = "error_page"  # 页面不存在 / 错误页面 / 404 template
+FLAG_WAF = "waf_challenge"  # 安全验证 / anti-bot challenge instead of content
+FLAG_MEMBERS_ONLY = "members_only"  # 该正文内容您无权限浏览
+FLAG_TRUNCATED = "truncated"  # markup cut short (the body may be incomplete)
+FLAG_HUGE = "huge"  # page larger than the extractor's size cap; only a prefix was read
+
+
+@dataclass
+class Article:
+    """What the extractor isolates from one page; the unit that is versioned and diffed."""
+
+    url: str
+    title: str = ""
+    subtitle: str | None = None
+    published: str | None = None  # "2024-02-08" or "2024-02-08T13:48:00+08:00"
+    source: str | None = None  # 来源
+    editor: str | None = None  # 责任编辑
+    body: str = ""  # paragraphs joined by "\n"
+    attachments: list[Attachment] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # procurement facts, stable keys
+    encoding: str = "utf-8"  # the codec the page was decoded with
+    extractor: str = "generic"  # which profile produced it ("caigou", "moe", ... or "generic")
+    flags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Article:
+        data = dict(data)
+        data["attachments"] = [Attachment(**a) for a in data.get("attachments") or []]
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def content(self) -> dict:
+        """The parts of an article whose change is a real edit (no encoding, flags, profile)."""
+        return {
+            "title": self.title,
+            "subtitle": self.subtitle or "",
+            "body": self.body,
+            "fields": dict(sorted(self.fields.items())),
+            "attachments": [[a.title, a.url] for a in self.attachments],
+        }
+
+    def content_hash(self) -> str:
+        """sha256 over the content; two extractions hash equal exactly when nothing real changed."""
+        canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,60 @@
+"""Every Scrapy and eduwatch setting, with its default and why; the CLI and `-s NAME=VALUE` override them."""
+
+import os
+
+BOT_NAME = "eduwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# An honest User-Agent naming the tool, so site operators can tell who is knocking.
+USER_AGENT = "eduwatch/0.1 (change tracker for public education notices; +https://github.com/eduwatch/eduwatch)"
+
+# Politeness: obey robots.txt, two requests at a time per site, a delay, and AutoThrottle on top.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50 % around DOWNLOAD_DELAY
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Timeouts and retries: government sites are slow and flaky; a failed fetch is recorded, never fatal.
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # bigger pages are refused and logged as errors
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10  # a redirect loop ends as a recorded error
+
+# Conditional requests: the cache keeps ETag / Last-Modified and revalidates every time.
+# RFC2616Policy serves cached pages without asking the server unless requests say max-age=0,
+# which would make a tracker miss edits; the header below forces revalidation (304 → cached body).
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_DIR = os.path.abspath(".eduwatch-httpcache")  # the CLI puts it beside the database
+HTTPCACHE_GZIP = True
+HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504]
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "Cache-Control": "max-age=0",
+}
+
+ITEM_PIPELINES = {"crawler.pipelines.SnapshotPipeline": 300}
+EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = True
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+
+# eduwatch's own settings.
+EDUWATCH_DB = os.environ.get("EDUWATCH_DB", "eduwatch.db")  # the snapshot database file
+EDUWATCH_CONFIG = None  # path of eduwatch.toml; None means ./eduwatch.toml when present
+EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0 turns them off
+EDUWATCH_MAX_BODY_BYTES = DOWNLOAD_MAXSIZE  # pages above this are recorded as errors, not extracted

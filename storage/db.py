@@ -1,0 +1,96 @@
+"""Opening the SQLite file (WAL, busy timeout, foreign keys) and write transactions (BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import StorageError
+from .schema import migrate
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30  # a second writer waits this long for the lock instead of failing
+
+
+class Connection:
+    """One SQLite connection plus re-entrant write transactions; the base of Store."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.db = _open(self.path)
+        self._depth = 0
+        try:
+            with self.transaction():
+                migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise _open_error(self.path, exc) from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes so a crash or exception leaves all or none; inner blocks join the outer one.
+
+        BEGIN IMMEDIATE takes the write lock up front, so two writer processes queue on the busy
+        timeout instead of failing with "database is locked" when a read upgrades to a write.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.db.conn.execute("COMMIT")
+
+
+def _open(path: Path) -> Database:
+    """Connect in driver autocommit mode (we issue BEGIN ourselves) and set the pragmas."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _open_error(path, exc) from exc
+    if mode.lower() != "wal":
+        log.warning("database %s is in %s journal mode, not WAL: readers may block the crawl", path, mode)
+    return Database(conn)
+
+
+def _open_error(path: Path, exc: Exception) -> StorageError:
+    """The message a user sees when the file cannot be used, with what to do about it."""
+    return StorageError(
+        f"cannot open database at {path}: {exc}; fix: pass a writable path in an existing or creatable "
+        "directory, pointing to an eduwatch SQLite file or to a file that does not exist yet"
+    )

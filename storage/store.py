@@ -1,0 +1,19 @@
+"""Store: the one object that owns eduwatch's SQLite snapshot database."""
+
+from __future__ import annotations
+
+from .changes import ChangesMixin
+from .db import Connection
+from .outbox import OutboxMixin
+from .pages import PagesMixin
+from .runs import RunsMixin
+from .search import SearchMixin
+from .versions import VersionsMixin
+
+
+class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, SearchMixin):
+    """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox and search, in one file.
+
+    Every write method runs in a transaction; wrap several calls in `with store.transaction():`
+    to make them one (a crash then leaves all of them or none).
+    """

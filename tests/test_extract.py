@@ -1,0 +1,287 @@
+"""The extractor on each template family (inline pages), the golden corpus, and hostile input."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import MAX_BYTES, extract
+from crawler.items import (
+    FLAG_BINARY,
+    FLAG_EMPTY,
+    FLAG_ERROR_PAGE,
+    FLAG_HUGE,
+    FLAG_MEMBERS_ONLY,
+    FLAG_NOT_ARTICLE,
+    FLAG_TRUNCATED,
+    FLAG_WAF,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+BOILERPLATE = [
+    "围观", "浏览次数", "相关阅读", "相关新闻", "上一篇", "下一篇", "版权与免责声明", "声明：", "分享到",
+    "打印本页", "关闭窗口", "责任编辑", "我要投稿", "最近更新", "扫一扫",
+]
+
+
+def char_f1(got: str, want: str) -> float:
+    """F1 over the multiset of non-whitespace characters (layout-blind body comparison)."""
+    g, w = Counter("".join(got.split())), Counter("".join(want.split()))
+    if not g and not w:
+        return 1.0
+    overlap = sum((g & w).values())
+    if not overlap:
+        return 0.0
+    p, r = overlap / sum(g.values()), overlap / sum(w.values())
+    return 2 * p * r / (p + r)
+
+
+def leaks(body: str) -> list[str]:
+    return [b for b in BOILERPLATE if b in body]
+
+
+# --- inline pages, retyped from the structure of the public samples -------------------------------------
+
+PARAS = [
+    "青海省认真学习贯彻习近平总书记关于职业教育的重要指示批示和全国职业教育大会精神，聚焦经济社会发展需要，优化职业教育类型定位。",
+    "强化统筹设计，高位推动职业教育高质量发展。省委省政府高度重视职业教育发展，召开省委常委会、省政府常务会等，研究制定具体措施。",
+    "坚持贯通发展，加快构建现代职业教育体系。探索完善“职教高考”制度，推动高职院校分类考试招生改革，逐步扩大招生规模。",
+]
+TEASER = "为贯彻落实全市职业教育大会精神和2024年全市教育工作会议精神，近日，江苏省淮安市教育局召开年度工作会议，各县区教体局分管局长参加。"
+
+CAIGOU = f"""<html><head><meta charset="utf-8"><title>青海省“五项措施”推动职业教育发展_教育装备采购网</title></head>
+<body><div class="top"><a href="/ad1">第七届图书馆</a> <a href="/ad2">体育培训</a></div>
+<div class="main"><div class="left">
+<h1>青海省“五项措施”推动职业教育发展</h1>
+<div class="info">教育装备采购网 2022-03-25 13:23 围观2908次</div>
+<div class="content">{"".join(f"<p>&nbsp;&nbsp;{p}</p>" for p in PARAS)}</div>
+<div class="laiyuan">来源:教育部 责任编辑:逯红栋 <a href="/tougao">我要投稿</a></div>
+<div class="xgyd"><h3>相关阅读</h3><ul><li><a href="/news/1.shtml">2024年淮安市职业教育会议召开</a>
+<span>淮安市教育局04-08</span><p>{TEASER}</p></li></ul></div>
+<div class="mzsm"><p>版权与免责声明:</p><p>① 凡本网注明"来源:教育装备采购网"的所有作品，版权均属于教育装备采购网。</p></div>
+</div></div><div class="footer">关于我们 联系我们</div></body></html>"""
+
+MOE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta name="ArticleTitle" content="教育部关于《校外培训管理条例（征求意见稿）》公开征求意见的公告">
+<meta name="PubDate" content="2024-02-08 16:20"><meta name="ContentSource" content="教育部">
+<title>[已结束]教育部关于《校外培训管理条例（征求意见稿）》公开征求意见的公告 - 中华人民共和国教育部政府门户网站</title></head>
+<body><div id="curpage">首页 &gt; 公告公示</div><div class="moe-detail-box">
+<h1>教育部关于《校外培训管理条例（征求意见稿）》公开征求意见的公告</h1>
+<div class="moe-detail-shuxing">2024-02-08　来源：教育部</div>
+<div class="TRS_Editor"><p>　　为规范校外培训活动，提高校外培训质量，现面向社会公开征求意见。欢迎社会各界提出意见和建议。</p>
+<p>　　本次征求意见截止日期为2024年3月8日。</p>
+<p>　　附件：1.<a href="./W020240208467434413784.docx">校外培训管理条例（征求意见稿）</a></p>
+<p>教育部</p><p>2024年2月8日</p></div>
+<div id="moeCode">扫一扫在手机打开当前页</div>
+<div class="moe-detail-shuxing"><div id="detail-editor">（责任编辑：曹建）</div></div></div>
+<dl class="relnews"><dt>相关新闻</dt><dd><a href="/a.html">教育部召开会议，部署校外培训治理工作，要求各地加强监管。</a></dd></dl>
+<div class="moe_footer">主办单位：中华人民共和国教育部</div></body></html>"""
+
+MOE_OLD = """<html><head><meta charset="utf-8"><title>2019年全国教育工作会议召开 - 中华人民共和国教育部政府门户网站</title>
+<script>var file_subdoctitle = "陈宝生作工作报告";</script></head><body>
+<div id="curpage">您的位置：首页 &gt; 新闻</div><div id="content_body"><h1>2019年全国教育工作会议召开</h1>
+<div id="content_date_source">2019-01-18　来源：教育部</div>
+<div class="TRS_Editor"><p>1月18日，2019年全国教育工作会议在京召开。会议以习近平新时代中国特色社会主义思想为指导，总结工作。</p>
+<p>会议强调，要坚持稳中求进工作总基调，加快推进教育现代化，建设教育强国，办好人民满意的教育。</p></div>
+</div></body></html>"""
+
+CCGP = """<html><head><meta charset="utf-8"><meta name="ArticleTitle" content="济南大学学生公寓改造提升项目中标（成交）公告">
+<meta name="PubDate" content="2025-07-14 01:59"><meta name="ContentSource" content="中国政府采购网">
+<title>济南大学学生公寓改造提升项目中标（成交）公告</title></head><body id="detail">
+<script src="/_bot_sbu/sbu_fpcm.js">b220cb5b</script><script>document.cookie="HOY_TR=ABC; path=/";</script>
+<div class="vF_deail_currentloc"><p>当前位置：<a href="../">首页</a> &raquo; <a href="./">中标公告</a></p></div>
+<div class="vF_detail_main"><div class="vF_detail_header"><h2 class="tc">济南大学学生公寓改造提升项目中标（成交）公告</h2>
+<p class="tc"><span id="pubTime">2025年07月14日 01:59</span> 来源：<span id="sourceName"></span> 【<span id="printBtn">打印</span>】</p></div>
+<div class="table"><h5>公告概要：</h5><table>
+<tr><td class="title">采购项目名称</td><td colspan="3">济南大学学生公寓改造提升项目施工</td></tr>
+<tr><td class="title">采购单位</td><td colspan="3">济南大学</td></tr>
+<tr><td class="title">行政区域</td><td>山东省</td><td class="title">公告时间</td><td>2025年07月14日  01:59</td></tr>
+<tr><td class="title">总中标金 额</td><td colspan="3">￥10618.520389 万元（人民币）</td></tr>
+<tr><td class="title">代理机构名称</td><td colspan="3">海逸恒安项目管理有限公司</td></tr></table></div>
+<div class="vF_detail_content_container"><div class="vF_detail_content">
+<p>一、项目编号：SDGP370000000202502005150</p><p>二、项目名称：济南大学学生公寓改造提升项目施工</p>
+<p>三、中标（成交）信息：供应商名称：山东建工集团有限公司，中标金额：10618.520389万元。</p>
+<p>四、公告期限：自本公告发布之日起1个工作日。</p>
+<p>附件：<a href="http://download.ccgp.gov.cn/oss/download?uuid=ABC123">中标通知书.pdf</a></p>
+</div></div></div></body></html>"""
+
+CEIEA_MEMBERS = """<table class="table2" width="640"><tr><td>
+<div align="center"><font class="font20">汝阳县第二高级中学旧综合楼改造工程招标公告</font></div>
+<table><tr><td><a href="http://www.ceiea.com">www.ceiea.com</a> 2019-08-12 中国教育装备网 (7)</td>
+<td>分享到： <div id="bdshare"><a class="bds_qzone" title="分享到QQ空间"></a></div></td></tr></table>
+<table><tr><td>您未登陆，或您还不是“教备网”正式会员，当前不允许浏览招标信息！</td></tr></table>
+<span class="font14"><div class="article"></div><table><tr><td><span class="font18">该正文内容您无权限浏览！</span></td></tr></table></span>
+</td></tr></table><table><tr><td><b>声明</b>：本网部分文章系中国教育装备网转载自其它媒体，目的在于信息传递。</td></tr></table>"""
+
+HANWEB_GBK = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>关于公布2024年省级教学成果奖名单的通知_广东省教育厅</title></head><body>
+<div class="nav"><a href="/">首页</a><a href="/zxzx/">资讯中心</a></div>
+<div class="article_title"><h3>关于公布2024年省级教学成果奖名单的通知</h3></div>
+<div class="date">发布日期：2024-03-05 09:30:12　来源：广东省教育厅　浏览次数：1203</div>
+<div id="zoomcon"><p>各地级以上市教育局，各普通高等学校：</p>
+<p>根据《广东省教学成果奖励办法》，经评审、公示，现将2024年省级教学成果奖名单予以公布。</p>
+<table><tr><td>序号</td><td>成果名称</td></tr><tr><td>1</td><td>新工科人才培养模式改革</td></tr></table>
+<p>附件：<a href="/attachment/0/537/537123/4368911.xlsx">获奖名单.xlsx</a></p><p>广东省教育厅</p><p>2024年3月5日</p></div>
+<div class="share">分享到：微信 微博</div><div class="print"><a>打印本页</a> <a>关闭窗口</a></div>
+<div class="footer">版权所有：广东省教育厅</div></body></html>"""
+
+
+def test_caigou_body_drops_ads_meta_tail_related_and_disclaimer():
+    article = extract(CAIGOU.encode(), "http://www.caigou.com.cn/news/2022032549.shtml")
+    assert article.body.split("\n") == PARAS
+    assert article.title == "青海省“五项措施”推动职业教育发展"
+    assert article.published == "2022-03-25T13:23:00+08:00"
+    assert (article.source, article.editor) == ("教育部", "逯红栋")
+    assert TEASER not in article.body and leaks(article.body) == []
+
+
+def test_caigou_generic_path_matches_profile():
+    article = extract(CAIGOU.encode(), "http://www.caigou.com.cn/news/2022032549.shtml", use_profiles=False)
+    assert article.extractor == "generic"
+    assert char_f1(article.body, "\n".join(PARAS)) >= 0.95 and leaks(article.body) == []
+
+
+@pytest.mark.parametrize("use_profiles", [True, False], ids=["profile", "generic"])
+def test_moe_current_template(use_profiles):
+    url = "http://www.moe.gov.cn/jyb_xwfb/s248/202402/t20240208_1114758.html"
+    article = extract(MOE.encode(), url, use_profiles=use_profiles)
+    assert article.extractor == ("moe" if use_profiles else "generic")
+    assert article.title == "教育部关于《校外培训管理条例（征求意见稿）》公开征求意见的公告"
+    assert article.published == "2024-02-08T16:20:00+08:00"
+    assert (article.source, article.editor) == ("教育部", "曹建")
+    assert article.body.startswith("为规范校外培训活动")  # full-width indentation gone
+    assert article.body.endswith("附件：1.校外培训管理条例（征求意见稿）\n教育部\n2024年2月8日")
+    assert [(a.title, a.url) for a in article.attachments] == [
+        ("校外培训管理条例（征求意见稿）", "http://www.moe.gov.cn/jyb_xwfb/s248/202402/W020240208467434413784.docx")
+    ]
+    assert leaks(article.body) == [] and "部署校外培训治理" not in article.body
+
+
+def test_moe_old_template_subtitle_and_date():
+    article = extract(MOE_OLD.encode(), "http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/201901/t20190118_367329.html")
+    assert article.extractor == "moe_old"
+    assert (article.title, article.subtitle) == ("2019年全国教育工作会议召开", "陈宝生作工作报告")
+    assert (article.published, article.source) == ("2019-01-18", "教育部")
+    assert article.body.count("\n") == 1 and "您的位置" not in article.body
+
+
+@pytest.mark.parametrize("use_profiles", [True, False], ids=["profile", "generic"])
+def test_ccgp_fields_attachments_and_no_challenge_script(use_profiles):
+    url = "http://www.ccgp.gov.cn/cggg/dfgg/zbgg/202507/t20250714_24990000.htm"
+    article = extract(CCGP.encode(), url, use_profiles=use_profiles)
+    assert article.published == "2025-07-14T01:59:00+08:00"
+    assert article.fields == {
+        "项目名称": "济南大学学生公寓改造提升项目施工", "采购人": "济南大学", "行政区域": "山东省",
+        "公告时间": "2025年07月14日 01:59", "中标金额": "￥10618.520389 万元（人民币）",
+        "代理机构": "海逸恒安项目管理有限公司", "项目编号": "SDGP370000000202502005150",
+    }
+    assert [a.url for a in article.attachments] == ["http://download.ccgp.gov.cn/oss/download?uuid=ABC123"]
+    assert "HOY_TR" not in article.body and "当前位置" not in article.body
+    assert "四、公告期限：自本公告发布之日起1个工作日。" in article.body.split("\n")
+
+
+def test_ceiea_members_only_page_is_flagged_with_empty_body():
+    article = extract(CEIEA_MEMBERS.encode(), "http://www.ceiea.com/html/201908/201908120000000001.shtml")
+    assert article.flags == [FLAG_MEMBERS_ONLY] and article.body == ""
+    assert article.title == "汝阳县第二高级中学旧综合楼改造工程招标公告"
+    assert (article.published, article.source) == ("2019-08-12", "中国教育装备网")
+
+
+@pytest.mark.parametrize("use_profiles", [True, False], ids=["profile", "generic"])
+def test_hanweb_gbk_page_table_rows_and_tails(use_profiles):
+    url = "http://edu.gd.gov.cn/zxzx/tzgg/content/post_4368911.html"
+    article = extract(HANWEB_GBK.encode("gbk"), url, use_profiles=use_profiles)
+    assert article.encoding == "gb18030"
+    assert article.body.split("\n") == [
+        "各地级以上市教育局，各普通高等学校：",
+        "根据《广东省教学成果奖励办法》，经评审、公示，现将2024年省级教学成果奖名单予以公布。",
+        "序号 成果名称", "1 新工科人才培养模式改革", "附件：获奖名单.xlsx", "广东省教育厅", "2024年3月5日",
+    ]
+    assert article.title == "关于公布2024年省级教学成果奖名单的通知"
+    assert (article.published, article.source) == ("2024-03-05T09:30:12+08:00", "广东省教育厅")
+    assert article.attachments[0].url == "http://edu.gd.gov.cn/attachment/0/537/537123/4368911.xlsx"
+
+
+# --- the golden corpus (tests/golden/<template>/<name>.html + .json) -------------------------------------
+
+GOLDEN_CASES = sorted(GOLDEN.glob("*/*.json"))
+
+
+@pytest.mark.parametrize("use_profiles", [True, False], ids=["profile", "generic"])
+@pytest.mark.parametrize("case", GOLDEN_CASES, ids=[f"{p.parent.name}/{p.stem}" for p in GOLDEN_CASES])
+def test_golden(case, use_profiles):
+    want = json.loads(case.read_text(encoding="utf-8"))
+    raw = case.with_suffix(".html").read_bytes()
+    got = extract(raw, want["url"], want.get("http_charset"), use_profiles=use_profiles)
+    assert got.title == want["title"]
+    assert got.published == want["published"]
+    assert got.source == want["source"]
+    assert got.fields == want.get("fields", {})
+    assert [{"title": a.title, "url": a.url} for a in got.attachments] == want.get("attachments", [])
+    if want.get("encoding"):
+        assert got.encoding == want["encoding"]
+    f1 = char_f1(got.body, want["body"])
+    assert f1 >= (0.98 if use_profiles else 0.95) or got.body == want["body"], f"body F1 {f1:.3f}"
+    assert leaks(got.body) == [b for b in BOILERPLATE if b in want["body"]]
+
+
+# --- hostile input ---------------------------------------------------------------------------------------
+
+def test_empty_bytes():
+    assert extract(b"", "http://x.test/a").flags == [FLAG_EMPTY]
+
+
+def test_png_is_binary():
+    article = extract(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "http://x.test/a.png")
+    assert article.flags == [FLAG_BINARY] and article.body == ""
+
+
+def test_truncated_html_keeps_what_arrived():
+    cut = MOE.encode()[: MOE.encode().index("本次征求意见")]
+    article = extract(cut, "http://www.moe.gov.cn/jyb_xwfb/s248/202402/t20240208_1114758.html")
+    assert FLAG_TRUNCATED in article.flags
+    assert article.body.startswith("为规范校外培训活动")
+
+
+def test_20mb_page_is_capped_and_flagged():
+    filler = ("<p>" + "填充文字，" * 40 + "</p>\n").encode()
+    body = MOE.encode().replace(b"<p>", b"<p>", 1) + filler * (20_000_000 // len(filler))
+    article = extract(body, "http://www.moe.gov.cn/jyb_xwfb/s248/202402/t20240208_1114758.html")
+    assert len(body) > MAX_BYTES and FLAG_HUGE in article.flags
+    assert article.title.startswith("教育部关于")
+
+
+def test_5000_deep_nested_divs():
+    text = "深层嵌套页面中的正文段落，应当被完整提取出来，而不是崩溃或丢失。"
+    body = ("<html><body>" + "<div>" * 5000 + f"<p>{text}</p>" + "</div>" * 5000 + "</body></html>").encode()
+    article = extract(body, "http://x.test/deep.html")
+    assert text in article.body
+
+
+def test_list_page_is_not_an_article():
+    items = "".join(
+        f'<li><a href="./202402/t2024020{i}_11147{i}.html" title="教育部关于第{i}项工作的通知">教育部关于第{i}项工作的通知…</a>'
+        f"<span>2024-02-0{i}</span></li>" for i in range(1, 10)
+    )
+    body = f"<html><head><title>公告公示</title></head><body><ul id='list'>{items}</ul></body></html>"
+    article = extract(body.encode(), "http://www.moe.gov.cn/jyb_xwfb/s248/")
+    assert article.flags == [FLAG_NOT_ARTICLE] and article.body == ""
+
+
+def test_error_page_is_flagged():
+    body = "<html><head><title>错误页面！</title></head><body><p>对不起，您访问的页面不存在。</p></body></html>"
+    assert FLAG_ERROR_PAGE in extract(body.encode(), "http://www.ccgp.gov.cn/x.htm").flags
+
+
+def test_waf_challenge_is_flagged():
+    body = "<html><head><title>安全验证</title><script>var a=1;</script></head><body><p>频繁访问，请稍后再试</p></body></html>"
+    article = extract(body.encode(), "http://www.ccgp.gov.cn/cggg/x.htm")
+    assert article.flags == [FLAG_WAF] and article.body == ""
+
+
+def test_script_only_page_is_a_waf_challenge():
+    body = b"<html><head><script>document.cookie='HBB_HC=1';location.reload();</script></head><body></body></html>"
+    assert extract(body, "http://www.ccgp.gov.cn/a.htm").flags == [FLAG_WAF]
