@@ -225,7 +225,8 @@ def cmd_diff(args) -> int:
         to_v = args.to_version or last
         from_v = args.from_version or max(1, to_v - 1)
         old, new = store.version(args.url, from_v), store.version(args.url, to_v)
-    diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]))
+    diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
+                         old_label=f"v{from_v}", new_label=f"v{to_v}")
     if diff is None:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0

@@ -100,13 +100,23 @@ def _create_alert(store, group: dict, subject: str, now: datetime) -> int:
     raise AssertionError("unreachable")  # itertools.count never ends
 
 
+def alert_changes(store, alert: dict) -> list[dict]:
+    """The alert's change rows, with per-recipient matched keywords when storage keeps them on the alert."""
+    matched = {str(k): v for k, v in (alert.get("matched") or {}).items()}
+    changes = [store.change(cid) for cid in alert["change_ids"]]
+    for change in changes:
+        if matched.get(str(change["id"])):
+            change["matched_keywords"] = matched[str(change["id"])]
+    return changes
+
+
 def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels) -> str:
     """Send one alert and record the result; returns the DeliveryReport field to count it in."""
     try:
         msg = render_digest(
             sender=settings.sender,
             recipient=", ".join(alert["recipients"]),
-            changes=[store.change(cid) for cid in alert["change_ids"]],
+            changes=alert_changes(store, alert),
             message_id=alert["message_id"],
             site_labels=site_labels,
             subject=alert["subject"],

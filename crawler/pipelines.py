@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.config import Config, ConfigError, SiteConfig, load_config
 from crawler.corrections import link_correction
 from crawler.detect import Verdict, decide, read_signal
-from crawler.diff import diff_articles, render_article_text
+from crawler.diff import diff_articles, render_article_html, render_article_text
 from crawler.extract import extract
 from crawler.items import Article, FetchedPage
 from crawler.keywords import match_keywords
@@ -164,10 +164,11 @@ class SnapshotPipeline:
         details: dict = {}
         related_url = None
         if verdict.change == "changed" or (verdict.change == "restored" and version):
-            diff = diff_articles(previous, article)
+            labels = {"old_label": f"v{latest['version']}", "new_label": f"v{version}"} if version else {}
+            diff = diff_articles(previous, article, **labels)
             diff_text, diff_html, summary = (diff.text, diff.html, diff.summary) if diff else (None, None, "")
         elif verdict.change == "new":
-            diff_text, diff_html, summary = render_article_text(article), None, "新文章"
+            diff_text, diff_html, summary = render_article_text(article), render_article_html(article), "新文章"
         elif verdict.change == "removed":
             diff_text, diff_html, summary = f"页面已删除：{verdict.reason}", None, "已删除"
         else:

@@ -30,13 +30,18 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10  # a redirect loop ends as a recorded error
 
 # Conditional requests: the cache keeps ETag / Last-Modified and revalidates every time.
-# RFC2616Policy serves cached pages without asking the server unless requests say max-age=0,
-# which would make a tracker miss edits; the header below forces revalidation (304 → cached body).
+# RFC2616Policy serves cached pages without asking the server unless requests say max-age=0, which
+# would make a tracker miss edits: the header below forces revalidation (304 → cached body). It also
+# answers a 5xx with the cached copy, hiding outages: TrackerCachePolicy turns that off.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawler.httpcache.TrackerCachePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = os.path.abspath(".eduwatch-httpcache")  # the CLI puts it beside the database
 HTTPCACHE_GZIP = True
+DOWNLOADER_MIDDLEWARES = {  # the stock cache middleware also serves cached pages on timeouts: replaced
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.httpcache.TrackerCacheMiddleware": 900,
+}
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504]
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",

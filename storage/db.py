@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from .errors import StorageError
-from .schema import migrate
+from .schema import migrate, needs_migration
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30  # a second writer waits this long for the lock instead of failing
+WAL_RETRY_S = 0.02  # pause between attempts to switch a contended fresh file to WAL
 
 
 class Connection:
@@ -26,8 +28,9 @@ class Connection:
         self.db = _open(self.path)
         self._depth = 0
         try:
-            with self.transaction():
-                migrate(self.db)
+            if needs_migration(self.db):
+                with self.transaction():
+                    migrate(self.db)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _open_error(self.path, exc) from exc
@@ -77,7 +80,7 @@ def _open(path: Path) -> Database:
         raise _open_error(path, exc) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _enable_wal(conn)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
@@ -86,6 +89,19 @@ def _open(path: Path) -> Database:
     if mode.lower() != "wal":
         log.warning("database %s is in %s journal mode, not WAL: readers may block the crawl", path, mode)
     return Database(conn)
+
+
+def _enable_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL, retrying: SQLite answers "database is locked" without waiting on the busy
+    timeout when another process is creating the same fresh file at this moment."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
 
 
 def _open_error(path: Path, exc: Exception) -> StorageError:

@@ -65,6 +65,11 @@ def initial(db: Database) -> None:
         db.execute(statement)
 
 
+def needs_migration(db: Database) -> bool:
+    """True when this file lacks a migration; read-only, so opening a current file takes no write lock."""
+    return bool(migrations.pending(db))
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations; the caller holds the write transaction."""
     migrations.apply(db)

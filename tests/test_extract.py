@@ -219,6 +219,9 @@ def test_golden(case, use_profiles):
     assert got.title == want["title"]
     assert got.published == want["published"]
     assert got.source == want["source"]
+    assert got.subtitle == want.get("subtitle")
+    assert got.editor == want.get("editor")
+    assert got.flags == want.get("flags", [])
     assert got.fields == want.get("fields", {})
     assert [{"title": a.title, "url": a.url} for a in got.attachments] == want.get("attachments", [])
     if want.get("encoding"):
@@ -240,7 +243,7 @@ def test_png_is_binary():
 
 
 def test_truncated_html_keeps_what_arrived():
-    cut = MOE.encode()[: MOE.encode().index("本次征求意见")]
+    cut = MOE.encode()[: MOE.encode().index("本次征求意见".encode())]
     article = extract(cut, "http://www.moe.gov.cn/jyb_xwfb/s248/202402/t20240208_1114758.html")
     assert FLAG_TRUNCATED in article.flags
     assert article.body.startswith("为规范校外培训活动")
@@ -285,3 +288,40 @@ def test_waf_challenge_is_flagged():
 def test_script_only_page_is_a_waf_challenge():
     body = b"<html><head><script>document.cookie='HBB_HC=1';location.reload();</script></head><body></body></html>"
     assert extract(body, "http://www.ccgp.gov.cn/a.htm").flags == [FLAG_WAF]
+
+
+def test_str_input_is_a_clear_type_error():
+    with pytest.raises(TypeError, match="raw bytes"):
+        extract("<html></html>", "http://x.test/a")  # type: ignore[arg-type]
+
+
+def test_xhtml_with_xml_declaration_in_gbk():
+    body = (
+        '<?xml version="1.0" encoding="gbk"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>通知</title>'
+        "</head><body><div id='zoom'><p>各高等学校：现将2024年度教学工作安排通知如下，请认真贯彻执行。</p></div></body></html>"
+    ).encode("gbk")
+    article = extract(body, "http://jyt.zj.gov.cn/art/2024/1/9/art_1.html")
+    assert article.encoding == "gb18030" and article.body.startswith("各高等学校：")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<", b"<html>", b"</div></div></p>", b"\xff\xfe\x00",
+     b"<html><body><table><tr><td>" * 300, b"<script>" + b"x" * 5000, b"<!-- never closed"],
+    ids=["lt", "open-html", "closers", "utf16-bom-only", "unclosed-tables", "script", "comment"],
+)
+def test_garbage_never_raises(body):
+    article = extract(body, "http://x.test/a")
+    assert article.flags  # always says what was wrong instead of raising
+
+
+def test_horizontal_result_table_is_body_not_fields():
+    page = (
+        "<html><head><title>某中学设备采购中标公告</title></head><body><div class='content'>"
+        "<p>一、项目编号：ZB-2024-001</p><p>二、项目名称：某中学实验室设备采购，现将中标结果公告如下。</p>"
+        "<table><tr><th>中标供应商</th><th>中标金额</th></tr><tr><td>甲公司</td><td>100万元</td></tr></table>"
+        "</div></body></html>"
+    )
+    article = extract(page.encode(), "http://x.test/zb.html")
+    assert article.fields == {"项目编号": "ZB-2024-001", "项目名称": "某中学实验室设备采购，现将中标结果公告如下。"}
+    assert "甲公司 100万元" in article.body.split("\n")

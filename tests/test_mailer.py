@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from crawler.alerts import render_digest
-from crawler.delivery import deliver_pending, message_id_for, retry_delay
+from crawler.delivery import alert_changes, deliver_pending, message_id_for, retry_delay
 from crawler.mailer import (
     PermanentSendError,
     SmtpConfigError,
@@ -244,7 +244,7 @@ def test_server_down_then_up_delivers_exactly_once(store):
     (msg,) = handler.messages()
     assert msg["Message-ID"] == alert["message_id"]
     assert msg["Subject"] == "[eduwatch] 中国教育装备采购网：1 篇更新"
-    assert "实验室" in msg.get_body(("plain",)).get_content()
+    assert "+ 项目预算为135万元。" in msg.get_body(("plain",)).get_content()
     assert store.alert(alert["id"])["status"] == "sent"
 
 
@@ -288,3 +288,11 @@ def test_server_down_stops_the_round_after_one_attempt(store):
     assert (report.sent, report.retried, report.unreachable, report.pending) == (0, 1, 1, 2)
     assert sorted(a["attempts"] for a in store.alerts()) == [0, 1]  # the second was not tried, not penalised
 
+
+
+def test_matched_keywords_on_the_alert_reach_the_change_rows(store):
+    queue_change(store)
+    (change,) = store.changes()
+    rows = alert_changes(store, {"change_ids": [change["id"]], "matched": {str(change["id"]): ["录播教室"]}})
+    assert rows[0]["matched_keywords"] == ["录播教室"]
+    assert "matched_keywords" not in alert_changes(store, {"change_ids": [change["id"]]})[0]

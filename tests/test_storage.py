@@ -428,6 +428,16 @@ def test_two_writer_processes_both_succeed(tmp_path):
         assert [r["status"] for r in s.runs()] == ["ok", "ok"]
 
 
+def test_second_store_opens_and_reads_while_a_writer_holds_a_transaction(tmp_path):
+    path = tmp_path / "busy.db"
+    with Store(path) as writer:
+        add(writer, article())
+        with writer.transaction():
+            add(writer, article(url="http://a/uncommitted"))
+            with Store(path) as cli:  # e.g. `eduwatch changes` during a crawl: must not wait for the lock
+                assert [p["url"] for p in cli.pages()] == [URL]
+
+
 def test_reader_sees_committed_data_while_writer_holds_transaction(tmp_path):
     path = tmp_path / "wal.db"
     with Store(path) as writer:

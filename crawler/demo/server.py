@@ -20,8 +20,12 @@ from crawler.demo.sites import Page, Site, default_sites
 log = logging.getLogger(__name__)
 
 ROBOTS = b"User-agent: *\nAllow: /\n"
-WAF_HTML = "<html><head><title>安全验证</title></head><body><p>安全验证：请完成验证后继续访问</p></body></html>"
-SOFT_404_HTML = "<html><head><title>页面不存在</title></head><body><h1>对不起，您访问的页面不存在！</h1></body></html>"
+WAF_HTML = (
+    "<html><head><title>安全验证</title></head><body><p>安全验证：请完成验证后继续访问</p></body></html>"
+)
+SOFT_404_HTML = (
+    "<html><head><title>页面不存在</title></head><body><h1>对不起，您访问的页面不存在！</h1></body></html>"
+)
 HUGE_BYTES = 20 * 1024 * 1024
 
 FAULT_MODES = (
@@ -52,6 +56,14 @@ class Fault:
     retry_after: int = 1
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up mid-answer (timeouts, resets) are expected here, not worth a traceback."""
+        log.debug("request from %s ended early", client_address, exc_info=True)
+
+
 class SiteServer:
     """Serves several Site objects on one port: /<name>/<site path>. Use as a context manager."""
 
@@ -61,7 +73,7 @@ class SiteServer:
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.hits: list[tuple[str, int]] = []  # (path, status) in arrival order
 
@@ -78,9 +90,10 @@ class SiteServer:
 
     def start(self) -> SiteServer:
         handler = type("Handler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-server", daemon=True)
+        self._httpd = _QuietServer(("127.0.0.1", self._port), handler)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="demo-server", daemon=True
+        )
         self._thread.start()
         log.info("demo server on %s serving %s", self.url, ", ".join(self.sites))
         return self
@@ -138,8 +151,11 @@ _HUGE: list[bytes] = []
 def _huge_body() -> bytes:
     if not _HUGE:
         chunk = "<p>　　这是一个超大页面的填充段落，用于测试抓取器的大小上限。</p>\n".encode()
-        _HUGE.append(b"<html><head><meta charset='utf-8'><title>huge</title></head><body>"
-                     + chunk * (HUGE_BYTES // len(chunk) + 1) + b"</body></html>")
+        _HUGE.append(
+            b"<html><head><meta charset='utf-8'><title>huge</title></head><body>"
+            + chunk * (HUGE_BYTES // len(chunk) + 1)
+            + b"</body></html>"
+        )
     return _HUGE[0]
 
 
@@ -160,7 +176,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         page = self._lookup(path)
         if page is None:
-            self._send(Page(404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404 Not Found</h1>"), path)
+            self._send(
+                Page(404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404 Not Found</h1>"), path
+            )
             return
         self._send_conditional(page, path, head)
 
@@ -244,7 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
             home = (found[2] if found else "") + "/"
             self._send(Page(302, {"Location": self.owner.url + home}, b""), path)
         elif mode == "bad_gzip":
-            self._send(Page(200, dict(html, **{"Content-Encoding": "gzip"}), b"\x1f\x8b\x08\x00broken" * 50), path)
+            self._send(
+                Page(200, dict(html, **{"Content-Encoding": "gzip"}), b"\x1f\x8b\x08\x00broken" * 50), path
+            )
         elif mode == "waf":
             self._send(Page(412, html, WAF_HTML.encode()), path)
         elif mode == "soft404":

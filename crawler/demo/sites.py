@@ -73,18 +73,56 @@ class SiteSpec:
 # --- phrase bank ---------------------------------------------------------------------------------
 
 PLACES = ["青海省", "浙江省", "广东省", "山东省", "河南省", "四川省", "湖北省", "江苏省", "云南省", "北京市"]
-SUBJECTS = ["各地教育部门", "省教育厅", "市教育局", "各级各类学校", "职业院校", "高等学校", "区县教育行政部门"]
-ACTIONS = ["认真贯彻落实", "统筹推进", "持续深化", "扎实开展", "全面加强", "加快推进", "积极探索", "进一步规范"]
+SUBJECTS = [
+    "各地教育部门",
+    "省教育厅",
+    "市教育局",
+    "各级各类学校",
+    "职业院校",
+    "高等学校",
+    "区县教育行政部门",
+]
+ACTIONS = [
+    "认真贯彻落实",
+    "统筹推进",
+    "持续深化",
+    "扎实开展",
+    "全面加强",
+    "加快推进",
+    "积极探索",
+    "进一步规范",
+]
 OBJECTS = [
-    "教育数字化战略行动", "义务教育优质均衡发展", "职业教育产教融合", "校园安全管理工作", "教育装备配备标准",
-    "智慧校园建设", "实验室安全管理", "学生体质健康监测", "课后服务工作", "教师队伍建设", "劳动教育实践基地建设",
+    "教育数字化战略行动",
+    "义务教育优质均衡发展",
+    "职业教育产教融合",
+    "校园安全管理工作",
+    "教育装备配备标准",
+    "智慧校园建设",
+    "实验室安全管理",
+    "学生体质健康监测",
+    "课后服务工作",
+    "教师队伍建设",
+    "劳动教育实践基地建设",
 ]
 TAILS = [
-    "，切实提高育人质量。", "，取得积极成效。", "，不断完善工作机制。", "，推动各项任务落地见效。",
-    "，为高质量发展提供有力支撑。", "，确保各项工作落到实处。",
+    "，切实提高育人质量。",
+    "，取得积极成效。",
+    "，不断完善工作机制。",
+    "，推动各项任务落地见效。",
+    "，为高质量发展提供有力支撑。",
+    "，确保各项工作落到实处。",
 ]
 SCHOOLS = ["第一中学", "实验小学", "职业技术学院", "师范大学", "第二高级中学", "教育装备中心", "理工大学"]
-ITEMS = ["智慧教室设备", "理化生实验室设备", "学生课桌椅", "图书馆图书", "录播教室", "体育器材", "校园安防监控系统"]
+ITEMS = [
+    "智慧教室设备",
+    "理化生实验室设备",
+    "学生课桌椅",
+    "图书馆图书",
+    "录播教室",
+    "体育器材",
+    "校园安防监控系统",
+]
 EDITORS = ["曹建", "王莹", "李华", "张敏", "刘洋", "陈静"]
 AGENTS = ["海逸恒安项目管理有限公司", "中教招标有限公司", "华采招标代理有限公司"]
 SUPPLIERS = ["北京星火教育科技有限公司", "杭州启明教学设备有限公司", "广州博学实验器材有限公司"]
@@ -139,6 +177,7 @@ def _correction(tender_fields: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 
 # --- small markup helpers --------------------------------------------------------------------------
+
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
@@ -224,13 +263,14 @@ def _related_items(a: DemoArticle, ctx: Ctx, teaser: bool) -> str:
 
 # --- caigou ----------------------------------------------------------------------------------------
 
+
 def caigou_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
     body = _paras(a.paragraphs + _fields_lines(a.fields))
     atts = "".join(f'<p>附件：<a href="{esc(h)}">{esc(t)}</a></p>' for t, h in a.attachments)
     main = (
         f'<div class="header"><a href="/">教育装备采购网</a>{_ads(n)}</div>{_nl(n)}'
-        f'<div{_attrs(n, ("class", "article"), ("id", "article"))}>\n<h1>{esc(a.title)}</h1>\n'
+        f"<div{_attrs(n, ('class', 'article'), ('id', 'article'))}>\n<h1>{esc(a.title)}</h1>\n"
         f'<div class="info">{esc(a.source)} {a.published} 围观{n.views}次</div>\n'
         f'<div class="main">\n{body}\n{atts}\n</div>\n'
         f'<div class="laiyuan">来源:{esc(a.source)} 责任编辑:{esc(a.editor)} <a href="/tougao/">我要投稿</a></div>\n'
@@ -246,13 +286,17 @@ def caigou_article(a: DemoArticle, ctx: Ctx) -> str:
 
 def caigou_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int, spec: SiteSpec) -> str:
     rows = "\n".join(
-        f'<li><a href="{h}" target="_blank">{esc(a.title)}</a><span>{a.published}</span></li>' for h, a in items
+        f'<li><a href="{h}" target="_blank">{esc(a.title)}</a><span>{a.published}</span></li>'
+        for h, a in items
     )
     pager = _pager(page_no, n_pages, lambda p: "list.shtml" if p == 1 else f"list_{p}.shtml")
-    return _doc("新闻资讯_教育装备采购网", "", f'<div class="list"><ul class="newslist">\n{rows}\n</ul>{pager}</div>')
+    return _doc(
+        "新闻资讯_教育装备采购网", "", f'<div class="list"><ul class="newslist">\n{rows}\n</ul>{pager}</div>'
+    )
 
 
 # --- moe (current TRS) -------------------------------------------------------------------------------
+
 
 def moe_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
@@ -268,7 +312,7 @@ def moe_article(a: DemoArticle, ctx: Ctx) -> str:
     related = "".join(f'<dd><a href="{ctx.href(a, r)}">{esc(r.title)}</a></dd>' for r in ctx.related)
     body = (
         f'<div id="moe-header"><a href="/">中华人民共和国教育部政府门户网站</a></div>{_nl(n)}'
-        f'<div{_attrs(n, ("class", "moe-detail-box"), ("id", "moe-detail-box"))}>\n<h1>{esc(a.title)}</h1>{sub}\n'
+        f"<div{_attrs(n, ('class', 'moe-detail-box'), ('id', 'moe-detail-box'))}>\n<h1>{esc(a.title)}</h1>{sub}\n"
         f'<div class="moe-detail-shuxing">{_date(a)}\u3000来源：{esc(a.source)}</div>\n'
         f'<div class="TRS_Editor">{_paras(a.paragraphs)}\n{atts}</div>\n'
         f'<div class="moe-detail-shuxing"><div id="detail-editor">（责任编辑：{esc(a.editor)}）</div></div>\n'
@@ -291,17 +335,20 @@ def moe_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int, s
     )
     pager = _pager(page_no, n_pages, lambda p: "index.html" if p == 1 else f"index_{p - 1}.html", "scott")
     js = "<script>var wcmid=3; var wasid=6;</script>"
-    return _doc("工作动态 - 中华人民共和国教育部政府门户网站", "", f'<ul id="list">\n{rows}\n</ul>\n{pager}{js}')
+    return _doc(
+        "工作动态 - 中华人民共和国教育部政府门户网站", "", f'<ul id="list">\n{rows}\n</ul>\n{pager}{js}'
+    )
 
 
 # --- moe_old (<= 2019 TRS) ----------------------------------------------------------------------------
+
 
 def moe_old_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
     sub = esc(a.subtitle or "").replace('"', "&quot;")
     body = (
         '<div id="curpage"><a href="/">首页</a> &gt; <a href="../">新闻</a> &gt; 工作动态</div>\n'
-        f'<div{_attrs(n, ("id", "content_body"), ("class", "content"))}>\n<h1>{esc(a.title)}</h1>\n'
+        f"<div{_attrs(n, ('id', 'content_body'), ('class', 'content'))}>\n<h1>{esc(a.title)}</h1>\n"
         f'<script>var file_subdoctitle = "{sub}"; if (file_subdoctitle != "") '
         '{ document.write("<h2>" + file_subdoctitle + "</h2>"); }</script>\n'
         f'<div id="content_date_source">{_date(a)}&nbsp;&nbsp;来源：{esc(a.source)}</div>\n'
@@ -315,15 +362,26 @@ def moe_old_article(a: DemoArticle, ctx: Ctx) -> str:
 
 # --- ccgp ------------------------------------------------------------------------------------------
 
-CCGP_LABELS = {"项目名称": "采购项目名称", "采购人": "采购单位", "代理机构": "代理机构名称", "中标金额": "总中标金额"}
+CCGP_LABELS = {
+    "项目名称": "采购项目名称",
+    "采购人": "采购单位",
+    "代理机构": "代理机构名称",
+    "中标金额": "总中标金额",
+}
 
 
 def _ccgp_table(a: DemoArticle) -> str:
-    rows = [f"<tr><td class='title'>{esc(CCGP_LABELS.get(k, k))}</td><td colspan='3'>{esc(v)}</td></tr>"
-            for k, v in a.fields.items() if k != "项目编号"]
+    rows = [
+        f"<tr><td class='title'>{esc(CCGP_LABELS.get(k, k))}</td><td colspan='3'>{esc(v)}</td></tr>"
+        for k, v in a.fields.items()
+        if k != "项目编号"
+    ]
     rows.append(f"<tr><td class='title'>公告时间</td><td colspan='3'>{_cn_datetime(a)}</td></tr>")
-    return ("<div class='table'><h5>公告概要：</h5><table width='600'><tr><td colspan='4'><b>公告信息：</b></td></tr>"
-            + "".join(rows) + "</table></div>")
+    return (
+        "<div class='table'><h5>公告概要：</h5><table width='600'><tr><td colspan='4'><b>公告信息：</b></td></tr>"
+        + "".join(rows)
+        + "</table></div>"
+    )
 
 
 def ccgp_article(a: DemoArticle, ctx: Ctx) -> str:
@@ -338,7 +396,7 @@ def ccgp_article(a: DemoArticle, ctx: Ctx) -> str:
         f'{_cookie_script(n)}\n<div class="v4incheadertop"><p class="cl">财政部唯一指定政府采购信息网络发布媒体</p></div>\n'
         '<div class="vF_deail_currentloc mt10"><p>当前位置：<a href="../../../../">首页</a>&raquo;'
         '<a href="../../../">政采公告</a>&raquo;<a href="../../">地方公告</a>&raquo;<a href="../">公开招标</a></p></div>\n'
-        f'<div{_attrs(n, ("class", "vF_detail_main"), ("id", "detail_main"))}>\n'
+        f"<div{_attrs(n, ('class', 'vF_detail_main'), ('id', 'detail_main'))}>\n"
         f'<div class="vF_detail_header"><h2 class="tc">{esc(a.title)}</h2>\n'
         f'<p class="tc"><span id="pubTime">{_cn_datetime(a)}</span> 来源：<span id="sourceName"></span> '
         '【<span id="printBtn">打印</span>】</p></div>\n'
@@ -362,14 +420,19 @@ def ccgp_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int, 
 
 # --- ceiea (GBK tables) --------------------------------------------------------------------------------
 
+
 def ceiea_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
     if a.kind == "members_only":
-        text = ('<table bgcolor="#F6F6F6"><tr><td nowrap=""><img src="/images/ico-jg.gif"/>　'
-                '<span class="font18">该正文内容您无权限浏览！</span></td></tr></table>')
+        text = (
+            '<table bgcolor="#F6F6F6"><tr><td nowrap=""><img src="/images/ico-jg.gif"/>　'
+            '<span class="font18">该正文内容您无权限浏览！</span></td></tr></table>'
+        )
     else:
         text = _paras(a.paragraphs + _fields_lines(a.fields))
-    talks = "".join(f'<a class="bt05_2012" href="{ctx.href(a, r)}">{esc(r.title)}</a><br/>' for r in ctx.related)
+    talks = "".join(
+        f'<a class="bt05_2012" href="{ctx.href(a, r)}">{esc(r.title)}</a><br/>' for r in ctx.related
+    )
     body = (
         f'<table{_attrs(n, ("class", "table2"), ("width", "640"))} border="0" cellpadding="0" cellspacing="0">'
         '<tr><td>\n<table width="580"><tr><td height="40"><div align="center">'
@@ -394,11 +457,16 @@ def ceiea_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int,
         for h, a in items
     )
     pager = _pager(page_no, n_pages, lambda p: f"0_{p}.htm", "listpages")
-    return _doc("招标信息-中国教育装备网", '<meta charset="gb2312">\n', f'<table width="640">\n{rows}\n</table>\n{pager}',
-                "gb2312")
+    return _doc(
+        "招标信息-中国教育装备网",
+        '<meta charset="gb2312">\n',
+        f'<table width="640">\n{rows}\n</table>\n{pager}',
+        "gb2312",
+    )
 
 
 # --- provincial (zj Hanweb, gd) and portal -----------------------------------------------------------
+
 
 def zj_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
@@ -415,9 +483,13 @@ def zj_article(a: DemoArticle, ctx: Ctx) -> str:
 
 
 def zj_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int, spec: SiteSpec) -> str:
-    rows = "\n".join(f'<li><a href="{h}" title="{esc(a.title)}">{esc(a.title)}</a><span>{_date(a)}</span></li>'
-                     for h, a in items)
-    pager = _pager(page_no, n_pages, lambda p: "index.html" if p == 1 else f"index_{p}.html", "default_pgPanel")
+    rows = "\n".join(
+        f'<li><a href="{h}" title="{esc(a.title)}">{esc(a.title)}</a><span>{_date(a)}</span></li>'
+        for h, a in items
+    )
+    pager = _pager(
+        page_no, n_pages, lambda p: "index.html" if p == 1 else f"index_{p}.html", "default_pgPanel"
+    )
     return _doc("通知公告 浙江省教育厅", "", f'<div id="1532973"><ul>\n{rows}\n</ul></div>\n{pager}')
 
 
@@ -442,11 +514,11 @@ def gd_list(items: list[tuple[str, DemoArticle]], page_no: int, n_pages: int, sp
 
 def portal_article(a: DemoArticle, ctx: Ctx) -> str:
     n = a.noise
-    recent = ctx.related[n.recent_seed % max(1, len(ctx.related)):] + ctx.related
+    recent = ctx.related[n.recent_seed % max(1, len(ctx.related)) :] + ctx.related
     items = "\n".join(f'<li>- <a href="{ctx.href(a, r)}">{esc(r.title)}</a></li>' for r in recent[:20])
     body = (
         f'<div class="nav"><a href="/">首页</a> 教育 高校 留学</div>\n{_ads(n)}\n'
-        f'<div{_attrs(n, ("class", "article"), ("id", "content"))}><h1>{esc(a.title)}</h1>\n'
+        f"<div{_attrs(n, ('class', 'article'), ('id', 'content'))}><h1>{esc(a.title)}</h1>\n"
         f'<div class="time">{a.published}</div>\n<div class="text">{_paras(a.paragraphs, "")}</div>\n'
         f'<p class="author">来源：{esc(a.source)} 作者：{esc(a.editor)}</p></div>\n'
         '<div class="copyright">版权声明：本站转载作品仅为传递信息，版权归原作者所有。</div>\n'
@@ -493,35 +565,95 @@ def _index(ext: str, first: int = 0) -> Callable[[int], str]:
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in [
-        Template("caigou", "/news/", lambda p: "list.shtml" if p == 1 else f"list_{p}.shtml",
-                 lambda i, d, s: f"/news/{d:%Y%m%d}{s:02d}.shtml", caigou_article, caigou_list,
-                 datetime(2022, 3, 25, 13, 23), "教育装备采购网"),
-        Template("moe", "/jyb_xwfb/gzdt_gzdt/", _index("html"),
-                 lambda i, d, s: f"/jyb_xwfb/gzdt_gzdt/{d:%Y%m}/t{d:%Y%m%d}_{1114758 - i * 13}.html",
-                 moe_article, moe_list, datetime(2024, 2, 8, 9, 0), "教育部"),
-        Template("moe_old", "/jyb_xwfb/gzdt_gzdt/moe_1485/", _index("html"),
-                 lambda i, d, s: f"/jyb_xwfb/gzdt_gzdt/moe_1485/{d:%Y%m}/t{d:%Y%m%d}_{343000 - i * 11}.html",
-                 moe_old_article, moe_list, datetime(2019, 6, 18, 9, 0), "教育部新闻办公室"),
-        Template("ccgp", "/cggg/dfgg/gkzb/", _index("htm"),
-                 lambda i, d, s: f"/cggg/dfgg/gkzb/{d:%Y%m}/t{d:%Y%m%d}_{24000000 - i}.htm",
-                 ccgp_article, ccgp_list, datetime(2025, 7, 14, 1, 59), "中国政府采购网"),
-        Template("ceiea", "/stock/", lambda p: f"0_{p}.htm",
-                 lambda i, d, s: f"/html/{d:%Y%m}/{d:%Y%m%d}{i:09d}.shtml", ceiea_article, ceiea_list,
-                 datetime(2019, 8, 12, 9, 0), "中国教育装备网", encoding="gbk", http_charset="gb2312"),
-        Template("zj", "/col/col1532973/", lambda p: "index.html" if p == 1 else f"index_{p}.html",
-                 lambda i, d, s: f"/art/{d.year}/{d.month}/{d.day}/art_1532973_{5800000 + i}.html",
-                 zj_article, zj_list, datetime(2024, 3, 1, 10, 0), "浙江省教育厅"),
-        Template("gd", "/zxzx/tzgg/", lambda p: "index.html" if p == 1 else f"index_{p}.html",
-                 lambda i, d, s: f"/zxzx/tzgg/content/post_{4300000 + i}.html", gd_article, gd_list,
-                 datetime(2024, 3, 5, 16, 30), "广东省教育厅"),
-        Template("portal", "/news/", lambda p: "index.html" if p == 1 else f"index_{p}.html",
-                 lambda i, d, s: f"/a/{d:%Y%m%d}/{i}.html", portal_article, portal_list,
-                 datetime(2023, 11, 20, 8, 15), "中国教育在线", n_related=20),
+        Template(
+            "caigou",
+            "/news/",
+            lambda p: "list.shtml" if p == 1 else f"list_{p}.shtml",
+            lambda i, d, s: f"/news/{d:%Y%m%d}{s:02d}.shtml",
+            caigou_article,
+            caigou_list,
+            datetime(2022, 3, 25, 13, 23),
+            "教育装备采购网",
+        ),
+        Template(
+            "moe",
+            "/jyb_xwfb/gzdt_gzdt/",
+            _index("html"),
+            lambda i, d, s: f"/jyb_xwfb/gzdt_gzdt/{d:%Y%m}/t{d:%Y%m%d}_{1114758 - i * 13}.html",
+            moe_article,
+            moe_list,
+            datetime(2024, 2, 8, 9, 0),
+            "教育部",
+        ),
+        Template(
+            "moe_old",
+            "/jyb_xwfb/gzdt_gzdt/moe_1485/",
+            _index("html"),
+            lambda i, d, s: f"/jyb_xwfb/gzdt_gzdt/moe_1485/{d:%Y%m}/t{d:%Y%m%d}_{343000 - i * 11}.html",
+            moe_old_article,
+            moe_list,
+            datetime(2019, 6, 18, 9, 0),
+            "教育部新闻办公室",
+        ),
+        Template(
+            "ccgp",
+            "/cggg/dfgg/gkzb/",
+            _index("htm"),
+            lambda i, d, s: f"/cggg/dfgg/gkzb/{d:%Y%m}/t{d:%Y%m%d}_{24000000 - i}.htm",
+            ccgp_article,
+            ccgp_list,
+            datetime(2025, 7, 14, 1, 59),
+            "中国政府采购网",
+        ),
+        Template(
+            "ceiea",
+            "/stock/",
+            lambda p: f"0_{p}.htm",
+            lambda i, d, s: f"/html/{d:%Y%m}/{d:%Y%m%d}{i:09d}.shtml",
+            ceiea_article,
+            ceiea_list,
+            datetime(2019, 8, 12, 9, 0),
+            "中国教育装备网",
+            encoding="gbk",
+            http_charset="gb2312",
+        ),
+        Template(
+            "zj",
+            "/col/col1532973/",
+            lambda p: "index.html" if p == 1 else f"index_{p}.html",
+            lambda i, d, s: f"/art/{d.year}/{d.month}/{d.day}/art_1532973_{5800000 + i}.html",
+            zj_article,
+            zj_list,
+            datetime(2024, 3, 1, 10, 0),
+            "浙江省教育厅",
+        ),
+        Template(
+            "gd",
+            "/zxzx/tzgg/",
+            lambda p: "index.html" if p == 1 else f"index_{p}.html",
+            lambda i, d, s: f"/zxzx/tzgg/content/post_{4300000 + i}.html",
+            gd_article,
+            gd_list,
+            datetime(2024, 3, 5, 16, 30),
+            "广东省教育厅",
+        ),
+        Template(
+            "portal",
+            "/news/",
+            lambda p: "index.html" if p == 1 else f"index_{p}.html",
+            lambda i, d, s: f"/a/{d:%Y%m%d}/{i}.html",
+            portal_article,
+            portal_list,
+            datetime(2023, 11, 20, 8, 15),
+            "中国教育在线",
+            n_related=20,
+        ),
     ]
 }
 
 
 # --- generation ------------------------------------------------------------------------------------------
+
 
 def _kind(template: str, i: int) -> str:
     if template == "ccgp":
@@ -533,8 +665,9 @@ def _kind(template: str, i: int) -> str:
     return "news"
 
 
-def _make_article(t: Template, i: int, when: datetime, seq: int, rng: random.Random,
-                  tenders: dict[int, dict[str, str]]) -> DemoArticle:
+def _make_article(
+    t: Template, i: int, when: datetime, seq: int, rng: random.Random, tenders: dict[int, dict[str, str]]
+) -> DemoArticle:
     published = when.strftime("%Y-%m-%d %H:%M")
     kind = _kind(t.name, i)
     title, fields_ = _news_title(rng), {}
@@ -547,8 +680,16 @@ def _make_article(t: Template, i: int, when: datetime, seq: int, rng: random.Ran
         title, fields_ = _correction(tenders[i - 2])
     if t.name == "ccgp":
         fields_["行政区域"] = fields_["采购人"][:3]
-    a = DemoArticle(t.article_path(i, when, seq), title, published, t.source, _paragraphs(rng, rng.randint(2, 6)),
-                    fields_, editor=rng.choice(EDITORS), kind=kind)
+    a = DemoArticle(
+        t.article_path(i, when, seq),
+        title,
+        published,
+        t.source,
+        _paragraphs(rng, rng.randint(2, 6)),
+        fields_,
+        editor=rng.choice(EDITORS),
+        kind=kind,
+    )
     _decorate(t, i, a, rng)
     return a
 
@@ -558,7 +699,9 @@ def _decorate(t: Template, i: int, a: DemoArticle, rng: random.Random) -> None:
     if t.name in ("moe", "moe_old") and i % 3 == 2:
         a.subtitle = f"——{rng.choice(PLACES)}{rng.choice(OBJECTS)}工作综述"
     if t.name == "moe" and i % 4 == 1:
-        a.attachments = [(f"{rng.choice(OBJECTS)}实施方案", f"./W0{a.published[:10].replace('-', '')}{i:09d}.docx")]
+        a.attachments = [
+            (f"{rng.choice(OBJECTS)}实施方案", f"./W0{a.published[:10].replace('-', '')}{i:09d}.docx")
+        ]
     if t.name == "ccgp" and a.kind == "tender":
         uuid = hashlib.md5(a.path.encode()).hexdigest()
         a.attachments = [("采购文件", f"http://download.ccgp.gov.cn/oss/download?uuid={uuid}")]
@@ -590,8 +733,16 @@ def build_site(template: str, n_articles: int, seed: int = 0, per_page: int | No
 
 def default_sites(seed: int = 0) -> dict[str, Site]:
     """The small bundle served by `eduwatch demo`: every template, about 30 articles, 2-3 list pages each."""
-    sizes = {"caigou": (5, 2), "moe": (5, 2), "moe_old": (3, 2), "ccgp": (6, 3), "ceiea": (4, 2),
-             "zj": (3, 2), "gd": (3, 2), "portal": (3, 2)}
+    sizes = {
+        "caigou": (5, 2),
+        "moe": (5, 2),
+        "moe_old": (3, 2),
+        "ccgp": (6, 3),
+        "ceiea": (4, 2),
+        "zj": (3, 2),
+        "gd": (3, 2),
+        "portal": (3, 2),
+    }
     return {name: build_site(name, n, seed, per_page) for name, (n, per_page) in sizes.items()}
 
 
@@ -602,7 +753,9 @@ def _rel(target: str, from_dir: str) -> str:
 
 # --- the site --------------------------------------------------------------------------------------------
 
-NOT_FOUND_HTML = "<!DOCTYPE html><html><head><title>页面不存在</title></head><body><h1>404 页面不存在</h1></body></html>"
+NOT_FOUND_HTML = (
+    "<!DOCTYPE html><html><head><title>页面不存在</title></head><body><h1>404 页面不存在</h1></body></html>"
+)
 
 
 class Site:
@@ -631,7 +784,9 @@ class Site:
     def article(self, path: str) -> DemoArticle:
         with self._lock:
             if path not in self._articles:
-                raise DemoError(f"no article at {path!r} on the {self.spec.name} site; see Site.article_paths()")
+                raise DemoError(
+                    f"no article at {path!r} on the {self.spec.name} site; see Site.article_paths()"
+                )
             return self._articles[path]
 
     def last_modified(self, path: str) -> float:
@@ -654,17 +809,21 @@ class Site:
     def _page(self, text: str, a: DemoArticle | None) -> Page:
         codec = (a.encoding if a else None) or self.template.encoding
         charset = (a.http_charset if a else None) or self.template.http_charset
-        return Page(200, {"Content-Type": f"text/html; charset={charset}"}, text.encode(codec, "xmlcharrefreplace"))
+        return Page(
+            200, {"Content-Type": f"text/html; charset={charset}"}, text.encode(codec, "xmlcharrefreplace")
+        )
 
     def _render_article(self, a: DemoArticle) -> str:
         i, n = self._position[a.path], len(self._order)
         seed = a.noise.related_seed
         picks = [self._order[(i + 1 + seed + k) % n] for k in range(min(self.template.n_related, n - 1))]
-        return self.template.article(a, Ctx(picks, lambda src, dst: _rel(dst.path, src.path.rsplit("/", 1)[0])))
+        return self.template.article(
+            a, Ctx(picks, lambda src, dst: _rel(dst.path, src.path.rsplit("/", 1)[0]))
+        )
 
     def _render_list(self, page_no: int) -> str:
         live = [a for a in self._order if a.path not in self._removed]
-        chunk = live[(page_no - 1) * self.spec.per_page: page_no * self.spec.per_page]
+        chunk = live[(page_no - 1) * self.spec.per_page : page_no * self.spec.per_page]
         items = [(_rel(a.path, self.template.list_dir.rstrip("/")), a) for a in chunk]
         return self.template.listing(items, page_no, len(self._lists), self.spec)
 

@@ -6,10 +6,10 @@ import re
 
 from lxml import etree
 
-from .text import squash
+from .text import BLOCK_TAGS, squash
 
 NOISE_TAGS = (
-    "script", "style", "noscript", "iframe", "form", "input", "select", "button", "textarea",
+    "script", "style", "noscript", "iframe", "input", "select", "button", "textarea",
     "object", "embed", "svg", "canvas", "nav", "footer", "aside", "head",
 )
 _NOISE_ATTR = re.compile(
@@ -21,7 +21,7 @@ _NOISE_ATTR = re.compile(
 _KEEP_ATTR = re.compile(r"TRS_Editor|vF_detail_content|vT_detail_content|^zoom|article", re.I)
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _META_WORDS = re.compile(r"来源|发布时间|发布日期|发文日期|更新时间|围观|浏览|点击|阅读|www\.|\(\d+\)|（\d+）|作者[:：]")
-_DROP_LINE = re.compile(
+DROP_LINE = re.compile(
     r"^(来源|来 源|作者|责任编辑|编辑|稿源|文章来源|信息来源)\s*[:：]|我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|"
     r"点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|扫一扫|手机扫描|字号\s*[:：]|"
     r"当前位置\s*[:：]|^[（(]\s*\d+\s*[）)]$|^[（(]\s*责任编辑|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|^(打印|关闭|收藏)$"
@@ -30,19 +30,52 @@ _STOP_LINE = re.compile(
     r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
     r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
 )
+_HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
+_TITLE_ATTR = re.compile(r"title|tit\b|headline|font20|\bbt\b|biaoti", re.I)
+_STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下一|行业访谈|版权|免责|声明")
 MEMBERS_ONLY = "该正文内容您无权限浏览"
 
 
 def strip_noise(root: etree._Element) -> None:
     """Remove scripts, forms, nav/footer and share/related/QR blocks from the tree, in place."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *NOISE_TAGS, with_tail=False)
+    total = len(squash(root.text_content()))
     doomed = []
     for el in root.iter("div", "ul", "dl", "span", "p", "table", "section", "td", "a", "header"):
         attrs = f"{el.get('id', '')} {el.get('class', '')}"
         if attrs.strip() and _NOISE_ATTR.search(attrs) and not _KEEP_ATTR.search(attrs):
-            doomed.append(el)
+            if len(squash(el.text_content())) < 0.4 * total:  # a "nav" that holds the page is a wrapper
+                doomed.append(el)
     for el in doomed:
         _drop_keep_tail(el)
+
+
+def drop_tail_sections(root: etree._Element) -> None:
+    """Remove whole related-reading / disclaimer / prev-next sections: the block a stop heading opens."""
+    total = len(squash(root.text_content())) or 1
+    doomed = []
+    for el in root.iter(etree.Element):
+        if not _STOP_PREFIX.match((el.text or "").lstrip(" \t\r\n\u3000\xa0【[")):
+            continue
+        block = _block(el)
+        head = (squash(block.text_content())[:40])
+        if not head or not is_stop_line(head if len(head) < 40 else head[:20]):
+            continue
+        while (parent := block.getparent()) is not None and parent.tag not in ("body", "html"):
+            if not squash(parent.text_content()).startswith(head[:8]):
+                break
+            block = parent
+        if len(squash(block.text_content())) < 0.6 * total:
+            doomed.append(block)
+    for el in doomed:
+        if el.getparent() is not None:
+            _drop_keep_tail(el)
+
+
+def _block(el: etree._Element) -> etree._Element:
+    while el.tag not in BLOCK_TAGS and el.tag not in ("td", "th") and el.getparent() is not None:
+        el = el.getparent()
+    return el
 
 
 def _drop_keep_tail(el: etree._Element) -> None:
@@ -71,14 +104,18 @@ def is_stop_line(line: str) -> bool:
 
 
 def filter_lines(lines: list[str], title: str = "") -> list[str]:
-    """Keep the article's own lines: cut before/at the title, drop bylines and tails, stop at related/disclaimers."""
+    """Keep the article's own lines: cut what precedes a title line, drop bylines and tails, stop at related/disclaimers."""
     lines = _after_title(lines, title)
     kept: list[str] = []
+    seen: set[str] = set()
     for line in lines:
+        if len(line) >= 20 and line in seen:  # a page that prints its article twice (hidden copy)
+            continue
+        seen.add(line)
         stop = is_stop_line(line)
         if stop and kept:
             break
-        if stop or _DROP_LINE.search(line) or is_meta_line(line):
+        if stop or DROP_LINE.search(line) or is_meta_line(line):
             continue
         kept.append(line)
     return kept
@@ -90,5 +127,21 @@ def _after_title(lines: list[str], title: str) -> list[str]:
         return lines
     for i, line in enumerate(lines[:12]):
         if squash(line) == key:
-            return lines[i + 1:]
+            return lines[i:]  # the headline element itself is gone (drop_title); this is the body's own copy
     return lines
+
+
+def drop_title(root: etree._Element, title: str) -> None:
+    """Remove the headline element(s): headings or title-classed blocks whose text is the title."""
+    key = squash(title)
+    if not key:
+        return
+    doomed = []
+    for el in root.iter(etree.Element):
+        attrs = f"{el.get('id', '')} {el.get('class', '')}"
+        if el.tag in _HEADLINE_TAGS or _TITLE_ATTR.search(attrs):
+            if squash(el.text_content()) == key:
+                doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            _drop_keep_tail(el)

@@ -33,6 +33,9 @@ MAX_BYTES = 8 * 1024 * 1024  # pages past this are cut to a prefix and flagged F
 _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"\x1f\x8b")
 _ERROR_TITLE = re.compile(r"错误页面|页面不存在|页面未找到|404|not found|找不到(该|此)?页面", re.I)
 _WAF_TEXT = re.compile(r"安全验证|频繁访问|访问过于频繁|人机验证|滑动验证|请开启JavaScript|检测到异常访问")
+_TAG = re.compile(r"<[^>]*>")
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_CONTAINERS = re.compile(r"</?(div|span|font|section|center)\b[^>]*>", re.I)
 _MIN_BODY = 20  # non-whitespace chars below which a page holds no article
 
 
@@ -48,7 +51,18 @@ def _guard(body: bytes) -> tuple[bytes, list[str]]:
 
 
 def _parse(text: str) -> etree._Element | None:
-    parser = html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=False)
+    """Parse leniently; if libxml2 gave up on absurd nesting and lost the text, reparse a flattened copy."""
+    root = _parse_once(text)
+    visible = len(squash(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
+    if visible >= 10 and (root is None or len(squash(root.text_content())) < 0.5 * visible):
+        log.info("parser lost most of the text (deep nesting?); flattening container tags")
+        flat = _parse_once(_CONTAINERS.sub("\n", text))
+        return flat if flat is not None else root
+    return root
+
+
+def _parse_once(text: str) -> etree._Element | None:
+    parser = html.HTMLParser(encoding="utf-8", huge_tree=True)
     try:
         return html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -119,7 +133,10 @@ def extract(body: bytes, url: str, http_charset: str | None = None, *, use_profi
     Returns:
         An Article; never raises for bad content: flags say what kind of non-article it was.
     """
-    body = body or b""
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError(f"extract() needs the page's raw bytes, got {type(body).__name__}; pass response.body "
+                        "(or text.encode() if you only have text)")
+    body = bytes(body)
     article = Article(url=url, extractor="generic")
     body, flags = _guard(body)
     if not body.strip():
@@ -150,6 +167,8 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     article.source, article.editor = meta.source, meta.editor
     article.attachments = _attachments(root, url)
     clean.strip_noise(root)
+    clean.drop_tail_sections(root)
+    clean.drop_title(root, meta.title)
     lines, name = _body_from_profiles(url, root, meta.title) if use_profiles else ([], "generic")
     if not lines and not (use_profiles and name != "generic"):
         lines, name = _body_generic(root, meta.title), "generic"

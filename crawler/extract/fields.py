@@ -45,12 +45,19 @@ def _put(fields: dict[str, str], label: str, value: str) -> None:
 
 
 def table_fields(root: etree._Element) -> dict[str, str]:
-    """Label/value pairs from rows whose label cells are td.title (ccgp 公告概要) or th."""
+    """Label/value pairs from summary tables: label cell, value cell (ccgp 公告概要, 2- or 4-cell rows).
+
+    A value that is itself a label means a horizontal table's header row: body, not fields.
+    """
     fields: dict[str, str] = {}
-    for cell in root.xpath("//td[contains(@class,'title')]|//th"):
-        value_cell = cell.getnext()
-        if value_cell is not None and value_cell.tag in ("td", "th"):
-            _put(fields, cell.text_content(), value_cell.text_content())
+    for row in root.iter("tr"):
+        cells = [c for c in row if c.tag in ("td", "th")]
+        if len(cells) not in (2, 4):
+            continue
+        for label_cell, value_cell in zip(cells[::2], cells[1::2], strict=True):
+            value = value_cell.text_content()
+            if value_cell.tag == "td" and canonical_key(value) is None:
+                _put(fields, label_cell.text_content(), value)
     return fields
 
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 
 from lxml import etree
 
-from .text import BLOCK_TAGS, CELL_TAGS, squash
+from .clean import DROP_LINE, is_meta_line, is_stop_line
+from .text import BLOCK_TAGS, CELL_TAGS, norm, squash
 
 _PUNCT = re.compile(r"[，。；：！？、,;]")
 _POSITIVE = re.compile(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr", re.I)
@@ -35,7 +36,9 @@ def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
     """Text gathered onto its nearest block element: each block's own words, nested blocks excluded."""
     texts: dict[etree._Element, list[str]] = defaultdict(list)
     for el in root.iter(etree.Element):
-        own = squash(_direct_text(el))
+        own = squash(_direct_text(el)) if el.tag != "a" else squash(el.tail or "")
+        if el.tag == "a":
+            el = el.getparent() if el.getparent() is not None else el
         if own:
             texts[_block_of(el)].append(own)
     return {block: "".join(parts) for block, parts in texts.items()}
@@ -60,11 +63,16 @@ def _class_weight(el: etree._Element) -> float:
     return weight
 
 
+def _is_byline(block: etree._Element) -> bool:
+    text = norm(block.text_content())
+    return is_meta_line(text) or bool(DROP_LINE.search(text)) or is_stop_line(text)
+
+
 def best_container(root: etree._Element) -> etree._Element | None:
     """The element that holds the most punctuated prose and the fewest links, or None on a text-less page."""
     scores: dict[etree._Element, float] = defaultdict(float)
     for block, text in paragraph_texts(root).items():
-        if len(text) < 15 or block.tag in _HEADINGS:
+        if len(text) < 15 or block.tag in _HEADINGS or _is_byline(block):
             continue
         score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
         node, share = block, 1.0

@@ -1,0 +1,181 @@
+"""Benchmark the extractor against trafilatura, gne and readability-lxml on the golden pages (and ccwe_zh_recent).
+
+Run: .venv/bin/python bench/extract_bench.py [--shared ../shared]
+Prints one Markdown table per page set: body character P/R/F1 (multiset of non-whitespace characters,
+mean and min), boilerplate leaks, title and date accuracy (golden only) and pages per second.
+A peer that raises on a page scores 0 on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crawler.extract import decode_html, extract  # noqa: E402
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+BOILERPLATE = [
+    "围观", "浏览次数", "相关阅读", "相关新闻", "上一篇", "下一篇", "版权与免责声明", "声明：", "分享到",
+    "打印本页", "关闭窗口", "责任编辑", "我要投稿", "最近更新", "扫一扫",
+]
+
+
+@dataclass
+class Page:
+    """One benchmark page: raw bytes plus what a perfect extractor returns."""
+
+    name: str
+    raw: bytes
+    url: str
+    http_charset: str | None
+    body: str
+    title: str | None = None
+    published: str | None = None
+
+
+@dataclass
+class Result:
+    """What one system returned for one page."""
+
+    body: str = ""
+    title: str | None = None
+    published: str | None = None
+
+
+@dataclass
+class Score:
+    p: list[float] = field(default_factory=list)
+    r: list[float] = field(default_factory=list)
+    f: list[float] = field(default_factory=list)
+    leaks: int = 0
+    titles: int = 0
+    dates: int = 0
+    seconds: float = 0.0
+
+
+def prf(got: str, want: str) -> tuple[float, float, float]:
+    g, w = Counter("".join(got.split())), Counter("".join(want.split()))
+    overlap = sum((g & w).values())
+    if not overlap:
+        return (1.0, 1.0, 1.0) if not g and not w else (0.0, 0.0, 0.0)
+    p, r = overlap / sum(g.values()), overlap / sum(w.values())
+    return p, r, 2 * p * r / (p + r)
+
+
+def golden_pages(folder: Path) -> list[Page]:
+    pages = []
+    for meta in sorted(folder.glob("*/*.json")):
+        want = json.loads(meta.read_text(encoding="utf-8"))
+        pages.append(Page(f"{meta.parent.name}/{meta.stem}", meta.with_suffix(".html").read_bytes(), want["url"],
+                          want.get("http_charset"), want["body"], want["title"], want["published"]))
+    return pages
+
+
+def ccwe_pages(folder: Path) -> list[Page]:
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    return [Page(key, (folder / "html" / f"{key}.html").read_bytes(), f"http://example.invalid/{key}.html",
+                 None, value["articleBody"]) for key, value in sorted(truth.items())]
+
+
+def run_eduwatch(page: Page, use_profiles: bool) -> Result:
+    article = extract(page.raw, page.url, page.http_charset, use_profiles=use_profiles)
+    return Result(article.body, article.title, article.published)
+
+
+def run_trafilatura(page: Page) -> Result:
+    import trafilatura
+
+    text, _ = decode_html(page.raw, page.http_charset)
+    return Result(trafilatura.extract(text, favor_precision=True) or "")
+
+
+def run_gne(page: Page) -> Result:
+    from gne import GeneralNewsExtractor
+
+    text, _ = decode_html(page.raw, page.http_charset)
+    out = GeneralNewsExtractor().extract(text)
+    return Result(out.get("content") or "", out.get("title"))
+
+
+def run_readability(page: Page) -> Result:
+    import lxml.html
+    from readability import Document
+
+    text, _ = decode_html(page.raw, page.http_charset)
+    doc = Document(text)
+    summary = lxml.html.fromstring(doc.summary())
+    return Result(summary.text_content(), doc.short_title())
+
+
+SYSTEMS = {
+    "eduwatch (profiles)": lambda page: run_eduwatch(page, True),
+    "eduwatch (generic)": lambda page: run_eduwatch(page, False),
+    "trafilatura (favor_precision)": run_trafilatura,
+    "gne": run_gne,
+    "readability-lxml": run_readability,
+}
+
+
+NO_TITLE = {"trafilatura (favor_precision)"}  # called as the brief says: extract() returns text only
+
+
+def score(system, pages: list[Page]) -> Score:
+    result = Score()
+    for page in pages:
+        start = time.perf_counter()
+        try:
+            got = system(page)
+        except Exception as exc:  # a peer crashing on a page scores 0 there, by the benchmark's rule
+            log.warning("%s failed: %s", page.name, exc)
+            got = Result()
+        result.seconds += time.perf_counter() - start
+        p, r, f = prf(got.body, page.body)
+        result.p.append(p)
+        result.r.append(r)
+        result.f.append(f)
+        result.leaks += sum(1 for b in BOILERPLATE if b in got.body and b not in page.body)
+        result.titles += page.title is not None and (got.title or "").strip() == page.title
+        result.dates += page.published is not None and got.published == page.published
+    return result
+
+
+def table(title: str, pages: list[Page], labelled: bool) -> str:
+    head = "| system | P mean | R mean | F1 mean | F1 min | leaks | title ok | date ok | pages/s |"
+    rows = [f"### {title} ({len(pages)} pages)", "", head, "|" + "---|" * 9]
+    for name, system in SYSTEMS.items():
+        s = score(system, pages)
+        n = len(pages)
+        titles = f"{s.titles}/{n}" if labelled and name not in NO_TITLE else "–"
+        dates = f"{s.dates}/{n}" if labelled and name.startswith("eduwatch") else "–"
+        rows.append(
+            f"| {name} | {sum(s.p) / n:.3f} | {sum(s.r) / n:.3f} | {sum(s.f) / n:.3f} | {min(s.f):.3f} | "
+            f"{s.leaks} | {titles} | {dates} | {n / s.seconds:.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, help="the shared folder holding benchmarks/ccwe_zh_recent")
+    parser.add_argument("--golden", type=Path, default=ROOT / "tests" / "golden")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    pages = golden_pages(args.golden)
+    if pages:
+        print(table("golden corpus (tests/golden)", pages, labelled=True), end="\n\n")
+    if args.shared:
+        print(table("ccwe_zh_recent", ccwe_pages(args.shared / "benchmarks" / "ccwe_zh_recent"), labelled=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
