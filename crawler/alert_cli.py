@@ -5,26 +5,29 @@ from __future__ import annotations
 import json
 import sys
 
-from crawler.config import Config
+from crawler.config import Config, ConfigError
 from crawler.delivery import deliver_pending
-from crawler.mailer import SmtpSettings
+from crawler.mailer import SmtpConfigError, SmtpSettings
 
 
 def smtp_settings(config: Config) -> SmtpSettings | None:
     smtp = config.smtp
     if smtp is None:
         return None
-    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
-                        password=smtp.password(), sender=smtp.sender, timeout=smtp.timeout)
+    try:
+        return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
+                            password=smtp.password(), sender=smtp.sender, timeout=smtp.timeout)
+    except SmtpConfigError as exc:
+        raise ConfigError(f"{config.path}: [smtp]: {exc}") from None
 
 
 def site_labels(config: Config) -> dict[str, str]:
     return {site.name: site.label or site.name for site in config.sites}
 
 
-def deliver(store, config: Config, *, quiet: bool = True):
-    """Assemble digests from the outbox and, when [smtp] is configured, send the due ones."""
-    report = deliver_pending(store, smtp_settings(config), site_labels=site_labels(config))
+def deliver(store, config: Config, *, quiet: bool = True, force: bool = False):
+    """Assemble digests from the outbox and, when [smtp] is configured, send the due ones (all, with force)."""
+    report = deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force)
     if not quiet and (report.sent or report.failed or report.retried):
         print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
               f"{report.pending} pending", file=sys.stderr)
@@ -37,7 +40,7 @@ def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
             print("eduwatch: error: no [smtp] table in the configuration; add one (see eduwatch.example.toml) "
                   "to send alerts", file=sys.stderr)
             return 1
-        report = deliver(store, config, quiet=False)
+        report = deliver(store, config, quiet=False, force=True)
         print(f"{report.sent} sent, {report.retried} will be retried, {report.failed} failed, {report.pending} pending")
     rows = store.alerts()
     if as_json:

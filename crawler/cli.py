@@ -196,12 +196,22 @@ def _change_json(row: dict) -> dict:
     return out
 
 
+def _stored_versions(store, url: str) -> list[dict]:
+    from storage import NotFoundError
+
+    try:
+        versions = store.versions(url)
+    except NotFoundError:
+        versions = []
+    if not versions:
+        raise UserError(f"no stored versions of {url}; crawl it first: eduwatch crawl --url {url}")
+    return versions
+
+
 def cmd_history(args) -> int:
     with _open_store(args) as store:
-        versions = store.versions(args.url)
+        versions = _stored_versions(store, args.url)
         page = store.page(args.url)
-    if not versions:
-        raise UserError(f"no stored versions of {args.url}; crawl it first: eduwatch crawl --url {args.url}")
     if args.json:
         _print_json([{"version": v["version"], "first_seen": v["first_seen"], "last_seen": v["last_seen"],
                       "content_hash": v["content_hash"], "title": v["title"]} for v in versions])
@@ -218,12 +228,14 @@ def cmd_diff(args) -> int:
     from crawler.items import Article
 
     with _open_store(args) as store:
-        versions = store.versions(args.url)
-        if not versions:
-            raise UserError(f"no stored versions of {args.url}; crawl it first: eduwatch crawl --url {args.url}")
+        versions = _stored_versions(store, args.url)
         last = versions[-1]["version"]
         to_v = args.to_version or last
         from_v = args.from_version or max(1, to_v - 1)
+        numbers = [v["version"] for v in versions]
+        for wanted in (from_v, to_v):
+            if wanted not in numbers:
+                raise UserError(f"{args.url} has no version {wanted}; stored versions: {numbers[0]}…{numbers[-1]}")
         old, new = store.version(args.url, from_v), store.version(args.url, to_v)
     diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
                          old_label=f"v{from_v}", new_label=f"v{to_v}")

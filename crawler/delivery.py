@@ -56,13 +56,18 @@ def retry_delay(attempts_so_far: int) -> timedelta:
 
 
 def deliver_pending(
-    store, settings: SmtpSettings | None, *, now: datetime | None = None, site_labels: dict[str, str] | None = None
+    store, settings: SmtpSettings | None, *, now: datetime | None = None, site_labels: dict[str, str] | None = None,
+    force: bool = False,
 ) -> DeliveryReport:
-    """Assemble queued changes into digests and, when SMTP is configured, send every due alert once."""
+    """Assemble queued changes into digests and, when SMTP is configured, send every due alert once.
+
+    `force` (the user's `eduwatch alerts --send`) sends every pending alert now, ignoring the backoff.
+    """
     now = now or datetime.now(UTC)
     report = DeliveryReport(assembled=assemble_digests(store, now, site_labels))
     if settings is not None:
-        for alert in store.due_alerts(iso(now)):
+        due = store.alerts(status="pending") if force else store.due_alerts(iso(now))
+        for alert in due:
             outcome = send_alert(store, settings, alert, now, site_labels)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome == "unreachable":  # the server is down: the rest stay due for the next round

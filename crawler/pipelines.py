@@ -142,7 +142,8 @@ class SnapshotPipeline:
                 latest_body_len=len(previous.body) if previous else 0, article=article,
                 found_on_list=page.list_url is not None, baselined=self.baselined,
                 confirmations=self.config.crawl.removal_confirmations)
-            raw_hash = store.put_raw(page.body) if verdict.store_version else None
+            raw_hash = (store.put_raw(page.body, http_charset=page.http_charset, at=at)
+                        if verdict.store_version else None)
             version = None
             if verdict.store_version:
                 version = store.add_version(page.url, article=article.to_dict(), content_hash=article.content_hash(),

@@ -321,7 +321,8 @@ def _run(sites: list[SiteConfig], db_path: str, config_path: str | None) -> int:
     try:
         scheduler.start(paused=True)
     except Exception as exc:  # SQLAlchemy raises its own error types for an unusable file
-        raise SchedulerError(f"cannot open the job store {jobstore_path(db_path)} ({exc}); delete it and "
+        reason = getattr(exc, "orig", None) or exc  # the sqlite3 error, without SQLAlchemy's SQL and links
+        raise SchedulerError(f"cannot open the job store {jobstore_path(db_path)} ({reason}); delete it and "
                              "start again: schedules are rebuilt from the config") from None
     reconcile(scheduler, sites, db_path, config_path)
     scheduler.resume()

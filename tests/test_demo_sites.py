@@ -101,6 +101,19 @@ def test_every_list_page_links_resolve_to_article_pages(server, template):
     assert len(seen) == len(site.article_paths()), "pagination must reach every article"
 
 
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_next_page_links_walk_every_list_page(server, template):
+    site = server.sites[template]
+    url, visited = server.url_for(template, site.list_paths()[0]), []
+    while url and len(visited) < 10:
+        status, headers, body = fetch(url)
+        assert status == 200, url
+        visited.append(urlsplit(url).path.removeprefix(f"/{template}"))
+        nxt = re.search(r'href="([^"]+)">下一页</a>', body.decode(charset_of(headers)))
+        url = urljoin(url, nxt.group(1)) if nxt else None
+    assert visited == site.list_paths()
+
+
 def test_article_pages_carry_their_content_and_boilerplate(server):
     site = server.sites["moe"]
     path = site.article_paths()[1]
@@ -243,6 +256,7 @@ def test_conditional_requests_get_304_until_the_page_changes(server):
     assert fetch(url, {"If-Modified-Since": modified})[0] == 304
     site.append_paragraph(path, "更新内容。")
     assert fetch(url, {"If-None-Match": etag})[0] == 200
+    assert fetch(url, {"If-Modified-Since": modified})[0] == 200
 
 
 def test_gzip_when_asked_and_robots_allow_all(server):
@@ -360,9 +374,21 @@ def test_unknown_fault_mode_lists_the_known_ones(server):
         server.set_fault("/moe/x", "explode")
 
 
-def test_module_entry_point_prints_its_url_and_serves():
+@pytest.mark.parametrize(
+    "args,ok,missing",
+    [
+        ([], "/moe/jyb_xwfb/gzdt_gzdt/index.html", "/moe/jyb_xwfb/gzdt_gzdt/index_9.html"),
+        (
+            ["--articles", "45", "--templates", "ccgp"],
+            "/ccgp/cggg/dfgg/gkzb/index_2.htm",
+            "/moe/jyb_xwfb/gzdt_gzdt/index.html",
+        ),
+    ],
+    ids=["bundle", "mirror"],
+)
+def test_module_entry_point_prints_its_url_and_serves(args, ok, missing):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.demo.server", "--port", "0"],
+        [sys.executable, "-m", "crawler.demo.server", "--port", "0", *args],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parent.parent,
@@ -370,7 +396,8 @@ def test_module_entry_point_prints_its_url_and_serves():
     try:
         base = proc.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:")
-        assert fetch(base + "/moe/jyb_xwfb/gzdt_gzdt/index.html")[0] == 200
+        assert fetch(base + ok)[0] == 200
+        assert fetch(base + missing)[0] == 404
     finally:
         proc.terminate()
         proc.wait(timeout=10)

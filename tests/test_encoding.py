@@ -65,3 +65,14 @@ def test_extract_reports_codec_and_clean_text():
     article = extract(body, "http://edu.example.gov.cn/a.html")
     assert article.encoding == "gb18030"
     assert "现将有关事项通知如下" in article.body
+
+
+def test_default_latin1_header_does_not_turn_gbk_into_mojibake():
+    text, codec = decode_html(page(TEXT).encode("gbk"), http_charset="ISO-8859-1")
+    assert codec == "gb18030" and TEXT in text
+
+
+def test_real_latin1_page_with_declared_charset_still_decodes():
+    body = '<html><head><meta charset="iso-8859-1"></head><body><p>Café über naïve</p></body></html>'.encode("latin-1")
+    text, codec = decode_html(body)
+    assert codec == "iso8859-1" and "Café über naïve" in text

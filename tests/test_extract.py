@@ -251,7 +251,7 @@ def test_truncated_html_keeps_what_arrived():
 
 def test_20mb_page_is_capped_and_flagged():
     filler = ("<p>" + "填充文字，" * 40 + "</p>\n").encode()
-    body = MOE.encode().replace(b"<p>", b"<p>", 1) + filler * (20_000_000 // len(filler))
+    body = MOE.encode() + filler * (20_000_000 // len(filler))
     article = extract(body, "http://www.moe.gov.cn/jyb_xwfb/s248/202402/t20240208_1114758.html")
     assert len(body) > MAX_BYTES and FLAG_HUGE in article.flags
     assert article.title.startswith("教育部关于")

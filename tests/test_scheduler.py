@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,32 @@ def silent_url():
     sock.listen(16)
     yield f"http://127.0.0.1:{sock.getsockname()[1]}/a.html"
     sock.close()
+
+
+@pytest.fixture
+def slow_site():
+    """A server that answers each page after 3 s; yields its base URL and the paths requested so far."""
+    requested: list[str] = []
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requested.append(self.path)
+            time.sleep(3)
+            body = PAGE.replace("实验室建设", f"实验室建设{self.path}").encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requested
+    server.shutdown()
+    server.server_close()
 
 
 # --- the scheduler as a process -------------------------------------------------------------
@@ -245,16 +271,28 @@ def test_hung_crawl_is_stopped_at_its_timeout_and_recorded(tmp_path, silent_url,
     assert "exit code 0 " not in ended
 
 
-def test_stop_during_a_crawl_forwards_sigterm_and_waits_for_it(tmp_path, silent_url, start):
-    scheduler = start(write_config(tmp_path, site("slow", silent_url, "1h", timeout=600)))
+def test_stop_during_a_crawl_forwards_sigterm_and_keeps_the_pages_in_flight(tmp_path, slow_site, start):
+    base, requested = slow_site
+    urls = [f"{base}/{n}.html" for n in range(4)]
+    db = tmp_path / "eduwatch.db"
+    config = tmp_path / "eduwatch.toml"
+    config.write_text(f'[[sites]]\nname = "slow"\nstart_urls = {urls!r}\nschedule = "1h"\n'.replace("'", '"'))
+    scheduler = start(config)
     [started] = scheduler.wait_for(r"crawl of site slow started \(pid (\d+)")
-    crawl_pid = int(re.search(r"pid (\d+)", started).group(1))
-    assert scheduler.stop(within=90) == 0  # STOP_GRACE (60 s) bounds the wait for a crawl stuck in a download
-    assert scheduler.wait_for(r"waiting for 1 running crawl")
-    assert scheduler.wait_for(r"crawl of site slow ended: exit code -?\d+ in [\d.]+s \(stopped by shutdown\)")
+    deadline = time.monotonic() + 60
+    while not requested and time.monotonic() < deadline:  # wait until the crawl has a request in flight
+        time.sleep(0.05)
+    assert scheduler.stop(within=60) == 0
+    scheduler.wait_for(r"waiting for 1 running crawl")
+    scheduler.wait_for(r"crawl of site slow ended: exit code 0 in [\d.]+s \(stopped by shutdown\)")
     assert scheduler.lines[-1].endswith("scheduler stopped")
+    assert 1 <= len(requested) < len(urls)  # the crawl stopped early (SIGTERM reached it) ...
+    with sqlite3.connect(db) as conn:  # ... and every page it fetched is stored, its run closed
+        stored = {url for (url,) in conn.execute("SELECT url FROM pages WHERE latest_version = 1")}
+        assert conn.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone() == (0,)
+    assert stored == {base + path for path in requested}
     with pytest.raises(ProcessLookupError):
-        os.kill(crawl_pid, 0)  # the crawl is gone too, not orphaned
+        os.kill(int(re.search(r"pid (\d+)", started).group(1)), 0)  # the crawl is gone, not orphaned
 
 
 def test_second_scheduler_on_the_same_database_is_refused(tmp_path, site_url, start):

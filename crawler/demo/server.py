@@ -15,7 +15,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from crawler.demo.sites import Page, Site, default_sites
+from crawler.demo.sites import TEMPLATES, Page, Site, build_site, default_sites
 
 log = logging.getLogger(__name__)
 
@@ -272,12 +272,27 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
 
+def _sites_from_args(args: argparse.Namespace) -> dict[str, Site]:
+    names = [n.strip() for n in args.templates.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TEMPLATES]
+    if unknown:
+        raise SystemExit(f"unknown template(s) {unknown}; choose from {', '.join(TEMPLATES)}")
+    if args.articles <= 0:
+        return {n: s for n, s in default_sites(args.seed).items() if n in names}
+    return {n: build_site(n, args.articles, args.seed) for n in names}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the demo bundle and print the base URL on stdout (the Scrapy mock-server pattern)."""
     parser = argparse.ArgumentParser(prog="python -m crawler.demo.server", description=main.__doc__)
     parser.add_argument("--port", type=int, default=0, help="port to bind on 127.0.0.1 (0: any free port)")
+    parser.add_argument(
+        "--articles", type=int, default=0, help="articles per site (0: the small demo bundle)"
+    )
+    parser.add_argument("--templates", default=",".join(TEMPLATES), help="comma-separated templates to mount")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (same seed, same pages)")
     args = parser.parse_args(argv)
-    server = SiteServer(port=args.port).start()
+    server = SiteServer(_sites_from_args(args), port=args.port).start()
     sys.stdout.write(server.url + "\n")
     sys.stdout.flush()
     try:

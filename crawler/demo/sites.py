@@ -822,7 +822,7 @@ class Site:
         )
 
     def _render_list(self, page_no: int) -> str:
-        live = [a for a in self._order if a.path not in self._removed]
+        live = [a for a in self._order if a.path not in self._removed] if self._removed else self._order
         chunk = live[(page_no - 1) * self.spec.per_page : page_no * self.spec.per_page]
         items = [(_rel(a.path, self.template.list_dir.rstrip("/")), a) for a in chunk]
         return self.template.listing(items, page_no, len(self._lists), self.spec)
@@ -830,7 +830,8 @@ class Site:
     # mutating
     def _touch(self, path: str) -> DemoArticle:
         a = self.article(path)
-        self._mtime[path] = time.time()
+        # at least one second later: Last-Modified has whole seconds, and an edit must never look unmodified
+        self._mtime[path] = max(time.time(), self._mtime[path] + 1)
         return a
 
     def edit_sentence(self, path: str, old: str, new: str) -> None:

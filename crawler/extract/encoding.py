@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "csgb2312", "euc-cn", "hz-gb-2312", "cp936"}
+_SINGLE_BYTE = {"iso8859-1", "cp1252", "ascii", "latin-1", "iso8859-15"}
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -54,8 +55,9 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
     """Decode page bytes, returning (text, codec name).
 
     Strict-valid UTF-8 wins over any label (labels on these sites are often wrong); then the declared
-    charsets that decode cleanly; then gb18030 (short GBK pages fool statistical detectors into
-    cp949/big5); then charset-normalizer; last, the best guess with replacement characters.
+    multi-byte charsets that decode cleanly; then gb18030 (short GBK pages fool statistical detectors
+    into cp949/big5); then declared single-byte charsets (a default ISO-8859-1 header decodes anything);
+    then charset-normalizer; last, the best guess with replacement characters.
     """
     for bom, codec in _BOMS:
         if body.startswith(bom):
@@ -64,7 +66,9 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
     if text is not None:
         return text, "utf-8"
     declared = declared_charsets(body, http_charset)
-    for codec in [*declared, "gb18030"]:
+    strong = [c for c in declared if c not in _SINGLE_BYTE]
+    weak = [c for c in declared if c in _SINGLE_BYTE]  # they decode any bytes, so they prove nothing
+    for codec in [*strong, "gb18030", *weak]:
         text = _strict(body, codec)
         if text is not None:
             return text, codec

@@ -45,6 +45,7 @@ def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
 
 
 def link_density(el: etree._Element) -> float:
+    """Share of the element's text that sits inside links (1.0 for a text-less element)."""
     total = len(squash(el.text_content()))
     if not total:
         return 1.0
@@ -64,6 +65,7 @@ def _class_weight(el: etree._Element) -> float:
 
 
 def _is_byline(block: etree._Element) -> bool:
+    """Meta lines and share/counter bars carry punctuation too; they must not vote for a container."""
     text = norm(block.text_content())
     return is_meta_line(text) or bool(DROP_LINE.search(text)) or is_stop_line(text)
 
@@ -75,7 +77,7 @@ def best_container(root: etree._Element) -> etree._Element | None:
         if len(text) < 15 or block.tag in _HEADINGS or _is_byline(block):
             continue
         score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
-        node, share = block, 1.0
+        node = block  # the paragraph itself, its parent in full, then grandparents at a discount
         for share in (1.0, 1.0, 0.5, 1 / 3):
             scores[node] += score * share
             node = node.getparent()
