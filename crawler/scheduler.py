@@ -48,6 +48,8 @@ STOP_GRACE = 60.0  # seconds the scheduler waits for running crawls on shutdown 
 MISFIRE_GRACE = None  # a run missed while the scheduler was down still runs, however late (once: coalesce)
 CRON_JITTER = 60  # seconds of random delay added to cron runs
 MAX_INTERVAL_JITTER = 300  # interval runs get 10% of the interval as jitter, at most this
+# one run at a time per site; missed runs collapse into one, however late
+JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE}
 NO_SCHEDULE_HINT = 'no site has a schedule; add schedule = "30m" to a [[sites]] entry'
 
 
@@ -279,12 +281,12 @@ def reconcile(scheduler: BackgroundScheduler, sites: list[SiteConfig], db_path: 
         job = scheduler.get_job(ident)
         if job is None:
             _add_job(scheduler, site, args)
-        elif job.name != _job_name(site):
-            logger.info("site %s: schedule changed to %r; rescheduling", site.name, site.schedule)
-            job.modify(name=_job_name(site), args=args)
-            scheduler.reschedule_job(ident, trigger=build_trigger(site.schedule))
-        elif list(job.args) != args:
-            job.modify(args=args)
+        else:
+            changed = job.name != _job_name(site)
+            job.modify(name=_job_name(site), args=args, **JOB_OPTIONS)  # paths, timeout, options as configured now
+            if changed:
+                logger.info("site %s: schedule changed to %r; rescheduling", site.name, site.schedule)
+                scheduler.reschedule_job(ident, trigger=build_trigger(site.schedule))
         job = scheduler.get_job(ident)
         logger.info("scheduled site %s: %s; next run %s", site.name, site.schedule,
                     job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else "none")
@@ -295,8 +297,7 @@ def _add_job(scheduler: BackgroundScheduler, site: SiteConfig, args: list) -> No
     trigger = build_trigger(site.schedule)
     first = {"next_run_time": datetime.now(trigger.timezone)} if isinstance(trigger, IntervalTrigger) else {}
     scheduler.add_job(JOB_FUNC, trigger=trigger, id=job_id(site.name), name=_job_name(site), args=args,
-                      coalesce=True, max_instances=1, misfire_grace_time=MISFIRE_GRACE,
-                      replace_existing=True, **first)
+                      replace_existing=True, **JOB_OPTIONS, **first)
 
 
 def run_scheduler(config: Config, db_path: str, config_path: str | None) -> int:
