@@ -22,6 +22,7 @@ EPILOG_EXAMPLES = {
     "schedule": "example: eduwatch schedule --config eduwatch.toml",
     "demo": "example: eduwatch demo",
     "reextract": "example: eduwatch reextract --site moe",
+    "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
 }
 
 
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", metavar="DIR", help="keep the demo's database and config in DIR")
     p = command("reextract", "rebuild stored versions from the raw pages after the extractor improved (no alerts)")
     p.add_argument("--site")
+    p = command("serve", "a read-only web view of the archive: changes, page histories, diffs, search, alerts")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080)
     return parser
 
 
@@ -292,7 +296,15 @@ def cmd_reextract(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from crawler.web import serve
+
+    config = _config(args)
+    return serve(_db_path(args, config), args.host, args.port)
+
+
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
+    "serve": cmd_serve,
 }

@@ -184,19 +184,19 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
         _check_schedule(v, site.schedule, f"{where}.schedule")
     for address in site.recipients:
         if "@" not in address:
-            raise v.error(f"{where}.recipients", f"{address!r} is not an email address")
+            raise v.error(f"{where}.recipients", f"{address!r} is not an email address; write e.g. "
+                          "recipients = [\"analyst@example.org\"]")
     return site
 
 
 def _check_schedule(v: _Validator, text: str, key: str) -> None:
-    if parse_interval(text) is not None:
-        return
-    from apscheduler.triggers.cron import CronTrigger
+    """Validate with the scheduler's own trigger builder, so the check and the real trigger agree."""
+    from crawler.scheduler import SchedulerError, build_trigger
 
     try:
-        CronTrigger.from_crontab(text, timezone="Asia/Shanghai")
-    except ValueError as exc:
-        raise v.error(key, f"{text!r} is neither an interval (\"90s\", \"30m\", \"2h\") nor a 5-field cron ({exc})") from None
+        build_trigger(text)
+    except SchedulerError as exc:
+        raise v.error(key, str(exc)) from None
 
 
 class _Validator:

@@ -66,7 +66,7 @@ def read_signal(page: FetchedPage, article: Article | None) -> Signal:
         return Signal("gone", "the site answers with a 页面不存在 / error page")
     for flag, reason in ((FLAG_WAF, "anti-bot challenge page (安全验证) instead of content"),
                          (FLAG_EMPTY, "empty response"), (FLAG_BINARY, "not an HTML page"),
-                         (FLAG_TRUNCATED, "truncated page"), (FLAG_HUGE, "page too large")):
+                         (FLAG_HUGE, "page too large: only a prefix was read"), (FLAG_TRUNCATED, "truncated page")):
         if flag in flags:
             return Signal("error", reason)
     for flag, reason in ((FLAG_MEMBERS_ONLY, "members-only page: no public body"),

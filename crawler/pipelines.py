@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config, ConfigError, SiteConfig, load_config
@@ -63,6 +64,7 @@ class SnapshotPipeline:
         site = getattr(crawler.spidercls, "name", "generic")
         pipeline = cls(db_path, config, site)
         pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self):
@@ -75,20 +77,24 @@ class SnapshotPipeline:
         self.baselined = bool(site_row and site_row.get("baseline_run"))
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
 
-    def close_spider(self):
+    def spider_closed(self, spider, reason: str):
+        """Close the run once Scrapy knows why it ended (pipelines close before the reason is recorded)."""
+        if self.store is None:
+            return
         stats = self.crawler.stats
-        reason = stats.get_value("finish_reason") or "finished"
         at = _now()
         status = "ok" if reason == "finished" else "interrupted"
         if status == "ok" and not self.baselined:
             self.store.mark_baselined(self.site_name, self.run_id, at)
-        self._record_health(stats, at)
+        if status == "ok":
+            self._record_health(stats, at)
         summary = {"pages": self.counts.pages, **self.counts.outcomes, "finish_reason": reason,
                    "list_pages": stats.get_value("eduwatch/list_pages", 0),
                    "list_links": stats.get_value("eduwatch/list_links", 0),
                    "list_errors": stats.get_value("eduwatch/list_errors", 0)}
         self.store.finish_run(self.run_id, finished_at=at, status=status, stats=summary)
         self.store.close()
+        self.store = None
 
     def _record_health(self, stats, at: str) -> None:
         """A site whose lists fail or suddenly yield nothing is broken, even when no page errors."""

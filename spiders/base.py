@@ -74,18 +74,20 @@ class SiteSpider(scrapy.Spider):
         self.article_urls = _as_list(article_urls)
         self.recheck_urls = _as_list(recheck_urls)
         self.list_pages_seen: set[str] = set()
+        self.articles_requested: set[str] = set()
 
     async def start(self):
-        for url in self.article_urls:
-            yield self.article_request(url, list_url=None)
+        requests = [self.article_request(url, list_url=None) for url in self.article_urls]
         if not self.article_urls:
             for url in self.start_urls:
                 if self.follow is None:  # no follow rule: the start URLs are the pages to watch
-                    yield self.article_request(url, list_url=None)
+                    requests.append(self.article_request(url, list_url=None))
                 else:
-                    yield self.list_request(url, page=1)
-        for url in self.recheck_urls:
-            yield self.article_request(url, list_url=None)
+                    requests.append(self.list_request(url, page=1))
+        requests += [self.article_request(url, list_url=None) for url in self.recheck_urls]
+        for request in requests:
+            if request is not None:
+                yield request
 
     # --- requests -------------------------------------------------------------------------
     def list_request(self, url: str, page: int, probe: bool = False) -> scrapy.Request:
@@ -96,8 +98,13 @@ class SiteSpider(scrapy.Spider):
             meta["handle_httpstatus_list"] = [404]
         return scrapy.Request(url, callback=self.parse_list, errback=self.list_failed, meta=meta, priority=10)
 
-    def article_request(self, url: str, list_url: str | None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+    def article_request(self, url: str, list_url: str | None) -> scrapy.Request | None:
+        """Each article once per crawl. The spider dedupes itself (dont_filter) because Scrapy's dupefilter
+        would silently drop a redirect back to the same URL: a loop must end as a recorded error."""
+        if url in self.articles_requested:
+            return None
+        self.articles_requested.add(url)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
                               meta={"list_url": list_url, "handle_httpstatus_list": ARTICLE_STATUSES})
 
     # --- list pages ---------------------------------------------------------------------------
@@ -113,7 +120,9 @@ class SiteSpider(scrapy.Spider):
         found = 0
         for url in self.article_links(response):
             found += 1
-            yield self.article_request(url, list_url=response.url)
+            request = self.article_request(url, list_url=response.url)
+            if request is not None:
+                yield request
         stats.inc_value("eduwatch/list_links", found)
         page = response.meta.get("list_page", 1)
         linked = self.linked_list_pages(response)

@@ -325,3 +325,128 @@ def test_horizontal_result_table_is_body_not_fields():
     article = extract(page.encode(), "http://x.test/zb.html")
     assert article.fields == {"项目编号": "ZB-2024-001", "项目名称": "某中学实验室设备采购，现将中标结果公告如下。"}
     assert "甲公司 100万元" in article.body.split("\n")
+
+
+# --- general causes found on unseen real pages (ccwe_zh_recent); pages written here, not read from there -----
+
+def _generic(page: str):
+    return extract(page.encode("utf-8"), "http://news.example.org/a/1.html", use_profiles=False)
+
+
+LEAD = "各位好，欢迎收听本周的教育新闻摘要。教育部近日发布通知，部署今年春季学期的中小学实验教学工作，要求各地做好准备。"
+CAPTION = "学生在实验室进行化学实验"
+
+
+def test_lead_paragraph_and_caption_before_the_body_div_are_kept():
+    """A standfirst <p> and a captioned picture placed just above the body's own div belong to the article."""
+    page = f"""<html><head><meta charset="utf-8"><title>春季学期实验教学工作部署</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/news">新闻</a></div>
+<h1>春季学期实验教学工作部署</h1><div class="meta">2024-02-05 10:00 来源：教育新闻网</div>
+<p class="chapo">{LEAD}</p>
+<table><tr><td><img src="lab.jpg"></td></tr><tr><td><p>{CAPTION}</p></td></tr></table>
+<div class="article-body">{"".join(f"<p>{p}</p>" for p in PARAS)}</div>
+<div class="footer">版权所有 教育新闻网</div></body></html>"""
+    lines = _generic(page).body.split("\n")
+    assert lines == [LEAD, CAPTION, *PARAS]
+
+
+def test_byline_and_link_bar_before_the_body_div_stay_out():
+    """The lead walk stops at a byline or a link bar: they are not article text."""
+    page = f"""<html><head><meta charset="utf-8"><title>春季学期实验教学工作部署</title></head><body>
+<p>{LEAD}</p>
+<p>发布时间：2024-02-05 10:00 来源：教育新闻网 浏览次数：35</p>
+<p><a href="/1">在线荐稿</a> <a href="/2">记者博客</a> <a href="/3">联系记者</a></p>
+<div class="article-body">{"".join(f"<p>{p}</p>" for p in PARAS)}</div></body></html>"""
+    body = _generic(page).body
+    assert body.split("\n") == PARAS
+
+
+REFS = [
+    "[1] 张三. 中小学实验教学改革研究[J]. 教育装备研究, 2020, 36(5): 12-18.",
+    "[2] 李四, 王五. 数字化实验室建设与管理[M]. 北京: 教育科学出版社, 2019.",
+    "[3] 赵六. 基础教育装备标准化的实践与思考[J]. 中国教育技术装备, 2021(11): 33-35.",
+]
+
+
+def test_reference_list_split_off_after_the_body_is_kept():
+    """Punctuated prose in its own block right after the body (a continuation, a reference list) is article text."""
+    rows = "".join(f"<tr><td>{r[:3]}</td><td>{r[4:]}</td></tr>" for r in REFS)
+    page = f"""<html><head><meta charset="utf-8"><title>中小学实验教学研究</title></head><body>
+<div class="paper">{"".join(f"<p>{p}</p>" for p in PARAS)}</div>
+<div><p><b>参考文献</b></p><table>{rows}</table></div>
+<div class="related"><a href="/x">相关文章一</a><a href="/y">相关文章二</a></div></body></html>"""
+    body = _generic(page).body
+    assert body.split("\n")[:3] == PARAS
+    assert all(r[4:] in body for r in REFS)
+    assert "相关文章" not in body
+
+
+@pytest.mark.parametrize("tail", [
+    "来源：教育新闻网，责任编辑：王五，转载请注明出处，谢谢合作，欢迎各位读者来信来稿，共同交流，互相学习，共同进步。",
+    "声明：本网转载的文章仅代表作者个人观点，与本网无关，其原创性、真实性以及文中陈述内容本网不作任何保证，请读者自行核实相关内容，谢谢理解。",
+    "本站部分文章来自网络，文章内容仅供参考，不代表本站观点，如涉及作品内容、版权和其它问题，请在三十日内与本网联系，我们将在第一时间删除内容。本站保留对本声明的最终解释权，欢迎各位读者监督。如需转载本站原创文章，请注明出处和作者，并保持文章完整，谢谢合作。",
+], ids=["source-editor", "disclaimer-heading", "unheaded-disclaimer"])
+def test_tail_walk_stops_at_source_and_disclaimer_blocks(tail):
+    """A punctuated block after the body holding 来源/责任编辑 or a disclaimer is never taken as a continuation."""
+    page = f"""<html><head><meta charset="utf-8"><title>中小学实验教学研究</title></head><body>
+<div class="paper">{"".join(f"<p>{p}</p>" for p in PARAS)}</div>
+<div><p>{tail}</p></div></body></html>"""
+    body = _generic(page).body
+    assert body.split("\n") == PARAS
+
+
+@pytest.mark.parametrize("noise", [
+    "原标题：实验教学改革的新探索",
+    "展开全文",
+    "【编辑:刘欢】 返回新闻网，查看更多",
+    "（编辑：王五）",
+    "返回首页，查看更多",
+    "分享让更多人看到",
+    "广告",
+], ids=["original-title", "fold-button", "bracketed-editor", "paren-editor", "back-link", "share-prompt", "ad-label"])
+def test_reprint_and_ui_lines_are_not_body(noise):
+    """原标题, fold buttons, bracketed editor tails, back-links, share prompts and ad labels are page furniture."""
+    page = f"""<html><head><meta charset="utf-8"><title>实验教学</title></head><body>
+<div class="content"><p>{noise}</p>{"".join(f"<p>{p}</p>" for p in PARAS)}<p>{noise}</p></div></body></html>"""
+    assert _generic(page).body.split("\n") == PARAS
+
+
+@pytest.mark.parametrize("cls", ["m-block-ad", "o-self-promo", "newsletter-box", "subscribe"])
+def test_ad_promo_and_newsletter_blocks_inside_the_body_are_dropped(cls):
+    """Ad slots, app promotions and newsletter sign-ups sit inside the article div on news sites."""
+    page = f"""<html><head><meta charset="utf-8"><title>实验教学</title></head><body>
+<div class="content">{"".join(f"<p>{p}</p>" for p in PARAS[:2])}
+<div class="{cls}"><p>下载我们的应用程序，跟踪国际时事</p><span>订阅</span></div><p>{PARAS[2]}</p></div></body></html>"""
+    assert _generic(page).body.split("\n") == PARAS
+
+
+BODY_DIV = f'<div class="content">{"".join(f"<p>{p}</p>" for p in PARAS)}</div>'
+
+
+@pytest.mark.parametrize(("head", "body", "title"), [
+    # a CMS leaking markup into the ArticleTitle meta
+    ('<meta name="ArticleTitle" content="凝聚强大力量<div>——祝贺会议开幕</div>"><title>凝聚强大力量——祝贺会议开幕_市政府网</title>',
+     "", "凝聚强大力量——祝贺会议开幕"),
+    # the site name in an <h1> is echoed by <title> too: the longer echoed heading is the headline
+    ("<title>土豆不“土” 土豆无“土” 松花江网</title>", "<h1>松花江网</h1><h2>土豆不“土” 土豆无“土”</h2>",
+     "土豆不“土” 土豆无“土”"),
+    # a short name as the whole first part of <title>
+    ("<title>金锺国 - 维基百科，自由的百科全书</title>", '<h1>金锺国</h1><div class="toctitle">目录</div>', "金锺国"),
+    # a scholarly page: no heading echoes <title>, citation_title names it; the menu's "panel-title" does not
+    ('<title>\n淘宝网物流配送研究\n</title><meta name="citation_title" content="淘宝网物流配送研究">',
+     '<h4 class="panel-title">期刊菜单</h4>', "淘宝网物流配送研究"),
+    # teasers in a side box classed "title" are not the headline; <title> (cut at "--") is
+    ("<title>拿起跨界“指挥棒”她跟学生成长--大河网</title>", '<div class="box2-title">2月14日冬奥看点</div>',
+     "拿起跨界“指挥棒”她跟学生成长"),
+], ids=["markup-in-meta", "site-name-h1", "short-name-h1", "citation-title", "side-box-teaser"])
+def test_title_on_unseen_templates(head, body, title):
+    page = f'<html><head><meta charset="utf-8">{head}</head><body>{body}{BODY_DIV}</body></html>'
+    assert _generic(page).title == title
+
+
+def test_wiki_heading_edit_buttons_are_not_body():
+    """"简介[编辑]": the bracketed edit button is page furniture; the heading itself is article text."""
+    page = f"""<html><head><meta charset="utf-8"><title>实验教学 - 百科</title></head><body><div class="content">
+<h2>简介<span class="editsection">[<a href="/edit?s=1">编辑</a>]</span></h2>{"".join(f"<p>{p}</p>" for p in PARAS)}
+</div></body></html>"""
+    assert _generic(page).body.split("\n") == ["简介", *PARAS]

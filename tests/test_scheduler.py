@@ -288,12 +288,14 @@ def test_stop_during_a_crawl_waits_for_it_and_keeps_the_pages_in_flight(tmp_path
         time.sleep(0.05)
     assert scheduler.stop(within=60) == 0
     scheduler.wait_for(r"waiting for 1 running crawl")
-    scheduler.wait_for(r"crawl of site slow ended: exit code 0 in [\d.]+s \(stopped by shutdown\)")
+    # the crawl stops early, stores what it fetched, and says so: exit 1, its run recorded as interrupted
+    scheduler.wait_for(r"crawl of site slow ended: exit code 1 in [\d.]+s \(stopped by shutdown\)")
     assert scheduler.lines[-1].endswith("scheduler stopped")
     assert requested  # Scrapy lets downloads already handed to the downloader finish on SIGTERM ...
     with sqlite3.connect(db) as conn:  # ... and every page it fetched is stored, its run closed
         stored = {url for (url,) in conn.execute("SELECT url FROM pages WHERE latest_version = 1")}
         assert conn.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone() == (0,)
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
     assert stored == {base + path for path in requested}
     with pytest.raises(ProcessLookupError):
         os.kill(int(re.search(r"pid (\d+)", started).group(1)), 0)  # the crawl is gone, not orphaned

@@ -15,7 +15,7 @@ NOISE_TAGS = (
 _NOISE_ATTR = re.compile(
     r"share|relnews|related|xgxw|xgyd|moecode|page-set|shoucang|footer|copyright|breadcrumb|currentloc|"
     r"curpage|sidebar|comment|qrcode|erweima|detail-editor|random_comp|toolbar|login|(^|[\s_-])nav|menu|"
-    r"banner|advert|printbtn",
+    r"banner|advert|printbtn|newsletter|subscribe|self-promo|(^|[\s_-])ad([\s_-]|$)",
     re.I,
 )
 _KEEP_ATTR = re.compile(r"TRS_Editor|vF_detail_content|vT_detail_content|^zoom|article", re.I)
@@ -24,7 +24,9 @@ _META_WORDS = re.compile(r"来源|发布时间|发布日期|发文日期|更新�
 DROP_LINE = re.compile(
     r"^(来源|来 源|作者|责任编辑|编辑|稿源|文章来源|信息来源)\s*[:：]|我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|"
     r"点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|扫一扫|手机扫描|字号\s*[:：]|"
-    r"当前位置\s*[:：]|^[（(]\s*\d+\s*[）)]$|^[（(]\s*责任编辑|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|^(打印|关闭|收藏)$"
+    r"当前位置\s*[:：]|^[（(]\s*\d+\s*[）)]$|^[（(]\s*责任编辑|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|^(打印|关闭|收藏)$|"
+    r"^[【\[（(]\s*(责任)?编辑\s*[:：]|^原标题\s*[:：]|分享让更多人看到|^(展开|阅读|查看)全文$|^返回\S{1,8}[，,]\s*查看更多|"
+    r"^(广告|Advertisement)$"
 )
 _STOP_LINE = re.compile(
     r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
@@ -34,6 +36,7 @@ _HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 _TITLE_ATTR = re.compile(r"title|tit\b|headline|font20|\bbt\b|biaoti", re.I)
 _STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下一|行业访谈|版权|免责|声明")
 MEMBERS_ONLY = "该正文内容您无权限浏览"
+_EDIT_LINK = re.compile(r"\s*[\[【]\s*(编辑|编辑本段|修改)\s*[\]】]$")  # a wiki section heading's edit button
 
 
 def strip_noise(root: etree._Element) -> None:
@@ -109,6 +112,9 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
     kept: list[str] = []
     seen: set[str] = set()
     for line in lines:
+        line = _EDIT_LINK.sub("", line)
+        if not line:
+            continue
         if len(line) >= 20 and line in seen:  # a page that prints its article twice (hidden copy)
             continue
         seen.add(line)

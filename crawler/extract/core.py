@@ -85,7 +85,10 @@ def _body_generic(root: etree._Element, title: str) -> list[str]:
     if node is None or generic.link_density(node) > 0.5:
         return []
     generic.prune_link_lists(node)
-    return clean.filter_lines(node_lines(node), title)
+    lines = [line for lead in generic.lead_siblings(node) for line in node_lines(lead)]
+    lines += node_lines(node)
+    lines += [line for tail in generic.tail_siblings(node) for line in node_lines(tail)]
+    return clean.filter_lines(lines, title)
 
 
 def _members_only(node: etree._Element) -> bool:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from lxml import etree
 
 from .clean import DROP_LINE, is_meta_line, is_stop_line
-from .text import BLOCK_TAGS, CELL_TAGS, norm, squash
+from .text import BLOCK_TAGS, CELL_TAGS, node_lines, norm, squash
 
 _PUNCT = re.compile(r"[，。；：！？、,;]")
 _POSITIVE = re.compile(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr", re.I)
@@ -105,3 +105,64 @@ def prune_link_lists(container: etree._Element) -> None:
         if parent is not None:
             el.tail = None
             parent.remove(el)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_FURNITURE = re.compile(r"版权|免责|侵权|转载|ICP|备案号|主办单位|承办单位|技术支持|联系我们|网站地图")
+_LEAD_TAGS = frozenset({"p", "div", "table", "section", "blockquote", "figure", "center"})
+
+
+def lead_siblings(container: etree._Element, limit: int = 3) -> list[etree._Element]:
+    """Blocks just before the body container that belong to the article: a lead (standfirst) paragraph set apart
+    from the body's div, or a captioned picture placed above it. In document order; the walk stops at the first
+    block that is neither (a byline, a heading, a link bar)."""
+    found: list[etree._Element] = []
+    sib = container.getprevious()
+    while sib is not None and len(found) < limit:
+        text = norm(sib.text_content()) if isinstance(sib.tag, str) else ""
+        if not text:
+            sib = sib.getprevious()
+            continue
+        if not _is_lead(sib, text):
+            break
+        found.append(sib)
+        sib = sib.getprevious()
+    return found[::-1]
+
+
+def tail_siblings(container: etree._Element, limit: int = 3) -> list[etree._Element]:
+    """Prose blocks just after the body container (a continuation or a reference list split off into its own
+    div), in document order; the walk stops at the first block that is not plain punctuated text."""
+    found: list[etree._Element] = []
+    sib = container.getnext()
+    while sib is not None and len(found) < limit:
+        text = norm(sib.text_content()) if isinstance(sib.tag, str) else ""
+        if not text:
+            sib = sib.getnext()
+            continue
+        if not _is_continuation(sib, text):
+            break
+        found.append(sib)
+        sib = sib.getnext()
+    return found
+
+
+def _is_continuation(el: etree._Element, text: str) -> bool:
+    if el.tag not in _LEAD_TAGS or _class_weight(el) < 1.0 or link_density(el) > 0.1:
+        return False
+    if _FURNITURE.search(text):
+        return False
+    lines = node_lines(el)
+    if any(is_meta_line(line) or DROP_LINE.search(line) or is_stop_line(line) for line in lines):
+        return False
+    return len(text) >= 100 and len(_PUNCT.findall(text)) >= 5
+
+
+def _is_lead(el: etree._Element, text: str) -> bool:
+    if el.tag not in _LEAD_TAGS or _class_weight(el) < 1.0 or el.xpath(".//h1|.//h2|.//h3|.//a"):
+        return False
+    if is_meta_line(text) or DROP_LINE.search(text) or is_stop_line(text) or _FURNITURE.search(text):
+        return False
+    caption = len(text) <= 60 and bool(el.xpath(".//img"))
+    lead = len(text) >= 30 and bool(_SENTENCE_END.search(text))
+    return caption or lead

@@ -19,7 +19,8 @@ _CAIGOU_META = re.compile(r"^(\S+)\s+\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+围观"
 _CEIEA_META = re.compile(r"\d{4}-\d{2}-\d{2}\s+(\S+)\s+[（(]\s*\d+\s*[）)]")
 _DATE_LABEL = re.compile(r"发布时间|发布日期|发文日期|成文日期|时间\s*[:：]|日期\s*[:：]")
 _SUBTITLE_JS = re.compile(r"""var\s+file_subdoctitle\s*=\s*["']([^"']*)["']""")
-_TITLE_SPLIT = re.compile(r"\s*(?:\s[-|_—]\s|_|\|)\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:\s[-|_—]\s|_|\||-{2,})\s*")
+_MARKUP = re.compile(r"<[^>]*>")
 _DATE_META = ("PubDate", "pubdate", "publishdate", "PublishDate", "article:published_time", "firstpublishedtime")
 
 
@@ -37,7 +38,7 @@ class Meta:
 def meta_content(root: etree._Element, *names: str) -> str:
     for name in names:
         for el in root.xpath("//meta[@name=$n or @property=$n]", n=name):
-            value = norm(el.get("content") or "")
+            value = norm(_MARKUP.sub("", el.get("content") or ""))  # CMSs leak <div> into ArticleTitle
             if value:
                 return value
     return ""
@@ -69,15 +70,25 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = ()) -> str:
                 return text
     page_title = norm(" ".join(root.xpath("//title//text()")))
     headings = [norm(el.text_content()) for el in root.iter("h1", "h2", "h3")]
-    for heading in headings:
-        if len(heading) >= 4 and squash(heading) in squash(page_title):
-            return heading
+    parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
+    echoed = [h for h in headings if _echoes(h, page_title, parts)]
+    if echoed:  # the longest: a site-name <h1> is echoed in <title> too
+        return max(echoed, key=len)
+    meta = meta_content(root, "citation_title", "dc.title", "DC.title", "title")
+    if meta:
+        return meta
     for el in root.xpath("//h1|//*[contains(@class,'title') or contains(@id,'title')]|//font[@class='font20']"):
         text = norm(el.text_content())
-        if 4 <= len(text) <= 120:
+        # a "title"-classed box that <title> does not echo is a teaser in a side list (unless there is no <title>)
+        if 4 <= len(text) <= 120 and (not page_title or squash(text) in squash(page_title)):
             return text
-    parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
     return max(parts[:2], key=len) if parts else page_title
+
+
+def _echoes(heading: str, page_title: str, parts: list[str]) -> bool:
+    """Whether <title> repeats the heading: inside it (4+ chars), or as a whole part (a 2–3 character name)."""
+    key = squash(heading)
+    return len(heading) >= 4 and key in squash(page_title) or len(key) >= 2 and key in map(squash, parts)
 
 
 def find_subtitle(root: etree._Element, raw_text: str) -> str | None:

@@ -1,0 +1,333 @@
+"""The read-only web view (`eduwatch serve`): changes, page histories, diffs, search and alerts over HTTP.
+
+    from crawler.web import make_server, serve
+    server = make_server("eduwatch.db", port=0); server.start(); print(server.url); ...; server.stop()
+
+Standard library only (http.server). Each request opens its own Store: a Store stays in its thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from crawler import web_templates as t
+from crawler.diff import diff_articles
+from crawler.items import Article
+from storage import NotFoundError, StorageError, Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 100  # changes shown on the home page unless ?limit= says otherwise
+MAX_LIMIT = 5000
+SEARCH_LIMIT = 50
+# no scripts at all, styles inline only: a page text that slipped through escaping still could not run
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ServeError(Exception):
+    """The server cannot start (address in use, bad host)."""
+
+
+class HTTPProblem(Exception):
+    """A request the view answers with an error page: status, short title, and what to do."""
+
+    def __init__(self, status: int, title: str, message: str):
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+def bad_request(message: str) -> HTTPProblem:
+    return HTTPProblem(400, "参数错误", message)
+
+
+def not_found(message: str) -> HTTPProblem:
+    return HTTPProblem(404, "未找到", message)
+
+
+@dataclass
+class Response:
+    status: int
+    body: str  # a whole HTML document
+
+
+@dataclass
+class Request:
+    """A GET: the path and its query parameters (the last value of each wins)."""
+
+    path: str
+    params: dict[str, str]
+
+    @classmethod
+    def parse(cls, target: str) -> Request:
+        parts = urlsplit(target)
+        values = parse_qs(parts.query, keep_blank_values=True)
+        return cls(parts.path or "/", {k: v[-1].strip() for k, v in values.items()})
+
+    def get(self, name: str) -> str | None:
+        return self.params.get(name) or None
+
+    def integer(self, name: str, *, minimum: int = 1) -> int | None:
+        """An optional whole-number parameter; anything else is a 400 naming the parameter."""
+        raw = self.get(name)
+        if raw is None:
+            return None
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < minimum:
+            raise bad_request(f"参数 {name}={raw!r} 不是有效的整数（需要 ≥ {minimum} 的整数，例如 {name}=2）。"
+                              f" Parameter {name} must be a whole number ≥ {minimum}.")
+        return int(raw)
+
+    def required(self, name: str, example: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise bad_request(f"缺少参数 {name}，例如 {example}。 Missing parameter {name}.")
+        return value
+
+
+class App:
+    """Routes a request to a page; turns every failure into an error page, never a traceback."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
+                       "/alerts": self.alerts}
+
+    def handle(self, target: str) -> Response:
+        try:
+            request = Request.parse(target)
+            route = self.routes.get(request.path.rstrip("/") or "/")
+            if route is None:
+                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts。")
+            return Response(200, route(request))
+        except HTTPProblem as problem:
+            return Response(problem.status, t.error_page(problem.status, problem.title, problem.message))
+        except StorageError as exc:
+            logger.warning("web view: database problem: %s", exc)
+            return Response(500, t.error_page(500, "数据库错误", str(exc)))
+        except Exception:
+            logger.exception("web view: error answering %s", target)
+            return Response(500, t.error_page(500, "内部错误", "处理请求时出错，详情见服务器日志。"))
+
+    def store(self) -> Store:
+        """A Store for this request; a missing file is a page telling the user to crawl first."""
+        if not self.db_path.is_file():
+            raise HTTPProblem(503, "没有数据库",
+                              f"数据库 {self.db_path} 不存在。请先运行 `eduwatch crawl` 抓取站点，"
+                              "或用 --db / EDUWATCH_DB 指向已有的数据库。"
+                              f" No database at {self.db_path}: run `eduwatch crawl` first.")
+        return Store(self.db_path)
+
+    # --- pages ------------------------------------------------------------------------------------
+
+    def home(self, req: Request) -> str:
+        limit = req.integer("limit") or DEFAULT_LIMIT
+        if limit > MAX_LIMIT:
+            raise bad_request(f"limit 最大为 {MAX_LIMIT}。 limit must be at most {MAX_LIMIT}.")
+        site, kind, since = req.get("site"), req.get("kind"), req.get("since")
+        with self.store() as store:
+            try:
+                rows = store.changes(since=_since(since), site=site, kind=kind, limit=limit)
+            except StorageError as exc:
+                raise bad_request(f"since={since!r} 不是时间：{exc}") from exc
+            sites = sorted({p["site"] for p in store.pages() if p["site"]} | {r["site"] for r in rows if r["site"]})
+        kinds = list(t.KIND_LABELS) + sorted({r["kind"] for r in rows} - set(t.KIND_LABELS))
+        return t.changes_page(rows, sites=sites, kinds=kinds, site=site, kind=kind, since=since)
+
+    def page(self, req: Request) -> str:
+        url = req.required("url", "/page?url=http://www.moe.gov.cn/…")
+        wanted = req.integer("v")
+        with self.store() as store:
+            page = store.page(url)
+            if page is None:
+                raise not_found(f"数据库中没有这个网址：{url}。先抓取它：eduwatch crawl --url {url}")
+            versions = store.versions(url)
+        shown = _pick(url, versions, wanted) if versions else None
+        return t.page_view(page, versions, shown)
+
+    def diff(self, req: Request) -> str:
+        url = req.required("url", "/diff?url=http://www.moe.gov.cn/…&from=1&to=2")
+        to_v, from_v = req.integer("to"), req.integer("from")
+        with self.store() as store:
+            if store.page(url) is None:
+                raise not_found(f"数据库中没有这个网址：{url}。先抓取它：eduwatch crawl --url {url}")
+            versions = store.versions(url)
+        if not versions or (len(versions) < 2 and not (from_v or to_v)):
+            raise not_found(f"{url} 只存有 {len(versions)} 个版本，没有可比较的差异。")
+        to_v = to_v or versions[-1]["version"]
+        from_v = from_v or max(1, to_v - 1)
+        new, old = _pick(url, versions, to_v), _pick(url, versions, from_v)  # a bad `to` is named first
+        diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
+                             old_label=f"v{from_v}", new_label=f"v{to_v}")
+        return t.diff_page(url, new.get("title") or url, from_v, to_v, diff and diff.summary, diff and diff.html)
+
+    def search(self, req: Request) -> str:
+        query, site = req.get("q") or "", req.get("site")
+        with self.store() as store:
+            hits = store.search(query, site=site, limit=SEARCH_LIMIT) if query else []
+            sites = sorted({p["site"] for p in store.pages() if p["site"]})
+        return t.search_page(query, site, sites, hits)
+
+    def alerts(self, req: Request) -> str:
+        with self.store() as store:
+            alerts, queued = store.alerts(), store.pending_digests()
+            ids = {i for a in alerts for i in a.get("change_ids") or []} | {i for d in queued for i in d["change_ids"]}
+            changes = {}
+            for change_id in ids:
+                try:
+                    changes[change_id] = store.change(change_id)
+                except NotFoundError:
+                    continue  # shown as its bare id
+        return t.alerts_page(alerts, queued, changes)
+
+
+def _pick(url: str, versions: list[dict], number: int | None) -> dict:
+    """The asked-for version (default the latest), or a 404 naming the stored range."""
+    if number is None:
+        return versions[-1]
+    for v in versions:
+        if v["version"] == number:
+            return v
+    stored = f"v{versions[0]['version']}…v{versions[-1]['version']}" if versions else "无"
+    raise not_found(f"{url} 没有版本 v{number}；已存版本：{stored}。")
+
+
+def _since(text: str | None) -> str | None:
+    """'3d', '12h', '90m' as an age, or an ISO date/time (checked by storage)."""
+    if not text:
+        return None
+    unit = {"m": 60, "h": 3600, "d": 86400}.get(text[-1:])
+    if unit and text[:-1].isdigit():
+        return (datetime.now(UTC) - timedelta(seconds=int(text[:-1]) * unit)).isoformat(timespec="seconds")
+    return text
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET and HEAD only: the view never writes."""
+
+    server_version = "eduwatch"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        response = self.server.app.handle(self.path)
+        body = response.body.encode("utf-8")
+        self.send_response(response.status)
+        for name, value in {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)),
+                            "Cache-Control": "no-store", **SECURITY_HEADERS}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's signature)
+        logger.info("%s %s", self.address_string(), format % args)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    app: App
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that hangs up mid-answer is routine: one log line, not a traceback on stderr."""
+        problem = sys.exc_info()[1]
+        if isinstance(problem, ConnectionError | TimeoutError):
+            logger.info("web view: connection from %s ended early: %s", client_address[0], problem)
+        else:
+            logger.exception("web view: error serving %s", client_address[0])
+
+
+class WebServer:
+    """The listening server: `.url`, and either serve_forever()/shutdown() or start()/stop() (a thread)."""
+
+    def __init__(self, db_path: str | Path, host: str = "127.0.0.1", port: int = 0):
+        try:
+            self.httpd = _HTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {host}:{port}: {exc}; fix: choose another --port "
+                             "(or stop what uses it) and a --host this machine has") from exc
+        self.httpd.app = App(db_path)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        host = f"[{host}]" if ":" in str(host) else host
+        return f"http://{host}:{port}/"
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def shutdown(self) -> None:
+        """Stop serving (call from another thread than serve_forever's) and release the port."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def start(self) -> WebServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="eduwatch-web", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> WebServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def make_server(db_path: str | Path, host: str = "127.0.0.1", port: int = 0) -> WebServer:
+    """A server bound to host:port (0 picks a free port), not yet serving."""
+    return WebServer(db_path, host, port)
+
+
+def serve(db_path: str, host: str, port: int) -> int:
+    """Serve until SIGINT or SIGTERM; returns 0 (the CLI's exit code)."""
+    _ensure_logging()
+    server = make_server(db_path, host, port)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.start()
+        logger.info("serving %s at %s (read-only; Ctrl-C stops)", db_path, server.url)
+        while not stop.wait(0.5):
+            pass
+        logger.info("stopping the web view")
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _ensure_logging() -> None:
+    """Show the serving address and request log on stderr unless the caller configured logging."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
