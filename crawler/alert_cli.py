@@ -40,8 +40,9 @@ def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
             print("eduwatch: error: no [smtp] table in the configuration; add one (see eduwatch.example.toml) "
                   "to send alerts", file=sys.stderr)
             return 1
-        report = deliver(store, config, quiet=False, force=True)
-        print(f"{report.sent} sent, {report.retried} will be retried, {report.failed} failed, {report.pending} pending")
+        report = deliver(store, config, quiet=True, force=True)
+        print(f"{report.sent} sent, {report.retried} will be retried, {report.failed} failed, {report.pending} pending",
+              file=sys.stderr if as_json else sys.stdout)
     rows = store.alerts()
     if as_json:
         keys = ("id", "status", "recipients", "subject", "created_at", "sent_at", "error", "attempts", "message_id")

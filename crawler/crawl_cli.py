@@ -18,7 +18,9 @@ def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], ov
         plans = plan_crawl(config, store, sites, urls)
     run_crawl(config, db_path, plans, overrides, verbose)
     with Store(db_path) as store:
-        runs = [r for r in store.runs(limit=200) if (r.get("started_at") or "") >= started]
+        planned = {plan.site for plan in plans}  # not another process's runs that started meanwhile
+        runs = [r for r in store.runs(limit=500) if (r.get("started_at") or "") >= started
+                and set(r.get("sites") or []) <= planned]
         for run in sorted(runs, key=lambda r: r["id"]):
             print(_summary(run))
         failed = _failed_urls(store, urls)

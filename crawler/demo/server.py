@@ -58,6 +58,7 @@ class Fault:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections when a crawl opens 16 at once
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Clients that hang up mid-answer (timeouts, resets) are expected here, not worth a traceback."""

@@ -61,12 +61,16 @@ PROFILES = (
 )
 
 
+_MARKERS = {profile.name: etree.XPath(profile.marker) for profile in PROFILES}  # compiled once: run on every page
+
+
 def choose(url: str, root: etree._Element) -> list[Profile]:
     """Profiles to try on this page: host matches first, then templates whose markup is present."""
     host = (urlsplit(url).hostname or "").lower()
     by_host = [p for p in PROFILES if any(host == h or host.endswith("." + h) or h in host for h in p.hosts)]
-    by_markup = [p for p in PROFILES if p not in by_host and root.xpath(p.marker)]
-    by_host_marked = [p for p in by_host if root.xpath(p.marker)]
+    marked = {p.name for p in PROFILES if _MARKERS[p.name](root)}
+    by_markup = [p for p in PROFILES if p not in by_host and p.name in marked]
+    by_host_marked = [p for p in by_host if p.name in marked]
     rest = [p for p in by_host if p not in by_host_marked]
     return by_host_marked + by_markup + rest
 
