@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -72,10 +72,21 @@ class SnapshotPipeline:
         self.site_name = getattr(spider, "site", self.site_name)
         self.site_config = next((s for s in self.config.sites if s.name == self.site_name), None)
         self.store = Store(self.db_path)
+        self._close_abandoned_runs()
         self.run_id = self.store.start_run(kind="crawl", sites=[self.site_name], started_at=_now())
         site_row = self.store.site(self.site_name)
         self.baselined = bool(site_row and site_row.get("baseline_run"))
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
+
+    def _close_abandoned_runs(self) -> None:
+        """A crawl killed outright (kill -9, power loss) never closes its run: close this site's old ones as failed."""
+        timeout = self.site_config.timeout if self.site_config else 1800.0
+        cutoff = (datetime.now(UTC) - timedelta(seconds=2 * timeout)).isoformat(timespec="seconds")
+        for run in self.store.runs(limit=100):
+            if run.get("finished_at") is None and run.get("sites") == [self.site_name] \
+                    and (run.get("started_at") or "") < cutoff:
+                self.store.finish_run(run["id"], finished_at=_now(), status="failed",
+                                      stats={**(run.get("stats") or {}), "finish_reason": "abandoned"})
 
     def spider_closed(self, spider, reason: str):
         """Close the run once Scrapy knows why it ended (pipelines close before the reason is recorded)."""

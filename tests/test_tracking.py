@@ -93,3 +93,14 @@ def test_scrapy_list_shows_the_four_site_spiders_and_the_generic_one():
     done = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["caigou", "ccgp", "ceiea", "generic", "moe"]
+
+
+def test_a_run_abandoned_by_a_killed_crawl_is_closed_by_the_next_crawl(workspace, server):
+    workspace.write_config(site_toml(server, ["moe"]))
+    with Store(workspace.db) as store:
+        stale = store.start_run(kind="crawl", sites=["moe"], started_at="2026-01-01T00:00:00+00:00")
+    assert workspace.crawl().code == 0
+    with Store(workspace.db) as store:
+        runs = {run["id"]: run for run in store.runs()}
+    assert runs[stale]["status"] == "failed" and runs[stale]["stats"]["finish_reason"] == "abandoned"
+    assert [run["status"] for run_id, run in runs.items() if run_id != stale] == ["ok"]
