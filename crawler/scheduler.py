@@ -36,6 +36,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, SiteConfig, parse_interval
+from crawler.logsetup import ensure_stderr_logging
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +303,7 @@ def _add_job(scheduler: BackgroundScheduler, site: SiteConfig, args: list) -> No
 
 def run_scheduler(config: Config, db_path: str, config_path: str | None) -> int:
     """Run the scheduled crawls in the foreground until SIGINT/SIGTERM; 0 after a clean stop."""
-    _ensure_logging()
+    ensure_stderr_logging("apscheduler")  # our own lines say when runs start and end
     sites = scheduled_sites(config)
     db_path = str(Path(db_path).resolve())
     config_path = str(Path(config_path).resolve()) if config_path else None
@@ -367,14 +368,3 @@ def _shutdown(scheduler: BackgroundScheduler) -> None:
         _RUNNING.signal_all(signal.SIGKILL)
     scheduler.shutdown(wait=True)
     logger.info("scheduler stopped")
-
-
-def _ensure_logging() -> None:
-    """Log run starts and ends on stderr unless the caller configured logging already."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say when runs start and end

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from crawler import web_templates as t
 from crawler.diff import diff_articles
 from crawler.items import Article
+from crawler.logsetup import ensure_stderr_logging
 from storage import NotFoundError, StorageError, Store
 
 logger = logging.getLogger(__name__)
@@ -306,7 +307,7 @@ def make_server(db_path: str | Path, host: str = "127.0.0.1", port: int = 0) -> 
 
 def serve(db_path: str, host: str, port: int) -> int:
     """Serve until SIGINT or SIGTERM; returns 0 (the CLI's exit code)."""
-    _ensure_logging()
+    ensure_stderr_logging()
     server = make_server(db_path, host, port)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -321,13 +322,3 @@ def serve(db_path: str, host: str, port: int) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
-
-
-def _ensure_logging() -> None:
-    """Show the serving address and request log on stderr unless the caller configured logging."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
