@@ -12,8 +12,8 @@ from email.utils import format_datetime, formatdate
 
 from crawler.diff import link_html
 
-KIND_LABELS = {"changed": "更新", "new": "新文章", "removed": "删除", "restored": "恢复"}
-KIND_ORDER = ["changed", "new", "removed", "restored"]
+KIND_LABELS = {"health": "站点异常", "changed": "更新", "new": "新文章", "removed": "删除", "restored": "恢复"}
+KIND_ORDER = ["health", "changed", "new", "removed", "restored"]
 SUBJECT_MAX = 180  # characters; long subjects get folded badly by some clients
 DIFF_MAX = 20_000  # characters of one change's diff in an email; the rest is one `eduwatch diff` away
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -27,7 +27,7 @@ def header_safe(value: str) -> str:
 def kind_counts(changes: list[dict]) -> str:
     """'2 篇更新，1 篇新文章' in a fixed kind order."""
     counts = Counter(c.get("kind") for c in changes)
-    parts = [f"{counts[k]} 篇{KIND_LABELS[k]}" for k in KIND_ORDER if counts[k]]
+    parts = [f"{counts[k]} {'条' if k == 'health' else '篇'}{KIND_LABELS[k]}" for k in KIND_ORDER if counts[k]]
     parts += [f"{n} 条{header_safe(k)}" for k, n in counts.items() if k not in KIND_LABELS]
     return "，".join(parts) or "没有变更"
 
@@ -47,7 +47,8 @@ def site_label_for(changes: list[dict], site_labels: dict[str, str] | None) -> s
 
 
 def ordered(changes: list[dict]) -> list[dict]:
-    """Edits first (the reason people subscribe), then new, removed, restored; oldest first within a kind."""
+    """A broken site first (nothing else from it can be trusted), then edits (the reason people subscribe),
+    new, removed, restored; oldest first within a kind."""
     rank = {k: i for i, k in enumerate(KIND_ORDER)}
     return sorted(changes, key=lambda c: (rank.get(c.get("kind"), 9), c.get("detected_at") or ""))
 

@@ -93,3 +93,15 @@ def test_no_smtp_table_means_alerts_wait(workspace, server):
     assert [a["status"] for a in workspace.cli("alerts", "--json").json()] == ["pending"]
     result = workspace.cli("alerts", "--send")
     assert result.code == 1 and "[smtp]" in result.err
+
+
+def test_a_site_whose_lists_go_empty_sends_a_health_alert(workspace, server, mailbox):
+    workspace.write_config(smtp_toml(mailbox.port) + site_toml(server, ["moe"], recipients=RECIPIENTS[:1],
+                                                                extra={"label": '"教育部"'}))
+    assert workspace.crawl().code == 0
+    for path in server.sites["moe"].list_paths():
+        server.set_fault(f"/moe{path}", "soft404")
+    assert workspace.crawl().code == 0
+    [message] = mailbox.messages
+    assert message["subject"] == "[eduwatch] 教育部：1 条站点异常"
+    assert "no articles" in message.get_body(preferencelist=("plain",)).get_content()
