@@ -450,3 +450,24 @@ def test_wiki_heading_edit_buttons_are_not_body():
 <h2>简介<span class="editsection">[<a href="/edit?s=1">编辑</a>]</span></h2>{"".join(f"<p>{p}</p>" for p in PARAS)}
 </div></body></html>"""
     assert _generic(page).body.split("\n") == ["简介", *PARAS]
+
+
+def test_government_disclosure_index_and_download_buttons_are_not_body():
+    page = """<html><head><title>关于做好校园安全工作的通知_省人民政府</title></head><body>
+    <div id="zoom">
+      <table><tr><td>索 引 号：</td><td>11220000013544357T/2022-00426</td><td>分 类：</td><td>通知</td></tr>
+      <tr><td>发文机关：</td><td>省人民政府</td><td>成文日期：</td><td>2022年01月27日</td></tr></table>
+      <div class="mobile">索 引 号： 11220000013544357T/2022-00426 分 类： 通知</div>
+      <p>X</p>
+      <h1>关于做好校园安全工作的通知</h1>
+      <p>各市（州）人民政府，省政府各厅委办、各直属机构：为切实做好校园安全工作，现就有关事项通知如下。</p>
+      <p>一、各地要建立健全校园安全管理制度，落实安全责任，定期开展隐患排查。</p>
+      <p>省人民政府</p><p>2022年1月27日</p>
+      <p><a href="a.pdf">pdf下载</a> <a href="a.doc">word下载</a></p>
+    </div></body></html>"""
+    for use_profiles in (True, False):
+        body = extract(page.encode(), "http://www.jl.gov.cn/zw/a.html", use_profiles=use_profiles).body
+        assert body.splitlines() == [
+            "各市（州）人民政府，省政府各厅委办、各直属机构：为切实做好校园安全工作，现就有关事项通知如下。",
+            "一、各地要建立健全校园安全管理制度，落实安全责任，定期开展隐患排查。",
+            "省人民政府", "2022年1月27日"], body
