@@ -111,7 +111,7 @@ def test_a_new_article_after_baseline_is_reported_as_new(baselined, server):
     assert all(c["kind"] != "new" for c in changes(baselined)), "a known article coming back is not new"
 
 
-@pytest.mark.parametrize("fault", ["503", "waf", "delay", "truncate", "reset", "soft404"])
+@pytest.mark.parametrize("fault", ["503", "waf", "delay", "truncate", "reset", "soft404", "redirect_home"])
 def test_fetch_errors_never_count_as_changes_and_never_blank_content(baselined, server, fault):
     path, url = url_of(server, "moe", 2)
     with Store(baselined.db) as store:
@@ -124,4 +124,13 @@ def test_fetch_errors_never_count_as_changes_and_never_blank_content(baselined, 
         fetches = store.fetches(url)
     assert after["content_hash"] == before["content_hash"] and after["version"] == before["version"]
     assert fetches[0]["outcome"] in ("error", "missing")
-    assert changes(baselined) == [], "one soft-404 is unconfirmed, so nothing is reported yet"
+    assert changes(baselined) == [], "one soft-404 or redirect home is unconfirmed, so nothing is reported yet"
+
+
+def test_a_redirect_to_the_home_page_twice_is_a_removal(baselined, server):
+    path, url = url_of(server, "gd", 1)
+    server.set_fault(f"/gd{path}", "redirect_home")
+    assert baselined.crawl("--site", "gd").code == 0
+    assert changes(baselined) == []
+    assert baselined.crawl("--site", "gd").code == 0
+    assert [(c["url"], c["kind"]) for c in changes(baselined)] == [(url, "removed")]
