@@ -12,18 +12,14 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.mailbox import LocalMailbox
+from crawler.demo.run import FAST as DEMO_FAST
+from crawler.demo.run import GENERIC_RULES
+from crawler.demo.run import SPIDERS as SPIDER_OF
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site, default_sites
 
 REPO = Path(__file__).resolve().parent.parent
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "EDUWATCH_PROGRESS_INTERVAL=0", "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=5"]
-SPIDER_OF = {"caigou": "caigou", "moe": "moe", "moe_old": "moe", "ccgp": "ccgp", "ceiea": "ceiea"}
-GENERIC_RULES = {
-    "zj": (r"/art/\d{4}/\d+/\d+/art_\d+_\d+\.html$", r"/col/col\d+/index_\d+\.html$"),
-    "gd": (r"/zxzx/tzgg/content/post_\d+\.html$", r"/zxzx/tzgg/index_\d+\.html$"),
-    "portal": (r"/a/\d{8}/\d+\.html$", r"/news/index_\d+\.html$"),
-}
+FAST = [*DEMO_FAST, "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=5"]  # the demo's settings, failing faster
 
 
 @dataclass
