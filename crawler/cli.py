@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from datetime import UTC, datetime, timedelta
 
-from crawler.config import DEFAULT_DB, Config, ConfigError, load_config
+from crawler.config import DEFAULT_DB, Config, ConfigError, load_config, parse_interval
 
 EPILOG_EXAMPLES = {
     "extract": "example: eduwatch extract --json page1.html page2.html   |   eduwatch extract --url http://www.moe.gov.cn/x.html saved.html",
@@ -139,9 +138,8 @@ def _when(text: str | None) -> str | None:
     """'3d', '12h', '90m' → an ISO time that long ago; ISO dates pass through after a check."""
     if not text:
         return None
-    match = re.fullmatch(r"(\d+)\s*([smhd])", text.strip())
-    if match:
-        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    seconds = parse_interval(text)
+    if seconds is not None:
         return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
     try:
         datetime.fromisoformat(text)
