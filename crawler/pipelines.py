@@ -1,4 +1,9 @@
-"""The one item pipeline: FetchedPage → Article → version/change/outbox rows, one transaction per page."""
+"""The one item pipeline: opens and closes the crawl run and hands each FetchedPage to the PageRecorder.
+
+Recording (extract → decide → version/change/outbox rows, each page all-or-nothing) runs in a worker
+process with group commits by default (EDUWATCH_RECORD_WORKER, see crawler/record_worker.py), and in
+this process, one transaction per page, when that is off or the worker has died.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config, ConfigError, SiteConfig, load_config
-from crawler.corrections import link_correction
-from crawler.detect import Verdict, decide, read_signal
-from crawler.diff import diff_articles, render_article_html, render_article_text
-from crawler.extract import extract
-from crawler.items import Article, FetchedPage
-from crawler.keywords import match_keywords
+from crawler.items import FetchedPage
+from crawler.record_worker import RecordWorker, WorkerGone, attach
+from crawler.recorder import PageRecorder, Recorded, RunContext, now_iso
 from storage import Store
 
 logger = logging.getLogger(__name__)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -49,6 +47,9 @@ class SnapshotPipeline:
         self.store: Store | None = None
         self.run_id: int | None = None
         self.baselined = False
+        self.use_worker = True
+        self.worker: RecordWorker | None = None
+        self.recorder: PageRecorder | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -64,6 +65,7 @@ class SnapshotPipeline:
         site = getattr(crawler.spidercls, "name", "generic")
         pipeline = cls(db_path, config, site)
         pipeline.crawler = crawler
+        pipeline.use_worker = settings.getbool("EDUWATCH_RECORD_WORKER")
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -73,10 +75,22 @@ class SnapshotPipeline:
         self.site_config = next((s for s in self.config.sites if s.name == self.site_name), None)
         self.store = Store(self.db_path)
         self._close_abandoned_runs()
-        self.run_id = self.store.start_run(kind="crawl", sites=[self.site_name], started_at=_now())
+        self.run_id = self.store.start_run(kind="crawl", sites=[self.site_name], started_at=now_iso())
         site_row = self.store.site(self.site_name)
         self.baselined = bool(site_row and site_row.get("baseline_run"))
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
+        if self.use_worker:
+            self.worker = attach(self._context())
+
+    def _context(self) -> RunContext:
+        return RunContext(self.db_path, self.config, self.site_name, self.run_id, self.baselined)
+
+    def close_spider(self):
+        """Every page has been recorded by now (Scrapy waits for items in flight); stop the worker."""
+        if self.worker is not None:
+            self.crawler.stats.set_value("eduwatch/record_batches", self.worker.batches)
+            self.worker.close_run(self.run_id)
+            self.worker = None
 
     def _close_abandoned_runs(self) -> None:
         """A crawl killed outright (kill -9, power loss) never closes its run: close this site's old ones as failed."""
@@ -85,7 +99,7 @@ class SnapshotPipeline:
         for run in self.store.runs(limit=100):
             if run.get("finished_at") is None and run.get("sites") == [self.site_name] \
                     and (run.get("started_at") or "") < cutoff:
-                self.store.finish_run(run["id"], finished_at=_now(), status="failed",
+                self.store.finish_run(run["id"], finished_at=now_iso(), status="failed",
                                       stats={**(run.get("stats") or {}), "finish_reason": "abandoned"})
 
     def spider_closed(self, spider, reason: str):
@@ -93,7 +107,7 @@ class SnapshotPipeline:
         if self.store is None:
             return
         stats = self.crawler.stats
-        at = _now()
+        at = now_iso()
         status = "ok" if reason == "finished" else "interrupted"
         if status == "ok" and not self.baselined:
             self.store.mark_baselined(self.site_name, self.run_id, at)
@@ -135,87 +149,25 @@ class SnapshotPipeline:
                 self.store.enqueue_alert(change_id, recipient, self.run_id)
 
     # --- per page ---------------------------------------------------------------------------
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, FetchedPage):
             return item
-        article = extract(item.body, item.final_url or item.url, item.http_charset) if item.body else None
-        verdict = self._record(item, article)
-        self.counts.add(verdict.outcome)
-        if verdict.outcome in ("error", "flagged", "missing"):
+        recorded = await self._record(item)
+        self.counts.add(recorded.outcome)
+        if recorded.outcome in ("error", "flagged", "missing"):
             self.crawler.stats.inc_value("eduwatch/page_errors")
-            logger.warning("%s: %s (%s)", item.url, verdict.outcome, verdict.reason)
+            logger.warning("%s: %s (%s)", item.url, recorded.outcome, recorded.reason)
         return item
 
-    def _record(self, page: FetchedPage, article: Article | None) -> Verdict:
-        store = self.store
-        at = page.fetched_at or _now()
-        with store.transaction():
-            row = store.upsert_page(page.url, page.site, at)
-            latest = store.latest_version(page.url)
-            previous = Article.from_dict(latest["article"]) if latest else None
-            verdict = decide(
-                signal=read_signal(page, article), state=row.get("state"), miss_count=row.get("miss_count") or 0,
-                latest_hash=latest["content_hash"] if latest else None,
-                latest_body_len=len(previous.body) if previous else 0, article=article,
-                found_on_list=page.list_url is not None, baselined=self.baselined,
-                confirmations=self.config.crawl.removal_confirmations)
-            raw_hash = (store.put_raw(page.body, http_charset=page.http_charset, at=at)
-                        if verdict.store_version else None)
-            version = None
-            if verdict.store_version:
-                version = store.add_version(page.url, article=article.to_dict(), content_hash=article.content_hash(),
-                                            raw_hash=raw_hash, seen_at=at, run_id=self.run_id)
-            elif verdict.outcome in ("unchanged", "restored") and latest:
-                store.touch_version(page.url, at)
-            if verdict.change:
-                self._add_change(page, verdict, article, previous, latest, version, at)
-            store.set_page_state(page.url, verdict.state, at=at, miss_count=verdict.miss_count,
-                                 last_status=page.status, last_error=verdict.reason)
-            store.log_fetch(self.run_id, page.url, at=at, status=page.status, nbytes=len(page.body),
-                            duration_ms=page.duration_ms, error=verdict.reason, raw_hash=raw_hash,
-                            outcome=verdict.outcome)
-        return verdict
-
-    def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
-        """Record the change and, in the same transaction, queue it for each interested recipient."""
-        current = article if article is not None else previous
-        details: dict = {}
-        related_url = None
-        if verdict.change == "changed" or (verdict.change == "restored" and version):
-            labels = {"old_label": f"v{latest['version']}", "new_label": f"v{version}"} if version else {}
-            diff = diff_articles(previous, article, **labels)
-            diff_text, diff_html, summary = (diff.text, diff.html, diff.summary) if diff else (None, None, "")
-        elif verdict.change == "new":
-            diff_text, diff_html, summary = render_article_text(article), render_article_html(article), "新文章"
-        elif verdict.change == "removed":
-            diff_text, diff_html, summary = f"页面已删除：{verdict.reason}", None, "已删除"
-        else:
-            diff_text, diff_html, summary = "页面已恢复，内容未变", None, "已恢复"
-        if article is not None and verdict.change in ("new", "changed"):
-            link = link_correction(article, self.store.find_versions_by_field(
-                "项目编号", article.fields.get("项目编号", ""), exclude_url=page.url) if article.fields.get("项目编号") else [])
-            if link:
-                related_url = link.original_url
-                details["corrects"] = link.to_dict()
-                diff_text = f"{link.text}\n{diff_text or ''}".rstrip()
-                summary = f"更正公告：{summary}"
-        recipients = self._recipients(current.to_dict(), details)
-        change_id = self.store.add_change(
-            url=page.url, site=page.site, kind=verdict.change, detected_at=at, title=current.title,
-            version=version or (latest["version"] if latest else None),
-            previous_version=latest["version"] if latest and version else None,
-            diff_text=diff_text, diff_html=diff_html, summary=summary, run_id=self.run_id,
-            details=details or None, related_url=related_url)
-        for recipient, matched in recipients:
-            self.store.enqueue_alert(change_id, recipient, self.run_id, matched_keywords=matched)
-
-    def _recipients(self, article: dict, details: dict) -> list[tuple[str, list[str]]]:
-        site = self.site_config
-        if site is None or not site.recipients:
-            return []
-        match = match_keywords(article, site.keywords, site.exclude_keywords)
-        if not match.wanted:
-            return []
-        if match.matched:
-            details["matched_keywords"] = match.matched
-        return [(recipient, match.matched) for recipient in site.recipients]
+    async def _record(self, page: FetchedPage) -> Recorded:
+        """In the worker process when there is one; in this one if it was turned off or has died."""
+        if self.worker is not None:
+            try:
+                return await self.worker.record(self.run_id, page)
+            except WorkerGone as exc:
+                logger.error("the page-recording process stopped (%s); recording the rest of this crawl in the "
+                             "crawl process (pages it had not committed are recorded again)", exc)
+                self.worker = None
+        if self.recorder is None:
+            self.recorder = PageRecorder(self._context(), store=self.store)
+        return self.recorder.record(page)

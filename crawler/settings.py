@@ -63,4 +63,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 EDUWATCH_DB = os.environ.get("EDUWATCH_DB", "eduwatch.db")  # the snapshot database file
 EDUWATCH_CONFIG = None  # path of eduwatch.toml; None means ./eduwatch.toml when present
 EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0 turns them off
+# Record pages (extract, diff, SQLite) in a worker process beside the crawl, which keeps Scrapy's core free
+# for fetching (bench/throughput.py); False records in the crawl process itself.
+EDUWATCH_RECORD_WORKER = True
 EDUWATCH_MAX_BODY_BYTES = DOWNLOAD_MAXSIZE  # pages above this are recorded as errors, not extracted

@@ -70,6 +70,20 @@ class Connection:
         self._depth = 0
         self.db.conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: undo only this block's writes if it raises; the transaction goes on."""
+        if not self._depth:
+            raise StorageError("savepoint() needs an open transaction; wrap it in `with store.transaction():`")
+        self.db.conn.execute("SAVEPOINT page")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.execute("ROLLBACK TO page")
+            self.db.conn.execute("RELEASE page")
+            raise
+        self.db.conn.execute("RELEASE page")
+
 
 def _open(path: Path) -> Database:
     """Connect in driver autocommit mode (we issue BEGIN ourselves) and set the pragmas."""

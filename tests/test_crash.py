@@ -22,7 +22,7 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.items import Article
 from storage import Store
-from tests.conftest import FAST, REPO, run_cli
+from tests.conftest import FAST, REPO, alive, descendants, run_cli
 
 WAIT_S = 90  # upper bound on waiting for a child to reach the point we kill it at (never a timing assertion)
 
@@ -83,8 +83,10 @@ def test_kill_9_mid_crawl_leaves_a_sound_db_and_the_next_crawl_completes_without
                       "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
         _wait_until(lambda: _stored_versions(db) >= 30 or proc.poll() is not None, "30 stored pages")
         assert proc.poll() is None, "the crawl ended before it could be killed; make the site larger"
+        helpers = descendants(proc.pid)  # the recording worker and its forkserver
         _kill(proc)
         killed_at = _stored_versions(db)
+        _wait_until(lambda: not any(alive(pid) for pid in helpers), "the crawl's helper processes to exit")
         assert 30 <= killed_at < 240
 
         with sqlite3.connect(db) as conn:

@@ -68,8 +68,11 @@ class _QuietServer(ThreadingHTTPServer):
 class SiteServer:
     """Serves several Site objects on one port: /<name>/<site path>. Use as a context manager."""
 
-    def __init__(self, sites: dict[str, Site] | None = None, port: int = 0):
+    def __init__(self, sites: dict[str, Site] | None = None, port: int = 0, cache: bool = False):
         self.sites = sites if sites is not None else default_sites()
+        # cache=True answers each path from its first rendering (the benchmark's fast mirror); call
+        # forget_cache() after editing a site. Off by default: tests edit sites between requests.
+        self.cache: dict[str, _Prepared] | None = {} if cache else None
         self._port = port
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
@@ -88,6 +91,10 @@ class SiteServer:
         if site not in self.sites:
             raise DemoServerError(f"no site {site!r}; mounted: {', '.join(self.sites)}")
         return f"{self.url}/{site}{path}"
+
+    def forget_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.clear()
 
     def start(self) -> SiteServer:
         handler = type("Handler", (_Handler,), {"owner": self})
@@ -160,6 +167,21 @@ def _huge_body() -> bytes:
     return _HUGE[0]
 
 
+class _Prepared:
+    """A page ready to send: its ETag, and its gzip form made once when first asked for."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
+        self._gzipped: bytes | None = None
+
+    @property
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.page.body, mtime=0)
+        return self._gzipped
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: SiteServer
     protocol_version = "HTTP/1.1"
@@ -175,13 +197,25 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.owner.take_fault(path)
         if fault and self._misbehave(fault, path):
             return
-        page = self._lookup(path)
-        if page is None:
+        prepared = self._prepared(path)
+        if prepared is None:
             self._send(
                 Page(404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404 Not Found</h1>"), path
             )
             return
-        self._send_conditional(page, path, head)
+        self._send_conditional(prepared, path, head)
+
+    def _prepared(self, path: str) -> _Prepared | None:
+        cache = self.owner.cache
+        if cache is not None and path in cache:
+            return cache[path]
+        page = self._lookup(path)
+        if page is None:
+            return None
+        prepared = _Prepared(page)
+        if cache is not None and page.status == 200:
+            cache[path] = prepared
+        return prepared
 
     def _lookup(self, path: str) -> Page | None:
         if path == "/robots.txt" or path.endswith("/robots.txt"):
@@ -195,15 +229,15 @@ class _Handler(BaseHTTPRequestHandler):
             page.headers.setdefault("Last-Modified", formatdate(site.last_modified(inner), usegmt=True))
         return page
 
-    def _send_conditional(self, page: Page, path: str, head: bool) -> None:
-        etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
+    def _send_conditional(self, prepared: _Prepared, path: str, head: bool) -> None:
+        page, etag = prepared.page, prepared.etag
         headers = dict(page.headers, ETag=etag) if page.status == 200 else dict(page.headers)
         if page.status == 200 and self._not_modified(etag, headers.get("Last-Modified")):
             self._send(Page(304, {"ETag": etag}, b""), path)
             return
         body = page.body
         if "gzip" in self.headers.get("Accept-Encoding", "") and body:
-            body = gzip.compress(body, mtime=0)
+            body = prepared.gzipped
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         self._send(Page(page.status, headers, body), path, head)
 

@@ -21,16 +21,21 @@ _NOISE_ATTR = re.compile(
 _KEEP_ATTR = re.compile(r"TRS_Editor|vF_detail_content|vT_detail_content|^zoom|article", re.I)
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _META_WORDS = re.compile(r"来源|发布时间|发布日期|发文日期|更新时间|围观|浏览|点击|阅读|www\.|\(\d+\)|（\d+）|作者[:：]")
-DROP_LINE = re.compile(
-    r"^(来源|来 源|作者|责任编辑|编辑|稿源|文章来源|信息来源)\s*[:：]|我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|"
-    r"点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|扫一扫|手机扫描|字号\s*[:：]|"
-    r"当前位置\s*[:：]|^[（(]\s*\d+\s*[）)]$|^[（(]\s*责任编辑|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|^(打印|关闭|收藏)$|"
-    r"^[【\[（(]\s*(责任)?编辑\s*[:：]|^原标题\s*[:：]|分享让更多人看到|^(展开|阅读|查看)全文$|^返回\S{1,8}[，,]\s*查看更多|"
-    r"^(广告|Advertisement)$|"
+# Lines that are page furniture, not article: bylines, counters, share/print buttons, index metadata.
+# Two patterns because Python's re tries every alternative at every position: the ones anchored at the
+# line start are matched once, only the rest are searched for.
+_DROP_START = re.compile(
+    r"(来源|来 源|作者|责任编辑|编辑|稿源|文章来源|信息来源)\s*[:：]|[（(]\s*\d+\s*[）)]$|[（(]\s*责任编辑|"
+    r"(打印|关闭|收藏)$|[【\[（(]\s*(责任)?编辑\s*[:：]|原标题\s*[:：]|(展开|阅读|查看)全文$|返回\S{1,8}[，,]\s*查看更多|"
+    r"(广告|Advertisement)$|"
     # government information-disclosure index (索引号/发文机关/成文日期 …): metadata, not the document
-    r"^(索\s*引\s*号|分\s*类|发\s*文\s*机\s*[关构]|成\s*文\s*日\s*期|发\s*文\s*字\s*号|主\s*题\s*分\s*类|"
+    r"(索\s*引\s*号|分\s*类|发\s*文\s*机\s*[关构]|成\s*文\s*日\s*期|发\s*文\s*字\s*号|主\s*题\s*分\s*类|"
     r"信\s*息\s*索\s*引|公\s*开\s*方\s*式|标\s*题)\s*[:：]|"
-    r"^((pdf|word|PDF|Word|WORD|OFD|ofd)\s*下载\s*)+$|^[Xx×]$"
+    r"((pdf|word|PDF|Word|WORD|OFD|ofd)\s*下载\s*)+$|[Xx×]$"
+)
+_DROP_ANYWHERE = re.compile(
+    r"我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|"
+    r"扫一扫|手机扫描|字号\s*[:：]|当前位置\s*[:：]|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|分享让更多人看到"
 )
 _STOP_LINE = re.compile(
     r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
@@ -98,6 +103,11 @@ def _drop_keep_tail(el: etree._Element) -> None:
     parent.remove(el)
 
 
+def is_drop_line(line: str) -> bool:
+    """Furniture: a byline label, a counter, a share/print button, an index field."""
+    return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line))
+
+
 def is_meta_line(line: str) -> bool:
     """A short line holding a date plus source/counter words: the byline, not body text."""
     return len(line) <= 80 and bool(_DATE.search(line)) and bool(_META_WORDS.search(line))
@@ -125,7 +135,7 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
         stop = is_stop_line(line)
         if stop and kept:
             break
-        if stop or DROP_LINE.search(line) or is_meta_line(line):
+        if stop or is_drop_line(line) or is_meta_line(line):
             continue
         kept.append(line)
     return kept

@@ -6,7 +6,7 @@ import logging
 import re
 from urllib.parse import urljoin
 
-from lxml import etree, html
+from lxml import etree
 
 from crawler.items import (
     FLAG_BINARY,
@@ -51,27 +51,44 @@ def _guard(body: bytes) -> tuple[bytes, list[str]]:
 
 
 def _parse(text: str) -> etree._Element | None:
-    """Parse leniently; if libxml2 gave up on absurd nesting and lost the text, reparse a flattened copy."""
-    root = _parse_once(text)
+    """Parse leniently; if libxml2 gave up (absurd nesting) and lost the text, reparse a flattened copy."""
+    root, gave_up = _parse_once(text)
+    if not gave_up:
+        return root
     visible = len(squash(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
     if visible >= 10 and (root is None or len(squash(root.text_content())) < 0.5 * visible):
         log.info("parser lost most of the text (deep nesting?); flattening container tags")
-        flat = _parse_once(_CONTAINERS.sub("\n", text))
+        flat, _ = _parse_once(_CONTAINERS.sub("\n", text))
         return flat if flat is not None else root
     return root
 
 
-def _parse_once(text: str) -> etree._Element | None:
-    parser = html.HTMLParser(encoding="utf-8", huge_tree=True)
+class _Element(etree.ElementBase):
+    """lxml.html's text_content() without its Python-level class lookup, which costs on every node visited."""
+
+    def text_content(self) -> str:
+        return _STRING(self)
+
+
+_STRING = etree.XPath("string()")
+_LOOKUP = etree.ElementDefaultClassLookup(element=_Element)
+
+
+def _parse_once(text: str) -> tuple[etree._Element | None, bool]:
+    """(root, whether libxml2 gave up part of the document: a fatal error such as the depth limit)."""
+    parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
+    parser.set_element_class_lookup(_LOOKUP)
     try:
-        return html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         log.info("unparseable page: %s", exc)
-        return None
+        return None, True
+    gave_up = root is None or any(e.level_name == "FATAL" for e in parser.error_log)
+    return root, gave_up
 
 
-def _body_from_profiles(url: str, root: etree._Element, title: str) -> tuple[list[str], str]:
-    for profile in profiles.choose(url, root):
+def _body_from_profiles(url: str, root: etree._Element, title: str, marks: dict[str, bool]) -> tuple[list[str], str]:
+    for profile in profiles.choose(url, root, marks):
         for node in profiles.body_nodes(profile, root):
             generic.prune_link_lists(node)
             lines = clean.filter_lines(node_lines(node), title)
@@ -160,9 +177,10 @@ def extract(body: bytes, url: str, http_charset: str | None = None, *, use_profi
 
 def _fill(article: Article, root: etree._Element, text: str, url: str, use_profiles: bool) -> None:
     title_xpaths = ()
+    marks: dict[str, bool] = {}  # profile markers seen on this page (the tree only loses noise after this)
     if use_profiles:
-        chosen = profiles.choose(url, root)
-        title_xpaths = chosen[0].titles if chosen else ()
+        first = next(profiles.choose(url, root, marks), None)
+        title_xpaths = first.titles if first else ()
     etree.strip_elements(root, "script", "style", "noscript", with_tail=False)
     page_lines = node_lines(root)
     meta = read_meta(root, page_lines, text, title_xpaths)
@@ -172,7 +190,7 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     clean.strip_noise(root)
     clean.drop_tail_sections(root)
     clean.drop_title(root, meta.title)
-    lines, name = _body_from_profiles(url, root, meta.title) if use_profiles else ([], "generic")
+    lines, name = _body_from_profiles(url, root, meta.title, marks) if use_profiles else ([], "generic")
     if not lines and not (use_profiles and name != "generic"):
         lines, name = _body_generic(root, meta.title), "generic"
     page_text = "\n".join(page_lines)

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from lxml import etree
 
-from .clean import DROP_LINE, is_meta_line, is_stop_line
+from .clean import is_drop_line, is_meta_line, is_stop_line
 from .text import BLOCK_TAGS, CELL_TAGS, node_lines, norm, squash
 
 _PUNCT = re.compile(r"[，。；：！？、,;]")
@@ -67,7 +67,7 @@ def _class_weight(el: etree._Element) -> float:
 def _is_byline(block: etree._Element) -> bool:
     """Meta lines and share/counter bars carry punctuation too; they must not vote for a container."""
     text = norm(block.text_content())
-    return is_meta_line(text) or bool(DROP_LINE.search(text)) or is_stop_line(text)
+    return is_meta_line(text) or is_drop_line(text) or is_stop_line(text)
 
 
 def best_container(root: etree._Element) -> etree._Element | None:
@@ -153,7 +153,7 @@ def _is_continuation(el: etree._Element, text: str) -> bool:
     if _FURNITURE.search(text):
         return False
     lines = node_lines(el)
-    if any(is_meta_line(line) or DROP_LINE.search(line) or is_stop_line(line) for line in lines):
+    if any(is_meta_line(line) or is_drop_line(line) or is_stop_line(line) for line in lines):
         return False
     return len(text) >= 100 and len(_PUNCT.findall(text)) >= 5
 
@@ -161,7 +161,7 @@ def _is_continuation(el: etree._Element, text: str) -> bool:
 def _is_lead(el: etree._Element, text: str) -> bool:
     if el.tag not in _LEAD_TAGS or _class_weight(el) < 1.0 or el.xpath(".//h1|.//h2|.//h3|.//a"):
         return False
-    if is_meta_line(text) or DROP_LINE.search(text) or is_stop_line(text) or _FURNITURE.search(text):
+    if is_meta_line(text) or is_drop_line(text) or is_stop_line(text) or _FURNITURE.search(text):
         return False
     caption = len(text) <= 60 and bool(el.xpath(".//img"))
     lead = len(text) >= 30 and bool(_SENTENCE_END.search(text))

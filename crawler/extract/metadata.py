@@ -36,11 +36,14 @@ class Meta:
 
 
 def meta_content(root: etree._Element, *names: str) -> str:
+    """The first non-empty <meta name|property=...> content among the names, in the order given."""
+    metas = [(el.get("name"), el.get("property"), el.get("content")) for el in root.iter("meta")]
     for name in names:
-        for el in root.xpath("//meta[@name=$n or @property=$n]", n=name):
-            value = norm(_MARKUP.sub("", el.get("content") or ""))  # CMSs leak <div> into ArticleTitle
-            if value:
-                return value
+        for meta_name, meta_property, content in metas:
+            if name in (meta_name, meta_property):
+                value = norm(_MARKUP.sub("", content or ""))  # CMSs leak <div> into ArticleTitle
+                if value:
+                    return value
     return ""
 
 

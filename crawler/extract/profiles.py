@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -64,15 +65,22 @@ PROFILES = (
 _MARKERS = {profile.name: etree.XPath(profile.marker) for profile in PROFILES}  # compiled once: run on every page
 
 
-def choose(url: str, root: etree._Element) -> list[Profile]:
-    """Profiles to try on this page: host matches first, then templates whose markup is present."""
+def choose(url: str, root: etree._Element, marks: dict[str, bool] | None = None) -> Iterator[Profile]:
+    """Profiles to try on this page: host matches whose markup is present, then any template whose markup
+    is present, then the remaining host matches. Lazy, since the caller usually stops at the first;
+    `marks` remembers which markers matched, so a second pass over one page does not re-run them."""
+    marks = {} if marks is None else marks
+
+    def marked(profile: Profile) -> bool:
+        if profile.name not in marks:
+            marks[profile.name] = bool(_MARKERS[profile.name](root))
+        return marks[profile.name]
+
     host = (urlsplit(url).hostname or "").lower()
     by_host = [p for p in PROFILES if any(host == h or host.endswith("." + h) or h in host for h in p.hosts)]
-    marked = {p.name for p in PROFILES if _MARKERS[p.name](root)}
-    by_markup = [p for p in PROFILES if p not in by_host and p.name in marked]
-    by_host_marked = [p for p in by_host if p.name in marked]
-    rest = [p for p in by_host if p not in by_host_marked]
-    return by_host_marked + by_markup + rest
+    yield from (p for p in by_host if marked(p))
+    yield from (p for p in PROFILES if p not in by_host and marked(p))
+    yield from (p for p in by_host if not marked(p))
 
 
 def body_nodes(profile: Profile, root: etree._Element) -> list[etree._Element]:

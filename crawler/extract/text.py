@@ -36,18 +36,21 @@ def node_lines(node: etree._Element) -> list[str]:
             lines.append(line)
 
     for event, el in etree.iterwalk(node, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
-            if tag in BLOCK_TAGS or tag == "br":
+            if buf and (tag in BLOCK_TAGS or tag == "br"):
                 flush()
             elif tag in CELL_TAGS:
                 buf.append(" ")
-            if el.text and tag:
+            if tag and el.text:
                 buf.append(el.text)
         else:
-            if tag in BLOCK_TAGS:
+            if buf and tag in BLOCK_TAGS:
                 flush()
             if el is not node and el.tail:
                 buf.append(el.tail)
-    flush()
+    if buf:
+        flush()
     return lines

@@ -1,0 +1,218 @@
+"""Record pages in a second process, in group commits, so extraction and SQLite use a core Scrapy doesn't.
+
+Why: a crawl process runs on one core (Scrapy's reactor holds the GIL), and recording a page costs
+about as much CPU as fetching it, so recording in-process halves a fast crawl (bench/throughput.py).
+
+One worker per crawl process and database, shared by the spiders crawling at once: one more process,
+one SQLite connection, no lock contention between writers of the same crawl.
+
+Group commit: while the worker writes one batch, the pages that arrive meanwhile wait and go over
+together as the next batch, written in one transaction (one page alone when pages arrive slowly).
+A SQLite commit (above all the FTS5 segment it flushes) costs as much as the rest of a page's
+writes, so batching halves the storage cost under load. Each page sits in its own savepoint: a page
+that fails rolls back alone. A crash loses at most the uncommitted batch, never part of a page, and
+the next crawl fetches those pages again. The pipelines await each page's result, so Scrapy's own
+backpressure (SCRAPER_SLOT_MAX_ACTIVE_SIZE) still bounds what waits.
+
+The crawl side talks to the worker over one pipe watched by the event loop, with no helper threads:
+concurrent.futures' manager and feeder threads fight the reactor for the GIL and cost the crawl
+more CPU than the recording they move away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import traceback
+from multiprocessing.connection import Connection
+
+from crawler.items import FetchedPage
+from crawler.recorder import PageRecorder, Recorded, RunContext
+from storage import Store
+
+MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
+CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
+
+
+class RecordError(RuntimeError):
+    """Recording one page failed in the worker; the message carries the worker's traceback."""
+
+
+class WorkerGone(RuntimeError):
+    """The worker process could not start or has died; the pipeline records in-process instead."""
+
+
+# --- the worker process ----------------------------------------------------------------------------------------
+def _serve(conn: Connection, db_path: str) -> None:
+    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("pages", [(run_id, page)]),
+    None to stop; a closed pipe (the crawl process died) stops it too."""
+    try:
+        store = Store(db_path)
+    except Exception as exc:  # noqa: BLE001 - reported to the crawl process, which records in-process
+        conn.send(("failed", f"the recording process could not open {db_path}: {exc}"))
+        return
+    recorders: dict[int, PageRecorder] = {}
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                return
+            if message is None:
+                return
+            kind, payload = message
+            if kind == "open":
+                recorders[payload.run_id] = PageRecorder(payload, store)
+            elif kind == "close":
+                recorders.pop(payload, None)
+            else:
+                conn.send(("done", record_batch(store, [(recorders[run], page) for run, page in payload])))
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the crawl process died while we wrote: the batch is committed, the next crawl carries on
+    finally:
+        store.close()
+
+
+def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage]]) -> list[Recorded | RecordError]:
+    """Every page of the batch in one transaction, each in its own savepoint."""
+    results: list[Recorded | RecordError] = []
+    with store.transaction():
+        for recorder, page in work:
+            try:
+                with store.savepoint():
+                    results.append(recorder.record(page))
+            except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
+                results.append(RecordError(f"recording {page.url} failed: {exc!r}\n{traceback.format_exc()}"))
+    return results
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """forkserver: a clean, pre-imported process to fork from. Plain fork would copy the reactor's
+    threads and locks mid-flight; spawn would re-import everything."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+# --- the crawl side --------------------------------------------------------------------------------------------
+_workers: dict[str, RecordWorker] = {}  # this crawl process's worker per database
+
+
+def attach(context: RunContext) -> RecordWorker:
+    """The worker for the run's database (started on first use), with the run registered."""
+    worker = _workers.get(context.db_path)
+    if worker is None or worker.gone:
+        worker = _workers[context.db_path] = RecordWorker(context.db_path)
+    worker.open_run(context)
+    return worker
+
+
+class RecordWorker:
+    """One worker process recording pages in arrival order, a batch at a time, for any number of runs."""
+
+    def __init__(self, db_path: str):
+        self.db_path = db_path
+        mp = _mp_context()
+        self.conn, child = mp.Pipe()
+        self.process = mp.Process(target=_serve, args=(child, db_path), daemon=True, name="eduwatch-recorder")
+        self.process.start()
+        child.close()
+        self.runs: set[int] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiting: list[tuple[tuple[int, FetchedPage], asyncio.Future]] = []
+        self.in_flight: list[tuple[tuple[int, FetchedPage], asyncio.Future]] = []
+        self.gone: WorkerGone | None = None
+        self.batches = 0  # transactions sent; pages / batches is the group-commit factor
+
+    def open_run(self, context: RunContext) -> None:
+        self.runs.add(context.run_id)
+        self._send(("open", context))
+
+    def close_run(self, run_id: int) -> None:
+        """The run's pages are all recorded; the last run to close stops the process."""
+        self.runs.discard(run_id)
+        self._send(("close", run_id))
+        if not self.runs:
+            self.close()
+
+    async def record(self, run_id: int, page: FetchedPage) -> Recorded:
+        """Queue the page for the next batch and wait until it is committed (or failed)."""
+        if self.gone:
+            raise self.gone
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+            loop.add_reader(self.conn.fileno(), self._on_reply)
+        result = loop.create_future()
+        self.waiting.append(((run_id, page), result))
+        self._send_next()
+        return await result
+
+    def _send(self, message) -> bool:
+        if self.gone:
+            return False
+        try:
+            self.conn.send(message)
+            return True
+        except OSError as exc:
+            self._fail(f"the recording process stopped taking pages ({exc})")
+            return False
+
+    def _send_next(self) -> None:
+        if self.in_flight or not self.waiting or self.gone:
+            return
+        self.in_flight, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+        self.batches += 1
+        self._send(("pages", [work for work, _ in self.in_flight]))
+
+    def _on_reply(self) -> None:
+        try:
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            self._fail(f"the recording process exited (exit code {self.process.exitcode})")
+            return
+        if kind == "failed":
+            self._fail(payload)
+            return
+        for (_, waiter), result in zip(self.in_flight, payload, strict=True):
+            if waiter.done():
+                continue
+            if isinstance(result, BaseException):
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(result)
+        self.in_flight = []
+        self._send_next()
+
+    def _fail(self, message: str) -> None:
+        """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again)."""
+        self.gone = WorkerGone(message)
+        self._stop_reading()
+        for _, waiter in self.in_flight + self.waiting:
+            if not waiter.done():
+                waiter.set_exception(self.gone)
+        self.in_flight, self.waiting = [], []
+
+    def _stop_reading(self) -> None:
+        if self.loop is not None and not self.conn.closed:
+            self.loop.remove_reader(self.conn.fileno())
+            self.loop = None
+
+    def close(self) -> None:
+        """Stop the process once its last batch is written (every pipeline has awaited its pages)."""
+        if _workers.get(self.db_path) is self:
+            del _workers[self.db_path]
+        self._stop_reading()
+        if not self.conn.closed:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(CLOSE_TIMEOUT_S)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+        self.conn.close()

@@ -1,0 +1,124 @@
+"""Recording in a worker process: same results as in-process, one bad page fails alone, a dead worker loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.config import Config
+from crawler.demo.server import SiteServer
+from crawler.demo.sites import build_site
+from crawler.items import FetchedPage
+from crawler.record_worker import RecordError, record_batch
+from crawler.recorder import PageRecorder, Recorded, RunContext
+from storage import Store
+from storage.errors import StorageError
+from tests.conftest import FAST, REPO, descendants, run_cli, site_toml
+
+WAIT_S = 90  # upper bound on waiting for the crawl to reach the point we act at (never a timing assertion)
+ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1>"
+           "<div class='TRS_Editor'><p>{t}的正文第一段，说明经费与时间安排。</p><p>第二段写明联系人与电话。</p></div>"
+           "</body></html>")
+
+
+def _page(url: str, title: str, site: str | None = "pages") -> FetchedPage:
+    return FetchedPage(url=url, site=site, final_url=url, status=200, body=ARTICLE.format(t=title).encode(),
+                       http_charset="utf-8", fetched_at="2026-11-23T08:00:00+00:00", list_url="http://x.test/list")
+
+
+def test_one_failing_page_rolls_back_alone_and_the_rest_of_the_batch_is_committed(tmp_path):
+    with Store(tmp_path / "eduwatch.db") as store:
+        run = store.start_run(kind="crawl", sites=["pages"], started_at="2026-11-23T08:00:00+00:00")
+        recorder = PageRecorder(RunContext(str(tmp_path / "eduwatch.db"), Config(path=None), "pages", run, False), store)
+        batch = [_page("http://x.test/a.html", "第一篇通知"),
+                 _page("http://x.test/b.html", "第二篇通知", site=None),  # pages.site is NOT NULL: no page row
+                 _page("http://x.test/c.html", "第三篇通知")]
+        results = record_batch(store, [(recorder, page) for page in batch])
+
+        assert [type(r) for r in results] == [Recorded, RecordError, Recorded]
+        assert str(results[1]).startswith("recording http://x.test/b.html failed:") and "Traceback" in str(results[1])
+        assert {p["url"] for p in store.pages()} == {"http://x.test/a.html", "http://x.test/c.html"}
+        assert [len(store.versions(u)) for u in ("http://x.test/a.html", "http://x.test/c.html")] == [1, 1]
+    with sqlite3.connect(tmp_path / "eduwatch.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_savepoint_outside_a_transaction_is_refused_with_the_fix(tmp_path):
+    with Store(tmp_path / "eduwatch.db") as store, pytest.raises(StorageError, match="store.transaction"):
+        with store.savepoint():
+            pass
+
+
+def _stored(db: Path) -> dict[str, list[str]]:
+    with Store(db) as store:
+        return {p["url"]: [v["content_hash"] for v in store.versions(p["url"])] for p in store.pages()}
+
+
+def test_worker_and_in_process_recording_store_the_same_versions(tmp_path, server):
+    config = tmp_path / "eduwatch.toml"
+    config.write_text(site_toml(server, ["moe", "ccgp", "caigou"]), encoding="utf-8")
+    stored = {}
+    for mode in ("true", "false"):
+        db = tmp_path / f"{mode}.db"
+        done = run_cli("crawl", "--config", str(config), "--db", str(db), *FAST, "-s", f"EDUWATCH_RECORD_WORKER={mode}")
+        assert done.code == 0, done.err
+        stored[mode] = _stored(db)
+    assert len(stored["true"]) >= 3 * 5
+    assert stored["true"] == stored["false"]
+
+
+def _recording_worker(crawl_pid: int) -> int | None:
+    """The worker is the grandchild forked by multiprocessing's forkserver (itself a child of the crawl)."""
+    for child in descendants(crawl_pid):
+        if any(child in descendants(p) for p in descendants(crawl_pid) if p != child):
+            return child
+    return None
+
+
+def _wait_until(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def _version_count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the worker process through /proc")
+def test_the_crawl_finishes_every_page_when_its_recording_worker_is_killed(tmp_path):
+    site = build_site("moe", 200, seed=9, per_page=20)
+    with SiteServer({"moe": site}) as server:
+        config, db = tmp_path / "eduwatch.toml", tmp_path / "eduwatch.db"
+        config.write_text(site_toml(server, ["moe"]), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("EDUWATCH_DB", None)
+        proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db),
+                                 *FAST, "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
+                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _wait_until(lambda: _version_count(db) >= 20 or proc.poll() is not None, "20 stored pages")
+        worker = _recording_worker(proc.pid)
+        assert proc.poll() is None and worker, "the crawl ended before its worker could be killed; enlarge the site"
+        os.kill(worker, signal.SIGKILL)
+        out, err = proc.communicate(timeout=180)
+
+        assert proc.returncode == 0, err.decode()
+        assert "recording process" in err.decode(), "the switch to in-process recording is logged"
+        stored = _stored(db)
+        assert set(stored) == {server.url_for("moe", p) for p in site.article_paths()}
+        assert all(len(hashes) == 1 for hashes in stored.values()), "no page recorded twice"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
