@@ -80,7 +80,21 @@ class SnapshotPipeline:
         self.baselined = bool(site_row and site_row.get("baseline_run"))
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
         if self.use_worker:
-            self.worker = attach(self._context())
+            try:
+                self.worker = attach(self._context(), on_backlog=self._backlog)
+            except (OSError, RuntimeError) as exc:  # no process could be started (limits, no /dev/shm, ...)
+                logger.warning("could not start the page-recording process (%s); recording in the crawl process", exc)
+
+    def _backlog(self, full: bool) -> None:
+        """The worker is behind: stop starting requests until it catches up (downloads in flight finish)."""
+        engine = self.crawler.engine
+        if full:
+            engine.pause()
+            return
+        engine.unpause()
+        slot = getattr(engine, "_slot", None)  # resume now, not at the engine's next 5 s heartbeat
+        if slot is not None:
+            slot.nextcall.schedule()
 
     def _context(self) -> RunContext:
         return RunContext(self.db_path, self.config, self.site_name, self.run_id, self.baselined)
@@ -89,6 +103,7 @@ class SnapshotPipeline:
         """Every page has been recorded by now (Scrapy waits for items in flight); stop the worker."""
         if self.worker is not None:
             self.crawler.stats.set_value("eduwatch/record_batches", self.worker.batches)
+            self.crawler.stats.set_value("eduwatch/record_queue_peak", self.worker.peak_waiting)
             self.worker.close_run(self.run_id)
             self.worker = None
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from crawler.items import FetchedPage
@@ -31,6 +33,11 @@ from crawler.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 
 MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
+# Scrapy does not count items awaiting a pipeline against its own memory limit, so a crawl that fetches
+# faster than the worker records would queue pages without bound (3,866 of them, +80 MB, in a 20,000-page
+# benchmark): at HIGH_WATER waiting pages the crawls are paused, at LOW_WATER they resume.
+HIGH_WATER = 4 * MAX_BATCH
+LOW_WATER = MAX_BATCH
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
 
 
@@ -46,6 +53,9 @@ class WorkerGone(RuntimeError):
 def _serve(conn: Connection, db_path: str) -> None:
     """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("pages", [(run_id, page)]),
     None to stop; a closed pipe (the crawl process died) stops it too."""
+    # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
+    # dying here mid-batch would only make it record the rest itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         store = Store(db_path)
     except Exception as exc:  # noqa: BLE001 - reported to the crawl process, which records in-process
@@ -87,25 +97,23 @@ def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage]]) -> 
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """forkserver: a clean, pre-imported process to fork from. Plain fork would copy the reactor's
-    threads and locks mid-flight; spawn would re-import everything."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+    """spawn: a fresh interpreter. Fork would copy the reactor's threads and locks mid-flight, and a
+    forkserver is one more process (and ~40 MB) for the single worker a crawl starts."""
+    return multiprocessing.get_context("spawn")
 
 
 # --- the crawl side --------------------------------------------------------------------------------------------
 _workers: dict[str, RecordWorker] = {}  # this crawl process's worker per database
 
 
-def attach(context: RunContext) -> RecordWorker:
-    """The worker for the run's database (started on first use), with the run registered."""
+def attach(context: RunContext, on_backlog: Callable[[bool], None] | None = None) -> RecordWorker:
+    """The worker for the run's database (started on first use), with the run registered.
+
+    on_backlog(True) asks the run's crawl to stop fetching for now, on_backlog(False) to go on."""
     worker = _workers.get(context.db_path)
     if worker is None or worker.gone:
         worker = _workers[context.db_path] = RecordWorker(context.db_path)
-    worker.open_run(context)
+    worker.open_run(context, on_backlog)
     return worker
 
 
@@ -125,14 +133,20 @@ class RecordWorker:
         self.in_flight: list[tuple[tuple[int, FetchedPage], asyncio.Future]] = []
         self.gone: WorkerGone | None = None
         self.batches = 0  # transactions sent; pages / batches is the group-commit factor
+        self.peak_waiting = 0  # most pages ever queued behind the batch being written
+        self.listeners: dict[int, Callable[[bool], None]] = {}
+        self.throttled = False
 
-    def open_run(self, context: RunContext) -> None:
+    def open_run(self, context: RunContext, on_backlog: Callable[[bool], None] | None = None) -> None:
         self.runs.add(context.run_id)
+        if on_backlog is not None:
+            self.listeners[context.run_id] = on_backlog
         self._send(("open", context))
 
     def close_run(self, run_id: int) -> None:
         """The run's pages are all recorded; the last run to close stops the process."""
         self.runs.discard(run_id)
+        self.listeners.pop(run_id, None)
         self._send(("close", run_id))
         if not self.runs:
             self.close()
@@ -147,8 +161,16 @@ class RecordWorker:
             loop.add_reader(self.conn.fileno(), self._on_reply)
         result = loop.create_future()
         self.waiting.append(((run_id, page), result))
+        self.peak_waiting = max(self.peak_waiting, len(self.waiting))
         self._send_next()
+        if not self.throttled and len(self.waiting) >= HIGH_WATER:
+            self._throttle(True)
         return await result
+
+    def _throttle(self, full: bool) -> None:
+        self.throttled = full
+        for listener in list(self.listeners.values()):
+            listener(full)
 
     def _send(self, message) -> bool:
         if self.gone:
@@ -186,6 +208,8 @@ class RecordWorker:
                 waiter.set_result(result)
         self.in_flight = []
         self._send_next()
+        if self.throttled and len(self.waiting) <= LOW_WATER:
+            self._throttle(False)
 
     def _fail(self, message: str) -> None:
         """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again)."""
@@ -195,6 +219,8 @@ class RecordWorker:
             if not waiter.done():
                 waiter.set_exception(self.gone)
         self.in_flight, self.waiting = [], []
+        if self.throttled:
+            self._throttle(False)  # the crawls go on, recording in-process
 
     def _stop_reading(self) -> None:
         if self.loop is not None and not self.conn.closed:

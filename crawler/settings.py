@@ -57,6 +57,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python sent to a localhost HTTP port and writes job files under the
+# user's profile: an unattended tracker needs neither the open port nor the files.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 # eduwatch's own settings.
@@ -66,4 +69,3 @@ EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0
 # Record pages (extract, diff, SQLite) in a worker process beside the crawl, which keeps Scrapy's core free
 # for fetching (bench/throughput.py); False records in the crawl process itself.
 EDUWATCH_RECORD_WORKER = True
-EDUWATCH_MAX_BODY_BYTES = DOWNLOAD_MAXSIZE  # pages above this are recorded as errors, not extracted

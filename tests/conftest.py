@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,26 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def wait_until(condition, what: str, seconds: float = 90) -> None:
+    """Poll until condition() holds: an upper bound for reaching a state, never a timing assertion."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def stored_version_count(db: Path) -> int:
+    """Versions in the database, read-only, while a crawl may be writing it (0 before the schema exists)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
 
 
 def site_toml(server: SiteServer, names: list[str], *, recipients: list[str] | None = None,

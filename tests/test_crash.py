@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,9 +21,7 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.items import Article
 from storage import Store
-from tests.conftest import FAST, REPO, alive, descendants, run_cli
-
-WAIT_S = 90  # upper bound on waiting for a child to reach the point we kill it at (never a timing assertion)
+from tests.conftest import FAST, REPO, alive, descendants, run_cli, stored_version_count, wait_until
 
 
 def _config(server: SiteServer, names: list[str], *, recipients: list[str] = (), smtp_port: int | None = None) -> str:
@@ -49,24 +46,6 @@ def _spawn(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def _stored_versions(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT count(*) FROM versions").fetchone()[0]
-    except sqlite3.OperationalError:  # schema not created yet
-        return 0
-
-
 def _kill(proc: subprocess.Popen) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
@@ -81,12 +60,12 @@ def test_kill_9_mid_crawl_leaves_a_sound_db_and_the_next_crawl_completes_without
         config.write_text(_config(server, ["moe"]), encoding="utf-8")
         proc = _spawn("crawl", "--config", str(config), "--db", str(db), *FAST, "-s", "DOWNLOAD_DELAY=0.02",
                       "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-        _wait_until(lambda: _stored_versions(db) >= 30 or proc.poll() is not None, "30 stored pages")
+        wait_until(lambda: stored_version_count(db) >= 30 or proc.poll() is not None, "30 stored pages")
         assert proc.poll() is None, "the crawl ended before it could be killed; make the site larger"
-        helpers = descendants(proc.pid)  # the recording worker and its forkserver
+        helpers = descendants(proc.pid)  # the recording worker (and multiprocessing's resource tracker)
         _kill(proc)
-        killed_at = _stored_versions(db)
-        _wait_until(lambda: not any(alive(pid) for pid in helpers), "the crawl's helper processes to exit")
+        killed_at = stored_version_count(db)
+        wait_until(lambda: not any(alive(pid) for pid in helpers), "the crawl's helper processes to exit")
         assert 30 <= killed_at < 240
 
         with sqlite3.connect(db) as conn:
@@ -158,7 +137,7 @@ def test_kill_9_mid_send_resends_the_same_message_id_never_a_different_email(tmp
 
         config.write_text(_config(server, ["moe"], recipients=recipients, smtp_port=inbox.port), encoding="utf-8")
         sender = _spawn("alerts", "--send", "--config", str(config), "--db", str(db))
-        _wait_until(lambda: inbox.arrived.is_set() or sender.poll() is not None, "the first digest's DATA")
+        wait_until(lambda: inbox.arrived.is_set() or sender.poll() is not None, "the first digest's DATA")
         assert sender.poll() is None
         _kill(sender)
         inbox.gate.set()  # the server finishes receiving what the dead sender had already transmitted
@@ -167,7 +146,7 @@ def test_kill_9_mid_send_resends_the_same_message_id_never_a_different_email(tmp
         assert again.code == 0, again.err
         with Store(db) as store:
             alerts = store.alerts()
-        _wait_until(lambda: len({m["Message-ID"] for m in inbox.received}) >= 2, "both digests received")
+        wait_until(lambda: len({m["Message-ID"] for m in inbox.received}) >= 2, "both digests received")
 
     assert {a["status"] for a in alerts} == {"sent"} and {a["message_id"] for a in alerts} == digests
     by_id: dict[str, list] = {}

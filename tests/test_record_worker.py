@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,8 @@ from crawler.record_worker import RecordError, record_batch
 from crawler.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 from storage.errors import StorageError
-from tests.conftest import FAST, REPO, descendants, run_cli, site_toml
+from tests.conftest import FAST, REPO, descendants, run_cli, site_toml, stored_version_count, wait_until
 
-WAIT_S = 90  # upper bound on waiting for the crawl to reach the point we act at (never a timing assertion)
 ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1>"
            "<div class='TRS_Editor'><p>{t}的正文第一段，说明经费与时间安排。</p><p>第二段写明联系人与电话。</p></div>"
            "</body></html>")
@@ -75,27 +73,15 @@ def test_worker_and_in_process_recording_store_the_same_versions(tmp_path, serve
 
 
 def _recording_worker(crawl_pid: int) -> int | None:
-    """The worker is the grandchild forked by multiprocessing's forkserver (itself a child of the crawl)."""
+    """The worker is the crawl's child started by multiprocessing's spawn."""
     for child in descendants(crawl_pid):
-        if any(child in descendants(p) for p in descendants(crawl_pid) if p != child):
-            return child
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                if b"spawn_main" in f.read():
+                    return child
+        except OSError:
+            continue
     return None
-
-
-def _wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def _version_count(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT count(*) FROM versions").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the worker process through /proc")
@@ -109,7 +95,7 @@ def test_the_crawl_finishes_every_page_when_its_recording_worker_is_killed(tmp_p
         proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db),
                                  *FAST, "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
                                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        _wait_until(lambda: _version_count(db) >= 20 or proc.poll() is not None, "20 stored pages")
+        wait_until(lambda: stored_version_count(db) >= 20 or proc.poll() is not None, "20 stored pages")
         worker = _recording_worker(proc.pid)
         assert proc.poll() is None and worker, "the crawl ended before its worker could be killed; enlarge the site"
         os.kill(worker, signal.SIGKILL)
