@@ -154,7 +154,7 @@ class RecordWorker:
     async def record(self, run_id: int, page: FetchedPage) -> Recorded:
         """Queue the page for the next batch and wait until it is committed (or failed)."""
         if self.gone:
-            raise self.gone
+            raise WorkerGone(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
         loop = asyncio.get_running_loop()
         if self.loop is None:
             self.loop = loop
@@ -217,7 +217,7 @@ class RecordWorker:
         self._stop_reading()
         for _, waiter in self.in_flight + self.waiting:
             if not waiter.done():
-                waiter.set_exception(self.gone)
+                waiter.set_exception(WorkerGone(message))
         self.in_flight, self.waiting = [], []
         if self.throttled:
             self._throttle(False)  # the crawls go on, recording in-process
