@@ -44,7 +44,10 @@ class Recorded:
 
 class PageRecorder:
     """FetchedPage → Article → page/version/change/outbox/fetch-log rows, atomically (its own transaction,
-    or a savepoint inside the worker's batch transaction)."""
+    or a part of the worker's batch transaction).
+
+    Two steps, so a batch can extract every page before it takes the write lock: `extract_page` (pure,
+    the costly part) and `write` (the rows)."""
 
     def __init__(self, context: RunContext, store: Store):
         self.context = context
@@ -52,7 +55,15 @@ class PageRecorder:
         self.site_config = next((s for s in context.config.sites if s.name == context.site_name), None)
 
     def record(self, page: FetchedPage) -> Recorded:
-        article = extract(page.body, page.final_url or page.url, page.http_charset) if page.body else None
+        return self.write(page, self.extract_page(page))
+
+    @staticmethod
+    def extract_page(page: FetchedPage) -> Article | None:
+        """The page's article; None when the fetch brought no bytes (an error: there is nothing to read)."""
+        return extract(page.body, page.final_url or page.url, page.http_charset) if page.body else None
+
+    def write(self, page: FetchedPage, article: Article | None) -> Recorded:
+        """Decide what the fetch means against the stored state and write every row of it, or none."""
         store = self.store
         at = page.fetched_at or now_iso()
         with store.transaction():
