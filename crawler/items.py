@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 
 
 @dataclass
@@ -62,7 +63,12 @@ class Article:
     flags: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain JSON-ready data, keys in field order (what dataclasses.asdict gives, without its deep copies)."""
+        data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
+        data["attachments"] = [dict(vars(a)) for a in self.attachments]
+        data["fields"] = dict(self.fields)
+        data["flags"] = list(self.flags)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Article:
@@ -85,3 +91,6 @@ class Article:
         """sha256 over the content; two extractions hash equal exactly when nothing real changed."""
         canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in dataclass_fields(Article))

@@ -56,7 +56,8 @@ def strip_noise(root: etree._Element) -> None:
     for el in root.iter("div", "ul", "dl", "span", "p", "table", "section", "td", "a", "header"):
         attrs = f"{el.get('id', '')} {el.get('class', '')}"
         if attrs.strip() and _NOISE_ATTR.search(attrs) and not _KEEP_ATTR.search(attrs):
-            if len(squash(el.text_content())) < 0.4 * total:  # a "nav" that holds the page is a wrapper
+            text = el.text_content()  # squashing is only needed when the raw length alone doesn't decide
+            if len(text) < 0.4 * total or len(squash(text)) < 0.4 * total:  # a "nav" holding the page is a wrapper
                 doomed.append(el)
     for el in doomed:
         _drop_keep_tail(el)
