@@ -119,6 +119,7 @@ class CrawlResult:
     responses: int
     peak_rss_mb: float  # the crawl process alone (wait4)
     tree_rss_mb: float  # the crawl process plus its recording worker: summed PSS, sampled
+    cpu_s: float  # user + sys of the crawl process and the children it reaped (the recording worker)
     stderr_tail: str = ""
     rounds: list[float] = field(default_factory=list)  # pages/s of each round, when this is a median
 
@@ -158,7 +159,8 @@ def run_crawl(label: str, workdir: Path, extra: list[str]) -> CrawlResult:
     scraped = sum(int(x) for x in re.findall(r"'item_scraped_count': (\d+)", text))
     responses = sum(int(x) for x in re.findall(r"'downloader/response_count': (\d+)", text))
     return CrawlResult(label, proc.returncode, wall, max(elapsed, default=0.0), scraped, responses,
-                       usage.ru_maxrss / 1024, sampler.peak_mb, "\n".join(text.splitlines()[-5:]))
+                       usage.ru_maxrss / 1024, sampler.peak_mb, usage.ru_utime + usage.ru_stime,
+                       "\n".join(text.splitlines()[-5:]))
 
 
 class TreeRss:
@@ -352,6 +354,9 @@ def report(args, sites, server_rate, bare, full, unchanged, edited, stage, sizes
                  f"articles in {full.spider_s:.1f} s; process {full.wall_s:.1f} s; rounds {_rates(full)})"),
              row("eduwatch / bare (medians)", f"{ratio:.2f}×", "≥ 0.7×", ok(ratio >= 0.7)),
              row("eduwatch unchanged recheck", f"{unchanged.pages_per_s:.0f} pages/s ({unchanged.articles} articles)"),
+             row("CPU of the whole crawl (user+sys, crawl process + recording worker, start-up included), "
+                 "bare / eduwatch first / recheck", " / ".join(f"{r.cpu_s:.1f} s = {1000 * r.cpu_s / max(1, r.articles):.2f} ms"
+                                                             for r in (bare, full, unchanged)) + " per page"),
              ]
     for stage_name, ms in stage.ms_per_page.items():
         lines.append(row(f"CPU {stage_name}", f"{ms:.2f} ms/page ({stage.pages} pages)"))
