@@ -71,6 +71,10 @@ def serve(templates: list[str], pages: int) -> int:
     """Server process: print the base URL, then obey stdin lines `edit` (prints edited paths as JSON) and `quit`."""
     from crawler.demo import server as demo_server
 
+    # The mirror stands in for remote sites, whose CPU is not the crawler's: on a small machine it should
+    # not take a core's share from the crawl and its recording worker (bare and eduwatch crawls alike).
+    if hasattr(os, "nice"):
+        os.nice(10)
     sites = build_mirror(templates, pages)
     with demo_server.SiteServer(sites, cache=True) as server:  # each page rendered and gzipped once
         print(server.url, flush=True)

@@ -87,8 +87,9 @@ def _parse_once(text: str) -> tuple[etree._Element | None, bool]:
     return root, gave_up
 
 
-def _body_from_profiles(url: str, root: etree._Element, title: str, marks: dict[str, bool]) -> tuple[list[str], str]:
-    for profile in profiles.choose(url, root, marks):
+def _body_from_profiles(url: str, root: etree._Element, title: str, marks: dict[str, bool],
+                        source: str) -> tuple[list[str], str]:
+    for profile in profiles.choose(url, root, marks, source):
         for node in profiles.body_nodes(profile, root):
             generic.prune_link_lists(node)
             lines = clean.filter_lines(node_lines(node), title)
@@ -179,7 +180,7 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     title_xpaths = ()
     marks: dict[str, bool] = {}  # profile markers seen on this page (the tree only loses noise after this)
     if use_profiles:
-        first = next(profiles.choose(url, root, marks), None)
+        first = next(profiles.choose(url, root, marks, text), None)
         title_xpaths = first.titles if first else ()
     etree.strip_elements(root, "script", "style", "noscript", with_tail=False)
     page_lines = node_lines(root)
@@ -190,7 +191,7 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     clean.strip_noise(root)
     clean.drop_tail_sections(root)
     clean.drop_title(root, meta.title)
-    lines, name = _body_from_profiles(url, root, meta.title, marks) if use_profiles else ([], "generic")
+    lines, name = _body_from_profiles(url, root, meta.title, marks, text) if use_profiles else ([], "generic")
     if not lines and not (use_profiles and name != "generic"):
         lines, name = _body_generic(root, meta.title), "generic"
     page_text = "\n".join(page_lines)

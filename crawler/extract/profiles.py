@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -63,17 +64,25 @@ PROFILES = (
 
 
 _MARKERS = {profile.name: etree.XPath(profile.marker) for profile in PROFILES}  # compiled once: run on every page
+# A marker tests attribute values, so it can only match a page whose source holds one of its quoted
+# literals: a substring test on the source rules most templates out without walking the tree.
+_NEEDLES = {profile.name: tuple(lit.strip() for lit in re.findall(r"'([^']*)'", profile.marker) if lit.strip())
+            for profile in PROFILES}
 
 
-def choose(url: str, root: etree._Element, marks: dict[str, bool] | None = None) -> Iterator[Profile]:
+def choose(url: str, root: etree._Element, marks: dict[str, bool] | None = None,
+           source: str | None = None) -> Iterator[Profile]:
     """Profiles to try on this page: host matches whose markup is present, then any template whose markup
     is present, then the remaining host matches. Lazy, since the caller usually stops at the first;
-    `marks` remembers which markers matched, so a second pass over one page does not re-run them."""
+    `marks` remembers which markers matched, so a second pass over one page does not re-run them;
+    `source`, the page's HTML text, lets a marker whose literals it lacks be ruled out unevaluated."""
     marks = {} if marks is None else marks
 
     def marked(profile: Profile) -> bool:
         if profile.name not in marks:
-            marks[profile.name] = bool(_MARKERS[profile.name](root))
+            needles = _NEEDLES[profile.name]
+            possible = source is None or not needles or any(needle in source for needle in needles)
+            marks[profile.name] = possible and bool(_MARKERS[profile.name](root))
         return marks[profile.name]
 
     host = (urlsplit(url).hostname or "").lower()
