@@ -29,10 +29,12 @@ class RunCounts:
 
     pages: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    reused: int = 0  # pages whose bytes were those of their stored version: no extraction needed
 
-    def add(self, outcome: str) -> None:
+    def add(self, recorded: Recorded) -> None:
         self.pages += 1
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        self.outcomes[recorded.outcome] = self.outcomes.get(recorded.outcome, 0) + 1
+        self.reused += recorded.reused
 
 
 class SnapshotPipeline:
@@ -128,7 +130,8 @@ class SnapshotPipeline:
             self.store.mark_baselined(self.site_name, self.run_id, at)
         if status == "ok":
             self._record_health(stats, at)
-        summary = {"pages": self.counts.pages, **self.counts.outcomes, "finish_reason": reason,
+        summary = {"pages": self.counts.pages, **self.counts.outcomes, "extractions_reused": self.counts.reused,
+                   "finish_reason": reason,
                    "list_pages": stats.get_value("eduwatch/list_pages", 0),
                    "list_links": stats.get_value("eduwatch/list_links", 0),
                    "list_errors": stats.get_value("eduwatch/list_errors", 0)}
@@ -168,7 +171,9 @@ class SnapshotPipeline:
         if not isinstance(item, FetchedPage):
             return item
         recorded = await self._record(item)
-        self.counts.add(recorded.outcome)
+        self.counts.add(recorded)
+        if recorded.reused:
+            self.crawler.stats.inc_value("eduwatch/extractions_reused")
         if recorded.outcome in ("error", "flagged", "missing"):
             self.crawler.stats.inc_value("eduwatch/page_errors")
             logger.warning("%s: %s (%s)", item.url, recorded.outcome, recorded.reason)

@@ -99,14 +99,14 @@ def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage]]) -> 
             results[index] = _failed(page, exc)
     try:
         with store.transaction():
-            for index, recorder, page, article in ready:
-                results[index] = recorder.write(page, article)
+            for index, recorder, page, extraction in ready:
+                results[index] = recorder.write(page, extraction)
     except Exception:  # noqa: BLE001 - rolled back; written again page by page below
         with store.transaction():
-            for index, recorder, page, article in ready:
+            for index, recorder, page, extraction in ready:
                 try:
                     with store.savepoint():
-                        results[index] = recorder.write(page, article)
+                        results[index] = recorder.write(page, extraction)
                 except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
                     results[index] = _failed(page, exc)
     return results

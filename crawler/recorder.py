@@ -6,6 +6,7 @@ second one; both paths run this same code against the same database.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,14 +41,23 @@ class Recorded:
 
     outcome: str  # baseline|new|changed|unchanged|error|missing|removed|restored|flagged
     reason: str | None = None
+    reused: bool = False  # the bytes were those of the stored version: its article was reused, not re-extracted
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A page's article, and whether it is the stored reading of the very same bytes."""
+
+    article: Article | None  # None when the fetch brought no bytes
+    reused_hash: str | None = None  # content hash of the stored version whose article was reused
 
 
 class PageRecorder:
     """FetchedPage → Article → page/version/change/outbox/fetch-log rows, atomically (its own transaction,
     or a part of the worker's batch transaction).
 
-    Two steps, so a batch can extract every page before it takes the write lock: `extract_page` (pure,
-    the costly part) and `write` (the rows)."""
+    Two steps, so a batch can extract every page before it takes the write lock: `extract_page` (the
+    costly part; it only reads) and `write` (the rows)."""
 
     def __init__(self, context: RunContext, store: Store):
         self.context = context
@@ -57,18 +67,33 @@ class PageRecorder:
     def record(self, page: FetchedPage) -> Recorded:
         return self.write(page, self.extract_page(page))
 
-    @staticmethod
-    def extract_page(page: FetchedPage) -> Article | None:
-        """The page's article; None when the fetch brought no bytes (an error: there is nothing to read)."""
-        return extract(page.body, page.final_url or page.url, page.http_charset) if page.body else None
+    def extract_page(self, page: FetchedPage) -> Extraction:
+        """The page's article. Bytes identical to those the latest version was read from (same final URL,
+        same charset header) give back that version's stored article without parsing: a recheck of a
+        static page, or a 304 revalidated from the HTTP cache, costs a hash instead of an extraction.
+        It also keeps an upgraded extractor from reporting every unchanged page as edited; `eduwatch
+        reextract` is how stored readings are renewed."""
+        if not page.body:
+            return Extraction(None)
+        url = page.final_url or page.url
+        latest = self.store.latest_version(page.url)
+        if latest and latest["raw_hash"] == hashlib.sha256(page.body).hexdigest() \
+                and latest["article"].get("url") == url \
+                and self.store.raw_charset(latest["raw_hash"]) == (True, page.http_charset):
+            return Extraction(Article.from_dict(latest["article"]), reused_hash=latest["content_hash"])
+        return Extraction(extract(page.body, url, page.http_charset))
 
-    def write(self, page: FetchedPage, article: Article | None) -> Recorded:
+    def write(self, page: FetchedPage, extraction: Extraction) -> Recorded:
         """Decide what the fetch means against the stored state and write every row of it, or none."""
         store = self.store
         at = page.fetched_at or now_iso()
         with store.transaction():
             row = store.upsert_page(page.url, page.site, at)
             latest = store.latest_version(page.url)
+            article, reused = extraction.article, extraction.reused_hash is not None
+            if reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
+                # the stored reading changed since it was looked up (a concurrent reextract): read the bytes
+                article, reused = extract(page.body, page.final_url or page.url, page.http_charset), False
             previous = Article.from_dict(latest["article"]) if latest else None
             verdict = decide(
                 signal=read_signal(page, article), state=row.get("state"), miss_count=row.get("miss_count") or 0,
@@ -91,7 +116,7 @@ class PageRecorder:
             store.log_fetch(self.context.run_id, page.url, at=at, status=page.status, nbytes=len(page.body),
                             duration_ms=page.duration_ms, error=verdict.reason, raw_hash=raw_hash,
                             outcome=verdict.outcome)
-        return Recorded(verdict.outcome, verdict.reason)
+        return Recorded(verdict.outcome, verdict.reason, reused)
 
     def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
         """Record the change and, in the same transaction, queue it for each interested recipient."""

@@ -31,8 +31,8 @@ def reextract(store, site: str | None = None) -> ReextractReport:
         except NotFoundError:
             report.missing_raw += 1
             continue
-        article = extract(body, url, charset)
         stored = store.version(url, number)
+        article = extract(body, stored["article"].get("url") or url, charset)  # the URL it was read at (redirects)
         if article.content_hash() == stored["content_hash"]:
             report.unchanged += 1
             continue

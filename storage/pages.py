@@ -86,6 +86,11 @@ class PagesMixin:
                 )
         return digest
 
+    def raw_charset(self, raw_hash: str) -> tuple[bool, str | None]:
+        """(whether the bytes are still stored, the Content-Type charset they were last served with)."""
+        row = self.db.execute("SELECT http_charset FROM raw WHERE hash = ?", [raw_hash]).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
     def get_raw(self, raw_hash: str) -> bytes:
         row = one(self.db.execute("SELECT codec, data FROM raw WHERE hash = ?", [raw_hash]))
         if row is None:
