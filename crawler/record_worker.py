@@ -234,6 +234,7 @@ class RecordWorker:
     def _fail(self, message: str) -> None:
         """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again)."""
         self.gone = WorkerGone(message)
+        self.process.is_alive()  # reaps the process if it has exited, rather than leaving a zombie until the crawl ends
         self._stop_reading()
         for _, waiter in self.in_flight + self.waiting:
             if not waiter.done():

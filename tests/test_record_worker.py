@@ -99,6 +99,8 @@ def test_the_crawl_finishes_every_page_when_its_recording_worker_is_killed(tmp_p
         worker = _recording_worker(proc.pid)
         assert proc.poll() is None and worker, "the crawl ended before its worker could be killed; enlarge the site"
         os.kill(worker, signal.SIGKILL)
+        wait_until(lambda: not os.path.exists(f"/proc/{worker}") or proc.poll() is not None, "the worker reaped")
+        assert not os.path.exists(f"/proc/{worker}"), "the dead worker is reaped at once, not left a zombie"
         out, err = proc.communicate(timeout=180)
 
         assert proc.returncode == 0, err.decode()
