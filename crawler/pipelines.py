@@ -17,8 +17,9 @@ from scrapy.exceptions import NotConfigured
 from crawler.config import Config, ConfigError, SiteConfig, load_config
 from crawler.items import FetchedPage
 from crawler.record_worker import RecordWorker, WorkerGone, attach
-from crawler.recorder import PageRecorder, Recorded, RunContext, now_iso
+from crawler.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
+from storage.util import now_iso
 
 logger = logging.getLogger(__name__)
 

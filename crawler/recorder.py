@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from crawler.config import Config
 from crawler.corrections import link_correction
@@ -18,10 +17,7 @@ from crawler.extract import extract
 from crawler.items import Article, FetchedPage
 from crawler.keywords import match_keywords
 from storage import Store
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from storage.util import now_iso
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
 
 from crawler.items import FetchedPage
+from storage.util import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ def header_charset(response: Response) -> tuple[str | None, str | None]:
     content_type = raw.decode("latin-1")
     match = _CHARSET.search(content_type)
     return (match.group(1).lower() if match else None), content_type
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SiteSpider(scrapy.Spider):
