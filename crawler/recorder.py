@@ -48,6 +48,11 @@ class Extraction:
     reused_hash: str | None = None  # content hash of the stored version whose article was reused
 
 
+def _read(page: FetchedPage) -> Article:
+    """Extract the page's bytes, at the URL they were served from (after redirects)."""
+    return extract(page.body, page.final_url or page.url, page.http_charset)
+
+
 class PageRecorder:
     """FetchedPage → Article → page/version/change/outbox/fetch-log rows, atomically (its own transaction,
     or a part of the worker's batch transaction).
@@ -77,7 +82,7 @@ class PageRecorder:
                 and latest["article"].get("url") == url \
                 and self.store.raw_charset(latest["raw_hash"]) == (True, page.http_charset):
             return Extraction(Article.from_dict(latest["article"]), reused_hash=latest["content_hash"])
-        return Extraction(extract(page.body, url, page.http_charset))
+        return Extraction(_read(page))
 
     def write(self, page: FetchedPage, extraction: Extraction) -> Recorded:
         """Decide what the fetch means against the stored state and write every row of it, or none."""
@@ -89,7 +94,7 @@ class PageRecorder:
             article, reused = extraction.article, extraction.reused_hash is not None
             if reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
                 # the stored reading changed since it was looked up (a concurrent reextract): read the bytes
-                article, reused = extract(page.body, page.final_url or page.url, page.http_charset), False
+                article, reused = _read(page), False
             previous = Article.from_dict(latest["article"]) if latest else None
             verdict = decide(
                 signal=read_signal(page, article), state=row.get("state"), miss_count=row.get("miss_count") or 0,
