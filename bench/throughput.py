@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.demo.procs import descendants  # noqa: E402
 from crawler.demo.sites import Site, build_site  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -182,29 +183,11 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._done.wait(0.05):
-            self.peak_mb = max(self.peak_mb, sum(_memory_kb(p) for p in _tree(self.pid)) / 1024)
+            self.peak_mb = max(self.peak_mb, sum(_memory_kb(p) for p in [self.pid, *descendants(self.pid)]) / 1024)
 
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
-
-
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def _memory_kb(pid: int) -> int:
