@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo.procs import descendants  # noqa: E402
 from crawler.demo.sites import Site, build_site  # noqa: E402
+from tests.procs import descendants  # noqa: E402
 
 log = logging.getLogger(__name__)
 SPIDER_OF = {"caigou": "caigou", "moe": "moe", "moe_old": "moe", "ccgp": "ccgp", "ceiea": "ceiea"}
@@ -259,9 +259,9 @@ class StageCost:
 
 def stage_costs(sites: dict[str, Site], limit: int | None = None) -> StageCost:
     """CPU time (process_time) of each eduwatch stage over the generated article pages, in this process."""
-    from crawler.diff import diff_articles
     from crawler.extract import decode_html, extract
-    from crawler.items import Article
+    from crawler.model import Article
+    from crawler.track.diff import diff_articles
     from storage import Store
 
     pages = []

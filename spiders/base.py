@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.items import FetchedPage
+from crawler.model import FetchedPage
 from storage.util import now_iso
 
 logger = logging.getLogger(__name__)

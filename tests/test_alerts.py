@@ -1,12 +1,12 @@
-"""Tests for crawler.alerts: digest subject and multipart email rendering, escaping, header safety."""
+"""Tests for crawler.notify.digest: digest subject and multipart email rendering, escaping, header safety."""
 
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 
-from crawler.alerts import DIFF_MAX, digest_subject, render_digest
-from crawler.diff import diff_articles
-from crawler.items import Article
+from crawler.model import Article
+from crawler.notify.digest import DIFF_MAX, digest_subject, render_digest
+from crawler.track.diff import diff_articles
 
 MID = "<eduwatch.7.0123456789ab@eduwatch.local>"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.cli import COMMANDS
+from crawler.cli.main import COMMANDS
 from tests.conftest import run_cli, site_toml
 
 

@@ -17,12 +17,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from crawler.demo.mailbox import free_port
-from crawler.demo.procs import descendants
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
-from crawler.items import Article
+from crawler.model import Article
 from storage import Store
 from tests.conftest import FAST, REPO, alive, run_cli, stored_version_count, wait_until
+from tests.procs import descendants
 
 
 def _config(server: SiteServer, names: list[str], *, recipients: list[str] = (), smtp_port: int | None = None) -> str:

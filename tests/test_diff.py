@@ -1,9 +1,15 @@
-"""Tests for crawler.diff: Chinese sentence diffs, field/title/attachment changes, escaping."""
+"""Tests for crawler.track.diff: Chinese sentence diffs, field/title/attachment changes, escaping."""
 
 import pytest
 
-from crawler.diff import CHAR_DIFF_MAX, char_opcodes, diff_articles, render_article_text, split_sentences
-from crawler.items import Article, Attachment
+from crawler.model import Article, Attachment
+from crawler.track.diff import (
+    CHAR_DIFF_MAX,
+    char_opcodes,
+    diff_articles,
+    render_article_text,
+    split_sentences,
+)
 
 URL = "http://www.caigou.com.cn/news/2024/1.shtml"
 BODY = "某大学实验室设备采购项目。项目预算为128万元。投标人须具备相关资质！\n详见附件；联系人：张老师。"

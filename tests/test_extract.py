@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import MAX_BYTES, extract
-from crawler.items import (
+from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
     FLAG_ERROR_PAGE,

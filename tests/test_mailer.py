@@ -1,4 +1,4 @@
-"""Tests for crawler.mailer and crawler.delivery against a real aiosmtpd server on 127.0.0.1."""
+"""Tests for crawler.notify.mailer and crawler.notify.delivery against a real aiosmtpd server on 127.0.0.1."""
 
 import datetime as dt
 import socket
@@ -9,9 +9,9 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-from crawler.alerts import render_digest
-from crawler.delivery import alert_changes, deliver_pending, message_id_for, retry_delay
-from crawler.mailer import (
+from crawler.notify.delivery import alert_changes, deliver_pending, message_id_for, retry_delay
+from crawler.notify.digest import render_digest
+from crawler.notify.mailer import (
     PermanentSendError,
     SmtpConfigError,
     SmtpSettings,

@@ -7,9 +7,9 @@ does not report every unchanged page as edited, and an edit is never hidden by t
 from __future__ import annotations
 
 from crawler.config import Config
-from crawler.items import FetchedPage
-from crawler.recorder import PageRecorder, RunContext
-from crawler.reextract import reextract
+from crawler.model import FetchedPage
+from crawler.track.recorder import PageRecorder, RunContext
+from crawler.track.reextract import reextract
 from storage import Store
 from tests.conftest import FAST, run_cli, site_toml
 
@@ -39,7 +39,7 @@ def _store_old_reading(store: Store, recorder: PageRecorder) -> dict:
 
 
 def _content_hash(article: dict) -> str:
-    from crawler.items import Article
+    from crawler.model import Article
 
     return Article.from_dict(article).content_hash()
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Config
-from crawler.demo.procs import descendants
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
-from crawler.items import FetchedPage
-from crawler.record_worker import RecordError, record_batch
-from crawler.recorder import PageRecorder, Recorded, RunContext
+from crawler.model import FetchedPage
+from crawler.track.record_worker import RecordError, record_batch
+from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 from storage.errors import StorageError
 from tests.conftest import FAST, REPO, run_cli, site_toml, stored_version_count, wait_until
+from tests.procs import descendants
 
 ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1>"
            "<div class='TRS_Editor'><p>{t}的正文第一段，说明经费与时间安排。</p><p>第二段写明联系人与电话。</p></div>"

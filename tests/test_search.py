@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.items import Article
+from crawler.model import Article
 from storage import Store
 
 T0 = "2024-03-01T08:00:00+00:00"

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from crawler.items import Article
+from crawler.model import Article
 from storage import NotFoundError, StorageError, Store
 
 T0 = "2024-03-01T08:00:00+00:00"

@@ -3,8 +3,8 @@ and the extraction guard."""
 
 from __future__ import annotations
 
-from crawler.detect import Signal, decide
-from crawler.items import Article
+from crawler.model import Article
+from crawler.track.detect import Signal, decide
 from storage import Store
 from tests.conftest import site_toml
 

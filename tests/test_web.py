@@ -19,8 +19,8 @@ import pytest
 from crawler.demo.mailbox import LocalMailbox
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import default_sites
-from crawler.web import make_server
-from crawler.web_templates import external_link
+from crawler.web.server import make_server
+from crawler.web.templates import external_link
 from storage import Store
 from tests.conftest import REPO, Workspace, site_toml
 from tests.test_alerts_e2e import smtp_toml

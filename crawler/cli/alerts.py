@@ -6,8 +6,8 @@ import json
 import sys
 
 from crawler.config import Config, ConfigError
-from crawler.delivery import deliver_pending
-from crawler.mailer import SmtpConfigError, SmtpSettings
+from crawler.notify.delivery import deliver_pending
+from crawler.notify.mailer import SmtpConfigError, SmtpSettings
 
 
 def smtp_settings(config: Config) -> SmtpSettings | None:

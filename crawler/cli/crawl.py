@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from crawler.alert_cli import deliver
+from crawler.cli.alerts import deliver
 from crawler.config import Config
-from crawler.runner import plan_crawl, run_crawl
+from crawler.fetch.runner import plan_crawl, run_crawl
 from storage import Store
 
 

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from crawler.extract import extract
-from crawler.settings import DOWNLOAD_TIMEOUT, USER_AGENT
+from crawler.fetch.settings import DOWNLOAD_TIMEOUT, USER_AGENT
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 

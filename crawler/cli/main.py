@@ -154,14 +154,14 @@ def _print_json(data) -> None:
 
 # --- commands ---------------------------------------------------------------------------------
 def cmd_extract(args) -> int:
-    from crawler.extract_cli import extract_inputs
+    from crawler.cli.extract import extract_inputs
 
     return extract_inputs(args.inputs, url=args.url, charset=args.charset, as_json=args.json,
                           use_profiles=not args.generic)
 
 
 def cmd_crawl(args) -> int:
-    from crawler.crawl_cli import crawl
+    from crawler.cli.crawl import crawl
 
     config = _config(args)
     overrides = {}
@@ -226,8 +226,8 @@ def cmd_history(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from crawler.diff import diff_articles
-    from crawler.items import Article
+    from crawler.model import Article
+    from crawler.track.diff import diff_articles
 
     with _open_store(args) as store:
         versions = _stored_versions(store, args.url)
@@ -264,7 +264,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_alerts(args) -> int:
-    from crawler.alert_cli import alerts
+    from crawler.cli.alerts import alerts
 
     config = _config(args)
     with _open_store(args, config, must_exist=False) as store:
@@ -285,7 +285,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_reextract(args) -> int:
-    from crawler.reextract import reextract
+    from crawler.track.reextract import reextract
 
     with _open_store(args) as store:
         report = reextract(store, site=args.site)
@@ -295,7 +295,7 @@ def cmd_reextract(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from crawler.web import serve
+    from crawler.web.server import serve
 
     config = _config(args)
     return serve(_db_path(args, config), args.host, args.port)

@@ -3,7 +3,7 @@
     from crawler.extract import extract, decode_html
     article = extract(body, url, http_charset=None, use_profiles=True)
 
-Pure and Scrapy-free; never raises for page content: odd pages come back flagged (FLAG_* in crawler.items).
+Pure and Scrapy-free; never raises for page content: odd pages come back flagged (FLAG_* in crawler.model).
 Table rows become one body line each, their cells joined by a single space.
 """
 

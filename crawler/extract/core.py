@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.items import (
+from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
     FLAG_ERROR_PAGE,

@@ -15,9 +15,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config, ConfigError, SiteConfig, load_config
-from crawler.items import FetchedPage
-from crawler.record_worker import RecordWorker, WorkerGone, attach
-from crawler.recorder import PageRecorder, Recorded, RunContext
+from crawler.model import FetchedPage
+from crawler.track.record_worker import RecordWorker, WorkerGone, attach
+from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 from storage.util import now_iso
 

@@ -34,7 +34,7 @@ class CrawlPlan:
 
 def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], verbose: bool = False) -> Settings:
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.fetch.settings", priority="project")
     settings.set("EDUWATCH_DB", str(db_path), priority="cmdline")
     settings.set("EDUWATCH_CONFIG", str(config.path) if config.path else None, priority="cmdline")
     settings.set("HTTPCACHE_DIR", str(Path(db_path).resolve()) + "-httpcache", priority="cmdline")

@@ -35,13 +35,13 @@ REDIRECT_MAX_TIMES = 10  # a redirect loop ends as a recorded error
 # would make a tracker miss edits: the header below forces revalidation (304 → cached body). It also
 # answers a 5xx with the cached copy, hiding outages: TrackerCachePolicy turns that off.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "crawler.httpcache.TrackerCachePolicy"
+HTTPCACHE_POLICY = "crawler.fetch.httpcache.TrackerCachePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = os.path.abspath(".eduwatch-httpcache")  # the CLI puts it beside the database
 HTTPCACHE_GZIP = True
 DOWNLOADER_MIDDLEWARES = {  # the stock cache middleware also serves cached pages on timeouts: replaced
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-    "crawler.httpcache.TrackerCacheMiddleware": 900,
+    "crawler.fetch.httpcache.TrackerCacheMiddleware": 900,
 }
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504]
 DEFAULT_REQUEST_HEADERS = {
@@ -50,8 +50,8 @@ DEFAULT_REQUEST_HEADERS = {
     "Cache-Control": "max-age=0",
 }
 
-ITEM_PIPELINES = {"crawler.pipelines.SnapshotPipeline": 300}
-EXTENSIONS = {"crawler.progress.ProgressReporter": 500}
+ITEM_PIPELINES = {"crawler.fetch.pipelines.SnapshotPipeline": 300}
+EXTENSIONS = {"crawler.fetch.progress.ProgressReporter": 500}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"

@@ -15,8 +15,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from crawler.alerts import digest_subject, render_digest, site_label_for
-from crawler.mailer import PermanentSendError, SmtpSettings, TransientSendError, send_message
+from crawler.notify.digest import digest_subject, render_digest, site_label_for
+from crawler.notify.mailer import PermanentSendError, SmtpSettings, TransientSendError, send_message
 from storage import NotFoundError
 
 log = logging.getLogger(__name__)

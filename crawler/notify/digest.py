@@ -10,7 +10,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formatdate
 
-from crawler.diff import link_html
+from crawler.track.diff import link_html
 
 KIND_LABELS = {"health": "站点异常", "changed": "更新", "new": "新文章", "removed": "删除", "restored": "恢复"}
 KIND_ORDER = ["health", "changed", "new", "removed", "restored"]
@@ -75,7 +75,7 @@ def render_digest(
         subject: the stored subject of the alert; computed from the changes when None.
         date: a datetime for the Date header (default now).
 
-    diff_html in the rows is trusted: crawler.diff produced it with all page text escaped.
+    diff_html in the rows is trusted: crawler.track.diff produced it with all page text escaped.
     """
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = header_safe(sender)

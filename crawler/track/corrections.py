@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from crawler.items import Article
+from crawler.model import Article
 
 CORRECTION_WORDS = ("更正", "变更", "澄清", "补遗")
 RESULT_WORDS = ("中标", "成交", "结果", "废标", "终止")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.items import (
+from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
     FLAG_ERROR_PAGE,

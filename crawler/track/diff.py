@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from crawler.items import Article
+from crawler.model import Article
 
 # Procurement keys in the order watchers care about them (CONTRACTS.md); unknown keys follow, sorted.
 FIELD_ORDER = [

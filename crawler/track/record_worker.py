@@ -29,8 +29,8 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from crawler.items import FetchedPage
-from crawler.recorder import PageRecorder, Recorded, RunContext
+from crawler.model import FetchedPage
+from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 
 MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s

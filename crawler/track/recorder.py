@@ -1,6 +1,6 @@
 """Record one fetched page: extract it, decide what the fetch means, write it all or nothing.
 
-The pipeline hands pages here, either in its own process or through `crawler.record_worker` in a
+The pipeline hands pages here, either in its own process or through `crawler.track.record_worker` in a
 second one; both paths run this same code against the same database.
 """
 
@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass
 
 from crawler.config import Config
-from crawler.corrections import link_correction
-from crawler.detect import decide, read_signal
-from crawler.diff import diff_articles, render_article_html, render_article_text
 from crawler.extract import extract
-from crawler.items import Article, FetchedPage
-from crawler.keywords import match_keywords
+from crawler.model import Article, FetchedPage
+from crawler.track.corrections import link_correction
+from crawler.track.detect import decide, read_signal
+from crawler.track.diff import diff_articles, render_article_html, render_article_text
+from crawler.track.keywords import match_keywords
 from storage import Store
 from storage.util import now_iso
 

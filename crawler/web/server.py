@@ -1,6 +1,6 @@
 """The read-only web view (`eduwatch serve`): changes, page histories, diffs, search and alerts over HTTP.
 
-    from crawler.web import make_server, serve
+    from crawler.web.server import make_server, serve
     server = make_server("eduwatch.db", port=0); server.start(); print(server.url); ...; server.stop()
 
 Standard library only (http.server). Each request opens its own Store: a Store stays in its thread.
@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from crawler import web_templates as t
-from crawler.diff import diff_articles
-from crawler.items import Article
 from crawler.logsetup import ensure_stderr_logging
+from crawler.model import Article
+from crawler.track.diff import diff_articles
+from crawler.web import templates as t
 from storage import NotFoundError, StorageError, Store
 
 logger = logging.getLogger(__name__)

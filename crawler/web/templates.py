@@ -141,7 +141,7 @@ def article_html(article: dict, number: int) -> str:
 
 
 def diff_page(url: str, title: str, old: int, new: int, summary: str | None, diff_html: str | None) -> str:
-    """The comparison of two versions; diff_html comes from crawler.diff, which escapes page text itself."""
+    """The comparison of two versions; diff_html comes from crawler.track.diff, which escapes page text itself."""
     head = (f"<p>{page_link(url, title)}：v{esc(old)} → v{esc(new)}</p>")
     if diff_html is None:
         return layout("版本差异", head + f"<p>v{esc(old)} 与 v{esc(new)} 的内容相同。</p>")

@@ -1,0 +1,1 @@
+"""The read-only web view: server, HTML templates."""
