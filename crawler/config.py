@@ -8,16 +8,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.errors import ConfigError, ScheduleError
+from crawler.schedules import build_trigger
+
 DEFAULT_CONFIG = "eduwatch.toml"
 DEFAULT_DB = "eduwatch.db"
 KNOWN_SPIDERS = ("caigou", "moe", "ccgp", "ceiea", "generic")
 SECURITY_MODES = ("none", "starttls", "ssl")
-_INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-class ConfigError(Exception):
-    """The configuration file is unreadable or holds a bad value; the message says where and how to fix it."""
 
 
 @dataclass
@@ -74,14 +72,6 @@ class Config:
         known = ", ".join(s.name for s in self.sites) or "none"
         where = self.path or "the configuration"
         raise ConfigError(f"unknown site {name!r} (sites in {where}: {known}); add a [[sites]] entry or fix the name")
-
-
-def parse_interval(text: str) -> int | None:
-    """'90s' → 90, '30m' → 1800; None when the text is not an interval (then it should be cron)."""
-    match = _INTERVAL.match(text.strip())
-    if not match:
-        return None
-    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
 
 
 def load_config(path: str | Path | None, *, required: bool = False) -> Config:
@@ -191,11 +181,9 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
 
 def _check_schedule(v: _Validator, text: str, key: str) -> None:
     """Validate with the scheduler's own trigger builder, so the check and the real trigger agree."""
-    from crawler.scheduler import SchedulerError, build_trigger
-
     try:
         build_trigger(text)
-    except SchedulerError as exc:
+    except ScheduleError as exc:
         raise v.error(key, str(exc)) from None
 
 

@@ -32,30 +32,24 @@ from datetime import datetime
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import Config, SiteConfig, parse_interval
+from crawler.config import Config, SiteConfig
+from crawler.errors import SchedulerError
 from crawler.logsetup import ensure_stderr_logging
+from crawler.schedules import TIMEZONE, build_trigger
 
 logger = logging.getLogger(__name__)
 
-TIMEZONE = "Asia/Shanghai"  # cron schedules are read in China Standard Time, where the sites publish
 JOB_PREFIX = "crawl:"  # job ids are crawl:<site>, stable across restarts
 JOBSTORE_SUFFIX = "-jobs.sqlite"  # the job store sits beside the snapshot database
 JOB_FUNC = "crawler.scheduler:run_site_crawl"  # textual reference, so stored jobs survive code reloads
 KILL_GRACE = 10.0  # seconds between SIGTERM and SIGKILL for a crawl past its timeout
 STOP_GRACE = 60.0  # seconds the scheduler waits for running crawls on shutdown before killing them
 MISFIRE_GRACE = None  # a run missed while the scheduler was down still runs, however late (once: coalesce)
-CRON_JITTER = 60  # seconds of random delay added to cron runs
-MAX_INTERVAL_JITTER = 300  # interval runs get 10% of the interval as jitter, at most this
 # one run at a time per site; missed runs collapse into one, however late
 JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE}
 NO_SCHEDULE_HINT = 'no site has a schedule; add schedule = "30m" to a [[sites]] entry'
-
-
-class SchedulerError(Exception):
-    """The scheduler cannot start; the message says what is wrong and how to fix it."""
 
 
 class NoScheduleError(SchedulerError):
@@ -71,50 +65,6 @@ class CrawlOutcome:
     duration_s: float
     timed_out: bool = False
     stopped: bool = False  # ended because the scheduler was shutting down
-
-
-# --- triggers -----------------------------------------------------------------------------
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 and 7 are Sunday
-
-
-def build_trigger(schedule: str) -> IntervalTrigger | CronTrigger:
-    """An interval ("90s", "30m", "2h", "1d") or a 5-field cron in Asia/Shanghai, with jitter."""
-    seconds = parse_interval(schedule)
-    if seconds is not None:
-        if seconds <= 0:
-            raise SchedulerError(f"schedule {schedule!r}: an interval must be longer than 0; write e.g. \"30m\"")
-        jitter = int(min(seconds * 0.1, MAX_INTERVAL_JITTER)) or None
-        return IntervalTrigger(seconds=seconds, jitter=jitter, timezone=TIMEZONE)
-    fields = schedule.split()
-    try:
-        if len(fields) != 5:
-            raise ValueError(f"{len(fields)} fields, expected 5: minute hour day month weekday")
-        minute, hour, day, month, weekday = fields
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=cron_weekdays(weekday),
-                           timezone=TIMEZONE, jitter=CRON_JITTER)
-    except ValueError as exc:
-        raise SchedulerError(f"schedule {schedule!r} is neither an interval (\"90s\", \"30m\", \"2h\") "
-                             f"nor a 5-field cron such as \"0 */2 * * *\" ({exc})") from None
-
-
-def cron_weekdays(field: str) -> str:
-    """Crontab weekday numbers (0/7 = Sunday) as names, since APScheduler 3 counts 0 as Monday."""
-    if field == "*" or any(c.isalpha() for c in field):
-        return field
-    days: set[int] = set()
-    for item in field.split(","):
-        base, _, step = item.partition("/")
-        if base == "*":
-            low, high = 0, 6
-        elif "-" in base:
-            low, high = (int(part) for part in base.split("-", 1))
-        else:
-            low = int(base)
-            high = 7 if step else low
-        if not 0 <= low <= high <= 7:
-            raise ValueError(f"weekday {item!r} is out of range 0-7 (0 and 7 are Sunday)")
-        days.update(range(low, high + 1, int(step) if step else 1))
-    return ",".join(_CRON_DAYS[d] for d in sorted({d % 7 for d in days}))
 
 
 # --- one run ------------------------------------------------------------------------------

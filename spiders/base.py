@@ -10,8 +10,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
+from crawler.clock import now_iso
 from crawler.model import FetchedPage
-from storage.util import now_iso
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.scheduler import SchedulerError, build_trigger, crawl_command, jobstore_path
+from crawler.errors import ScheduleError
+from crawler.scheduler import crawl_command, jobstore_path
+from crawler.schedules import build_trigger
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +61,7 @@ def test_cron_weekday_numbers_follow_crontab_not_apscheduler3(text, weekday):
 @pytest.mark.parametrize("text", ["every day", "0 9 * *", "0 25 * * *", "0 9 * * 8", "5x"],
                          ids=["words", "four-fields", "hour-25", "weekday-8", "bad-unit"])
 def test_bad_schedule_is_refused_naming_the_value(text):
-    with pytest.raises(SchedulerError, match=re.escape(repr(text))):
+    with pytest.raises(ScheduleError, match=re.escape(repr(text))):
         build_trigger(text)
 
 

@@ -1,37 +1,16 @@
-"""`eduwatch alerts` and the post-crawl delivery step: list the outbox, send what is due."""
+"""`eduwatch alerts`: list the outbox; --send delivers what is pending now."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from crawler.config import Config, ConfigError
-from crawler.notify.delivery import deliver_pending
-from crawler.notify.mailer import SmtpConfigError, SmtpSettings
+from crawler.config import Config
+from crawler.notify.delivery import DeliveryReport, deliver_configured
 
 
-def smtp_settings(config: Config) -> SmtpSettings | None:
-    smtp = config.smtp
-    if smtp is None:
-        return None
-    try:
-        return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
-                            password=smtp.password(), sender=smtp.sender, timeout=smtp.timeout)
-    except SmtpConfigError as exc:
-        raise ConfigError(f"{config.path}: [smtp]: {exc}") from None
-
-
-def site_labels(config: Config) -> dict[str, str]:
-    return {site.name: site.label or site.name for site in config.sites}
-
-
-def deliver(store, config: Config, *, quiet: bool = True, force: bool = False):
-    """Assemble digests from the outbox and, when [smtp] is configured, send the due ones (all, with force)."""
-    report = deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force)
-    if not quiet and (report.sent or report.failed or report.retried):
-        print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
-              f"{report.pending} pending", file=sys.stderr)
-    return report
+def report_line(report: DeliveryReport) -> str:
+    return f"{report.sent} sent, {report.retried} will be retried, {report.failed} failed, {report.pending} pending"
 
 
 def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
@@ -40,9 +19,8 @@ def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
             print("eduwatch: error: no [smtp] table in the configuration; add one (see eduwatch.example.toml) "
                   "to send alerts", file=sys.stderr)
             return 1
-        report = deliver(store, config, quiet=True, force=True)
-        print(f"{report.sent} sent, {report.retried} will be retried, {report.failed} failed, {report.pending} pending",
-              file=sys.stderr if as_json else sys.stdout)
+        report = deliver_configured(store, config, force=True)
+        print(report_line(report), file=sys.stderr if as_json else sys.stdout)
     rows = store.alerts()
     if as_json:
         keys = ("id", "status", "recipients", "subject", "created_at", "sent_at", "error", "attempts", "message_id")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from crawler.cli.alerts import deliver
 from crawler.config import Config
 from crawler.fetch.runner import plan_crawl, run_crawl
+from crawler.notify.delivery import deliver_configured
 from storage import Store
 
 
@@ -24,7 +24,10 @@ def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], ov
         for run in sorted(runs, key=lambda r: r["id"]):
             print(_summary(run))
         failed = _failed_urls(store, urls)
-        deliver(store, config, quiet=False)
+        report = deliver_configured(store, config)
+        if report.sent or report.failed or report.retried:
+            print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
+                  f"{report.pending} pending", file=sys.stderr)
         if config.crawl.raw_retention_days:
             store.prune_raw(config.crawl.raw_retention_days, datetime.now(UTC).isoformat(timespec="seconds"))
     for url, reason in failed:

@@ -9,13 +9,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from crawler.errors import EduwatchError
 from crawler.extract import extract
 from crawler.fetch.settings import DOWNLOAD_TIMEOUT, USER_AGENT
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
-class InputError(Exception):
+class InputError(EduwatchError):
     """One input could not be read; the batch goes on."""
 
 

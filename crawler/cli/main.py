@@ -6,9 +6,11 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime, timedelta
 
-from crawler.config import DEFAULT_DB, Config, ConfigError, load_config, parse_interval
+from crawler.clock import parse_when
+from crawler.config import DEFAULT_DB, Config, load_config
+from crawler.errors import EduwatchError, UsageError
+from storage.errors import StorageError
 
 EPILOG_EXAMPLES = {
     "extract": "example: eduwatch extract --json page1.html page2.html   |   eduwatch extract --url http://www.moe.gov.cn/x.html saved.html",
@@ -23,10 +25,6 @@ EPILOG_EXAMPLES = {
     "reextract": "example: eduwatch reextract --site moe",
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
 }
-
-
-class UserError(Exception):
-    """A failure the user can fix; main() prints it on one line and exits 1."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,19 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UserError, ConfigError) as exc:
+    except UsageError as exc:
+        return _fail(str(exc), code=2)
+    except (EduwatchError, StorageError) as exc:  # the two roots of user-facing errors (storage sits below crawler/)
         return _fail(str(exc))
     except KeyboardInterrupt:
         return _fail("interrupted")
-    except Exception as exc:  # named domain errors from the stages, e.g. StorageError
-        if type(exc).__module__.split(".")[0] in ("storage", "crawler"):
-            return _fail(str(exc))
-        raise
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 1) -> int:
     print(f"eduwatch: error: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 # --- shared helpers ------------------------------------------------------------------------
@@ -130,22 +126,8 @@ def _open_store(args, config: Config | None = None, *, must_exist: bool = True):
     config = config or _config(args)
     path = _db_path(args, config)
     if must_exist and not os.path.exists(path):
-        raise UserError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
+        raise EduwatchError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
     return Store(path)
-
-
-def _when(text: str | None) -> str | None:
-    """'3d', '12h', '90m' → an ISO time that long ago; ISO dates pass through after a check."""
-    if not text:
-        return None
-    seconds = parse_interval(text)
-    if seconds is not None:
-        return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{text!r} is not a time: write an ISO date (2026-11-01) or an age (90m, 12h, 3d)") from None
-    return text
 
 
 def _print_json(data) -> None:
@@ -167,7 +149,7 @@ def cmd_crawl(args) -> int:
     overrides = {}
     for item in args.settings:
         if "=" not in item:
-            raise UserError(f"-s {item!r}: write NAME=VALUE, e.g. -s DOWNLOAD_DELAY=0")
+            raise EduwatchError(f"-s {item!r}: write NAME=VALUE, e.g. -s DOWNLOAD_DELAY=0")
         name, value = item.split("=", 1)
         overrides[name.strip()] = value
     return crawl(config, _db_path(args, config), sites=args.site, urls=args.url, overrides=overrides,
@@ -176,7 +158,7 @@ def cmd_crawl(args) -> int:
 
 def cmd_changes(args) -> int:
     with _open_store(args) as store:
-        rows = store.changes(since=_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
+        rows = store.changes(since=parse_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
     if args.json:
         _print_json([_change_json(r) for r in rows])
         return 0
@@ -206,7 +188,7 @@ def _stored_versions(store, url: str) -> list[dict]:
     except NotFoundError:
         versions = []
     if not versions:
-        raise UserError(f"no stored versions of {url}; crawl it first: eduwatch crawl --url {url}")
+        raise EduwatchError(f"no stored versions of {url}; crawl it first: eduwatch crawl --url {url}")
     return versions
 
 
@@ -237,7 +219,7 @@ def cmd_diff(args) -> int:
         numbers = [v["version"] for v in versions]
         for wanted in (from_v, to_v):
             if wanted not in numbers:
-                raise UserError(f"{args.url} has no version {wanted}; stored versions: {numbers[0]}…{numbers[-1]}")
+                raise EduwatchError(f"{args.url} has no version {wanted}; stored versions: {numbers[0]}…{numbers[-1]}")
         old, new = store.version(args.url, from_v), store.version(args.url, to_v)
     diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
                          old_label=f"v{from_v}", new_label=f"v{to_v}")
@@ -251,7 +233,7 @@ def cmd_diff(args) -> int:
 
 def cmd_search(args) -> int:
     with _open_store(args) as store:
-        hits = store.search(args.query, site=args.site, since=_when(args.since), until=_when(args.until),
+        hits = store.search(args.query, site=args.site, since=parse_when(args.since), until=parse_when(args.until),
                             limit=args.limit)
     if args.json:
         _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet")} for h in hits])

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from crawler.demo.sites import TEMPLATES, Page, Site, build_site, default_sites
+from crawler.errors import EduwatchError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ FAULT_MODES = (
 )
 
 
-class DemoServerError(ValueError):
+class DemoServerError(EduwatchError, ValueError):
     """A server call named an unknown site or fault mode."""
 
 

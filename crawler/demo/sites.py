@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from crawler.errors import EduwatchError
+
 log = logging.getLogger(__name__)
 
 
-class DemoError(ValueError):
+class DemoError(EduwatchError, ValueError):
     """A demo-site call named something that does not exist (a path, a sentence, a knob)."""
 
 

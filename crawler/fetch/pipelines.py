@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.clock import now_iso
 from crawler.config import Config, ConfigError, SiteConfig, load_config
 from crawler.model import FetchedPage
 from crawler.track.record_worker import RecordWorker, WorkerGone, attach
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
-from storage.util import now_iso
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,16 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from crawler.config import Config
+from crawler.errors import ConfigError
 from crawler.notify.digest import digest_subject, render_digest, site_label_for
-from crawler.notify.mailer import PermanentSendError, SmtpSettings, TransientSendError, send_message
+from crawler.notify.mailer import (
+    PermanentSendError,
+    SmtpConfigError,
+    SmtpSettings,
+    TransientSendError,
+    send_message,
+)
 from storage import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -151,3 +159,26 @@ def _retry_or_give_up(store, alert: dict, error: str, now: datetime) -> str:
     log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso(next_at))
     store.mark_alert_retry(alert["id"], error, iso(next_at))
     return "retried"
+
+
+# --- the configured channels ------------------------------------------------------------------
+def smtp_settings(config: Config) -> SmtpSettings | None:
+    """The [smtp] table as sender settings (None when absent: then alerts wait in the outbox)."""
+    smtp = config.smtp
+    if smtp is None:
+        return None
+    try:
+        return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
+                            password=smtp.password(), sender=smtp.sender, timeout=smtp.timeout)
+    except SmtpConfigError as exc:
+        raise ConfigError(f"{config.path}: [smtp]: {exc}") from None
+
+
+def site_labels(config: Config) -> dict[str, str]:
+    return {site.name: site.label or site.name for site in config.sites}
+
+
+def deliver_configured(store, config: Config, *, force: bool = False) -> DeliveryReport:
+    """Assemble digests from the outbox and send the due ones (all, with force) through the configured channels:
+    what `crawl` does after its runs, `alerts --send` on demand, and the cluster recorder when a run ends."""
+    return deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force)

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from crawler.errors import EduwatchError
+
 log = logging.getLogger(__name__)
 
 SECURITY_MODES = ("none", "starttls", "ssl")
 
 
-class SendError(Exception):
+class SendError(EduwatchError):
     """An email could not be sent; the message says what was wrong and what to do."""
 
 
@@ -31,7 +33,7 @@ class PermanentSendError(SendError):
     """Retrying will not help until someone fixes the config or the address: 5xx, refused recipient, bad TLS."""
 
 
-class SmtpConfigError(ValueError):
+class SmtpConfigError(EduwatchError, ValueError):
     """The [smtp] settings are unusable as given."""
 
 

@@ -29,6 +29,7 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
@@ -42,11 +43,11 @@ LOW_WATER = MAX_BATCH
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
 
 
-class RecordError(RuntimeError):
+class RecordError(EduwatchError, RuntimeError):
     """Recording one page failed in the worker; the message carries the worker's traceback."""
 
 
-class WorkerGone(RuntimeError):
+class WorkerGone(EduwatchError, RuntimeError):
     """The worker process could not start or has died; the pipeline records in-process instead."""
 
 

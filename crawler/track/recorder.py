@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.extract import extract
 from crawler.model import Article, FetchedPage
@@ -17,7 +18,6 @@ from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
 from crawler.track.keywords import match_keywords
 from storage import Store
-from storage.util import now_iso
 
 
 @dataclass(frozen=True)

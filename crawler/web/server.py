@@ -14,11 +14,12 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from crawler.clock import parse_when
+from crawler.errors import EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
 from crawler.model import Article
 from crawler.track.diff import diff_articles
@@ -38,11 +39,7 @@ SECURITY_HEADERS = {
 }
 
 
-class ServeError(Exception):
-    """The server cannot start (address in use, bad host)."""
-
-
-class HTTPProblem(Exception):
+class HTTPProblem(EduwatchError):
     """A request the view answers with an error page: status, short title, and what to do."""
 
     def __init__(self, status: int, title: str, message: str):
@@ -139,8 +136,8 @@ class App:
         site, kind, since = req.get("site"), req.get("kind"), req.get("since")
         with self.store() as store:
             try:
-                rows = store.changes(since=_since(since), site=site, kind=kind, limit=limit)
-            except StorageError as exc:
+                rows = store.changes(since=parse_when(since), site=site, kind=kind, limit=limit)
+            except (EduwatchError, StorageError) as exc:
                 raise bad_request(f"since={since!r} 不是时间：{exc}") from exc
             sites = sorted({p["site"] for p in store.pages() if p["site"]} | {r["site"] for r in rows if r["site"]})
         kinds = list(t.KIND_LABELS) + sorted({r["kind"] for r in rows} - set(t.KIND_LABELS))
@@ -202,16 +199,6 @@ def _pick(url: str, versions: list[dict], number: int | None) -> dict:
             return v
     stored = f"v{versions[0]['version']}…v{versions[-1]['version']}" if versions else "无"
     raise not_found(f"{url} 没有版本 v{number}；已存版本：{stored}。")
-
-
-def _since(text: str | None) -> str | None:
-    """'3d', '12h', '90m' as an age, or an ISO date/time (checked by storage)."""
-    if not text:
-        return None
-    unit = {"m": 60, "h": 3600, "d": 86400}.get(text[-1:])
-    if unit and text[:-1].isdigit():
-        return (datetime.now(UTC) - timedelta(seconds=int(text[:-1]) * unit)).isoformat(timespec="seconds")
-    return text
 
 
 # --- HTTP -----------------------------------------------------------------------------------------
