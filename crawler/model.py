@@ -1,4 +1,4 @@
-"""The typed records that flow between stages: spider → FetchedPage → Article → storage."""
+"""The vocabulary every stage shares: the records that flow (FetchedPage → Article) and the kinds they end in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from enum import StrEnum
 
 
 @dataclass
@@ -94,3 +95,44 @@ class Article:
 
 
 _ARTICLE_FIELDS = tuple(f.name for f in dataclass_fields(Article))
+
+
+class ChangeKind(StrEnum):
+    """What a change row says happened; the only kinds that are recorded, alerted and shown."""
+
+    NEW = "new"  # an article first found on a list page after the site's baseline
+    CHANGED = "changed"  # its content hash changed
+    REMOVED = "removed"  # gone (404/410, 页面不存在, a redirect home), confirmed
+    RESTORED = "restored"  # back after a confirmed removal
+    HEALTH = "health"  # a site's list pages fail or suddenly yield nothing
+
+    @property
+    def label(self) -> str:
+        """The Chinese word people read in digests, chat messages and the web view."""
+        return CHANGE_LABELS[self]
+
+
+CHANGE_LABELS = {ChangeKind.NEW: "新文章", ChangeKind.CHANGED: "更新", ChangeKind.REMOVED: "删除",
+                 ChangeKind.RESTORED: "恢复", ChangeKind.HEALTH: "站点异常"}
+
+
+class Outcome(StrEnum):
+    """What one fetch of a page came to, as logged per fetch and counted per run."""
+
+    BASELINE = "baseline"  # first content of a page during the site's baseline (or a --url page): no alert
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ERROR = "error"  # the fetch failed or gave unusable bytes: nothing about the content is concluded
+    MISSING = "missing"  # looks gone, not yet confirmed (or still gone after removal)
+    REMOVED = "removed"
+    RESTORED = "restored"
+    FLAGGED = "flagged"  # fetched, but the extraction is suspect (collapsed body, not an article)
+
+
+def change_label(kind: str) -> str:
+    """The Chinese label of a change kind; an unknown kind shows as itself."""
+    try:
+        return ChangeKind(kind).label
+    except ValueError:
+        return str(kind)

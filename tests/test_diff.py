@@ -86,7 +86,7 @@ def test_appended_paragraph_and_attachment():
     assert "附件 + 采购需求.docx (http://www.caigou.com.cn/files/req.docx)" in d.text
     assert [h.op for h in d.body_changes] == ["insert"]
     assert d.summary == "正文 1 处修改；新增附件 1 个"
-    assert '<a href="http://www.caigou.com.cn/files/req.docx">采购需求.docx</a>' in d.html
+    assert '<a href="http://www.caigou.com.cn/files/req.docx" rel="noopener noreferrer">采购需求.docx</a>' in d.html
     # attachments come before the body in the text form
     assert d.text.index("附件 +") < d.text.index("+++ 正文")
 

@@ -10,6 +10,7 @@ import sys
 from crawler.clock import parse_when
 from crawler.config import DEFAULT_DB, Config, load_config
 from crawler.errors import EduwatchError, UsageError
+from crawler.model import ChangeKind
 from storage.errors import StorageError
 
 EPILOG_EXAMPLES = {
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("changes", "the detected changes, newest first")
     p.add_argument("--since", metavar="WHEN", help="ISO date/time, or an age such as 90m, 12h, 3d")
     p.add_argument("--site", help="only this site")
-    p.add_argument("--kind", choices=["new", "changed", "removed", "restored", "health"])
+    p.add_argument("--kind", choices=[str(k) for k in ChangeKind])
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
 

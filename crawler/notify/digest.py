@@ -10,10 +10,11 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formatdate
 
-from crawler.track.diff import link_html
+from crawler.links import link_html
+from crawler.model import ChangeKind, change_label
 
-KIND_LABELS = {"health": "站点异常", "changed": "更新", "new": "新文章", "removed": "删除", "restored": "恢复"}
-KIND_ORDER = ["health", "changed", "new", "removed", "restored"]
+# a digest lists site problems first, then edits, then the rest
+KIND_ORDER = [ChangeKind.HEALTH, ChangeKind.CHANGED, ChangeKind.NEW, ChangeKind.REMOVED, ChangeKind.RESTORED]
 SUBJECT_MAX = 180  # characters; long subjects get folded badly by some clients
 DIFF_MAX = 20_000  # characters of one change's diff in an email; the rest is one `eduwatch diff` away
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -27,8 +28,8 @@ def header_safe(value: str) -> str:
 def kind_counts(changes: list[dict]) -> str:
     """'2 篇更新，1 篇新文章' in a fixed kind order."""
     counts = Counter(c.get("kind") for c in changes)
-    parts = [f"{counts[k]} {'条' if k == 'health' else '篇'}{KIND_LABELS[k]}" for k in KIND_ORDER if counts[k]]
-    parts += [f"{n} 条{header_safe(k)}" for k, n in counts.items() if k not in KIND_LABELS]
+    parts = [f"{counts[k]} {'条' if k == ChangeKind.HEALTH else '篇'}{k.label}" for k in KIND_ORDER if counts[k]]
+    parts += [f"{n} 条{header_safe(k)}" for k, n in counts.items() if k not in KIND_ORDER]
     return "，".join(parts) or "没有变更"
 
 
@@ -101,7 +102,7 @@ def _meta(change: dict, site_labels: dict[str, str] | None) -> list[tuple[str, s
     """(label, value) facts shown for each change, skipping empty ones."""
     site = change.get("site") or ""
     rows = [
-        ("类型", KIND_LABELS.get(change.get("kind"), str(change.get("kind")))),
+        ("类型", change_label(change.get("kind"))),
         ("站点", (site_labels or {}).get(site, site)),
         ("时间", change.get("detected_at") or ""),
         ("版本", _version_label(change)),
@@ -123,7 +124,7 @@ def render_text(changes: list[dict], site_labels: dict[str, str] | None = None) 
     """Plain-text part: one block per change with its diff."""
     blocks = [f"eduwatch 检测到 {kind_counts(changes)}。", ""]
     for i, c in enumerate(changes, 1):
-        kind = KIND_LABELS.get(c.get("kind"), str(c.get("kind")))
+        kind = change_label(c.get("kind"))
         blocks.append(f"{i}. [{kind}] {c.get('title') or '（无标题）'}")
         blocks.append(f"   {c.get('url', '')}")
         blocks += [f"   {k}: {v}" for k, v in _meta(c, site_labels)]
@@ -156,6 +157,6 @@ def _html_block(change: dict, site_labels: dict[str, str] | None) -> str:
         diff = f"<p>{html.escape(clipped('', change))}</p>"
     return (
         '<div style="border-top:1px solid #ccc;padding:8px 0">'
-        f"<h3>{link_html(title, change.get('url', ''))}</h3>"
+        f"<h3>{link_html(change.get('url', ''), title)}</h3>"
         f"<ul>{rows}</ul>{diff or ''}</div>"
     )

@@ -20,7 +20,9 @@ from crawler.model import (
     FLAG_TRUNCATED,
     FLAG_WAF,
     Article,
+    ChangeKind,
     FetchedPage,
+    Outcome,
 )
 
 GONE_STATUSES = {404, 410}
@@ -40,8 +42,8 @@ class Signal:
 
 @dataclass
 class Verdict:
-    outcome: str  # fetch-log outcome: baseline|new|changed|unchanged|error|missing|removed|restored|flagged
-    change: str | None  # change kind to record and alert: new|changed|removed|restored, or None
+    outcome: Outcome  # what the fetch log records
+    change: ChangeKind | None  # the change to record and alert, or None
     state: str  # the page's state afterwards: active|missing|removed|error
     miss_count: int
     store_version: bool  # add a version for the fetched article
@@ -95,33 +97,38 @@ def decide(*, signal: Signal, state: str | None, miss_count: int, latest_hash: s
     """Combine the fetch signal with the stored state into what to record."""
     state = state or "active"
     if signal.kind == "error":
-        return Verdict("error", None, state, miss_count, False, signal.reason)
+        return Verdict(Outcome.ERROR, None, state, miss_count, False, signal.reason)
     if signal.kind == "flagged":
-        return Verdict("flagged", None, state, miss_count, False, signal.reason)
+        return Verdict(Outcome.FLAGGED, None, state, miss_count, False, signal.reason)
     if signal.kind == "gone":
         return _gone(signal, state, miss_count, latest_hash, confirmations)
     assert article is not None
     if latest_hash is None:
-        kind = "new" if (baselined and found_on_list) else None
-        return Verdict(kind or "baseline", kind, "active", 0, True)
+        if baselined and found_on_list:
+            return Verdict(Outcome.NEW, ChangeKind.NEW, "active", 0, True)
+        return Verdict(Outcome.BASELINE, None, "active", 0, True)
     suspect = _collapsed(article, latest_body_len)
     if suspect:
-        return Verdict("flagged", None, state, miss_count, False, suspect)
+        return Verdict(Outcome.FLAGGED, None, state, miss_count, False, suspect)
     restored = state == "removed"
     if article.content_hash() == latest_hash:
-        return Verdict("restored" if restored else "unchanged", "restored" if restored else None, "active", 0, False)
-    return Verdict("restored" if restored else "changed", "restored" if restored else "changed", "active", 0, True)
+        if restored:
+            return Verdict(Outcome.RESTORED, ChangeKind.RESTORED, "active", 0, False)
+        return Verdict(Outcome.UNCHANGED, None, "active", 0, False)
+    if restored:
+        return Verdict(Outcome.RESTORED, ChangeKind.RESTORED, "active", 0, True)
+    return Verdict(Outcome.CHANGED, ChangeKind.CHANGED, "active", 0, True)
 
 
 def _gone(signal: Signal, state: str, miss_count: int, latest_hash: str | None, confirmations: int) -> Verdict:
     if latest_hash is None:  # never seen with content: nothing to remove
-        return Verdict("error", None, state if state != "active" else "error", miss_count, False, signal.reason)
+        return Verdict(Outcome.ERROR, None, state if state != "active" else "error", miss_count, False, signal.reason)
     if state == "removed":
-        return Verdict("missing", None, "removed", miss_count + 1, False, signal.reason)
+        return Verdict(Outcome.MISSING, None, "removed", miss_count + 1, False, signal.reason)
     misses = miss_count + 1
     if misses >= confirmations:
-        return Verdict("removed", "removed", "removed", misses, False, signal.reason)
-    return Verdict("missing", None, "missing", misses, False, f"{signal.reason} (unconfirmed: check {misses} of {confirmations})")
+        return Verdict(Outcome.REMOVED, ChangeKind.REMOVED, "removed", misses, False, signal.reason)
+    return Verdict(Outcome.MISSING, None, "missing", misses, False, f"{signal.reason} (unconfirmed: check {misses} of {confirmations})")
 
 
 def _collapsed(article: Article, latest_body_len: int) -> str | None:

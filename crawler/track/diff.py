@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from crawler.links import link_html
 from crawler.model import Article
 
 # Procurement keys in the order watchers care about them (CONTRACTS.md); unknown keys follow, sorted.
@@ -216,17 +217,6 @@ def inline_html(old: str, new: str) -> str:
     return "".join(out)
 
 
-def safe_href(url: str) -> str | None:
-    """Only http(s) links become clickable; anything else (javascript:, data:) stays text."""
-    return html.escape(url, quote=True) if re.match(r"https?://", url, re.I) else None
-
-
-def link_html(title: str, url: str) -> str:
-    href = safe_href(url)
-    text = html.escape(title or url)
-    return f'<a href="{href}">{text}</a>' if href else f"{text} ({html.escape(url)})"
-
-
 def render_html(d: Diff) -> str:
     """HTML fragment for email: fields first, then title, attachments and body hunks."""
     parts = ['<div class="eduwatch-diff">']
@@ -237,7 +227,7 @@ def render_html(d: Diff) -> str:
         parts.append(_field_row(d.subtitle_change))
     for a in d.attachment_changes:
         mark = _ins("新增附件") if a.op == "added" else _del("删除附件")
-        parts.append(f"<p>{mark} {link_html(a.title, a.url)}</p>")
+        parts.append(f"<p>{mark} {link_html(a.url, a.title)}</p>")
     parts += [_html_hunk(h) for h in d.body_changes]
     parts.append("</div>")
     return "\n".join(parts)
@@ -265,7 +255,7 @@ def render_article_html(article: Article) -> str:
     meta = [f"发布时间: {article.published}"] if article.published else []
     meta += [f"{k}: {article.fields[k]}" for k in _ordered_keys(article.fields)]
     parts += [f"<p>{html.escape(m)}</p>" for m in meta]
-    parts += [f"<p>附件: {link_html(a.title, a.url)}</p>" for a in article.attachments]
+    parts += [f"<p>附件: {link_html(a.url, a.title)}</p>" for a in article.attachments]
     parts += [f"<p>{html.escape(p)}</p>" for p in article.body.splitlines() if p.strip()]
     return "\n".join(parts)
 

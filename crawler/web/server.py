@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from crawler.clock import parse_when
 from crawler.errors import EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
-from crawler.model import Article
+from crawler.model import Article, ChangeKind
 from crawler.track.diff import diff_articles
 from crawler.web import templates as t
 from storage import NotFoundError, StorageError, Store
@@ -140,7 +140,7 @@ class App:
             except (EduwatchError, StorageError) as exc:
                 raise bad_request(f"since={since!r} 不是时间：{exc}") from exc
             sites = sorted({p["site"] for p in store.pages() if p["site"]} | {r["site"] for r in rows if r["site"]})
-        kinds = list(t.KIND_LABELS) + sorted({r["kind"] for r in rows} - set(t.KIND_LABELS))
+        kinds = list(ChangeKind) + sorted({r["kind"] for r in rows} - set(ChangeKind))
         return t.changes_page(rows, sites=sites, kinds=kinds, site=site, kind=kind, since=since)
 
     def page(self, req: Request) -> str:

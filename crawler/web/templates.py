@@ -6,7 +6,9 @@ import html
 import re
 from urllib.parse import urlencode
 
-KIND_LABELS = {"new": "新文章", "changed": "更新", "removed": "删除", "restored": "恢复", "health": "站点异常"}
+from crawler.links import link_html
+from crawler.model import change_label
+
 ALERT_STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 HASH_PREFIX = 12  # characters of the content hash shown in the version table
 
@@ -25,15 +27,6 @@ form{margin:.6em 0 1em}input,select{font:inherit;padding:.15em .3em}
 def esc(value) -> str:
     """Any value as safe HTML text (None shows as nothing)."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def external_link(url: str | None, text: str | None = None) -> str:
-    """An outbound link, but only for http(s) URLs; anything else (javascript:, data:) stays inert text."""
-    if not url:
-        return esc(text)
-    if re.match(r"https?://", url, re.IGNORECASE):
-        return f'<a href="{esc(url)}" rel="noopener noreferrer">{esc(text or url)}</a>'
-    return esc(text or url) + (f' <span class="muted">({esc(url)})</span>' if text else "")
 
 
 def internal(path: str, **params) -> str:
@@ -80,7 +73,7 @@ def changes_page(changes: list[dict], *, sites: list[str], kinds: list[str], sit
                  kind: str | None, since: str | None) -> str:
     """The home page: recent changes, newest first, with a filter form."""
     form = ('<form method="get" action="/">站点 ' + select("site", [(s, s) for s in sites], site)
-            + " 类型 " + select("kind", [(k, KIND_LABELS.get(k, k)) for k in kinds], kind)
+            + " 类型 " + select("kind", [(k, change_label(k)) for k in kinds], kind)
             + f' 起始 <input name="since" value="{esc(since)}" placeholder="2026-11-01 或 3d" size="12">'
             + ' <button type="submit">筛选</button> <a href="/">清除</a></form>')
     rows = [_change_row(c) for c in changes]
@@ -91,7 +84,7 @@ def changes_page(changes: list[dict], *, sites: list[str], kinds: list[str], sit
 def _change_row(c: dict) -> list[str]:
     kind = c.get("kind") or ""
     if kind == "health":
-        title = external_link(c.get("url"), c.get("title"))
+        title = link_html(c.get("url"), c.get("title"))
     else:
         title = page_link(c["url"], c.get("title"))
     summary = esc(c.get("summary"))
@@ -100,14 +93,14 @@ def _change_row(c: dict) -> list[str]:
                     f'差异 v{esc(c["previous_version"])}→v{esc(c["version"])}</a>')
     site_link = f'<a href="{internal("/", site=c.get("site"))}">{esc(c.get("site"))}</a>'
     return [f'<span class="muted">{esc(c.get("detected_at"))}</span>',
-            f'<span class="kind">{esc(KIND_LABELS.get(kind, kind))}</span>', site_link, title, summary]
+            f'<span class="kind">{esc(change_label(kind))}</span>', site_link, title, summary]
 
 
 def page_view(page: dict, versions: list[dict], shown: dict) -> str:
     """One page: its state, every version with diff links, and the chosen version's article."""
     url = page["url"]
     facts = table(["项目", "值"], [
-        ["网址", external_link(url)], ["站点", esc(page.get("site"))], ["状态", esc(page.get("state"))],
+        ["网址", link_html(url)], ["站点", esc(page.get("site"))], ["状态", esc(page.get("state"))],
         ["首次发现", esc(page.get("first_seen"))], ["最近检查", esc(page.get("last_checked"))],
     ] + ([["最近错误", esc(page["last_error"])]] if page.get("last_error") else []), "")
     rows = []
@@ -132,7 +125,7 @@ def article_html(article: dict, number: int) -> str:
         if article.get(key):
             meta.append([label, esc(article[key])])
     meta += [[esc(k), esc(v)] for k, v in (article.get("fields") or {}).items()]
-    attachments = "".join(f"<li>{external_link(a.get('url'), a.get('title'))}</li>"
+    attachments = "".join(f"<li>{link_html(a.get('url'), a.get('title'))}</li>"
                           for a in article.get("attachments") or [])
     paragraphs = "".join(f"<p>{esc(p)}</p>" for p in (article.get("body") or "").split("\n") if p.strip())
     return (f"<h2>v{esc(number)} 的内容</h2>" + table(["项目", "值"], meta, "")
