@@ -23,17 +23,25 @@ WAL_RETRY_S = 0.02  # pause between attempts to switch a contended fresh file to
 class Connection:
     """One SQLite connection plus re-entrant write transactions; the base of Store."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, readonly: bool = False):
         self.path = Path(path)
-        self.db = _open(self.path)
+        self.readonly = readonly
+        self.db = _open_readonly(self.path) if readonly else _open(self.path)
         self._depth = 0
         try:
             if needs_migration(self.db):
+                if readonly:
+                    raise StorageError(
+                        f"the database at {self.path} was written by an older eduwatch and needs an upgrade, which "
+                        "only a writer does: run `eduwatch crawl` (or `eduwatch reextract`) on it once, then retry")
                 with self.transaction():
                     migrate(self.db)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _open_error(self.path, exc) from exc
+        except StorageError:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -102,6 +110,20 @@ def _open(path: Path) -> Database:
         raise _open_error(path, exc) from exc
     if mode.lower() != "wal":
         log.warning("database %s is in %s journal mode, not WAL: readers may block the crawl", path, mode)
+    return Database(conn)
+
+
+def _open_readonly(path: Path) -> Database:
+    """A reader's connection: SQLite refuses every write on it, and nothing (journal mode, schema) is changed."""
+    if not path.is_file():
+        raise StorageError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                               isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from exc
     return Database(conn)
 
 

@@ -21,6 +21,17 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site, default_sites
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Fixtures that start a server, a crawl or a subprocess: a test using any of them is in the e2e tier.
+E2E_FIXTURES = {"server", "workspace", "mailbox", "big_site", "smtp", "faulty", "site_url", "silent_url",
+                "slow_site", "start", "archive", "baselined", "run"}
+
+
+def pytest_collection_modifyitems(items):
+    """`pytest -m "not e2e"` is the fast tier: pure rules, extraction, storage, rendering."""
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 FAST = [*DEMO_FAST, "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=5"]  # the demo's settings, failing faster
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.demo.mailbox import LocalMailbox, free_port
 from tests.conftest import site_toml
+
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
 
 RECIPIENTS = ["bids@example.org", "policy@example.org"]
 

@@ -9,6 +9,8 @@ import pytest
 from storage import Store
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 SITE = '[[sites]]\nname = "moe"\nstart_urls = ["http://127.0.0.1:9/jyb_xwfb/gzdt_gzdt/"]\n'
 
 # (config text, the dotted key the message must name, a fragment of the fix it must give)

@@ -9,6 +9,8 @@ import pytest
 from crawler.cli.main import COMMANDS
 from tests.conftest import run_cli, site_toml
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help_with_an_example(command):

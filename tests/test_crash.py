@@ -24,6 +24,8 @@ from storage import Store
 from tests.conftest import FAST, REPO, alive, run_cli, stored_version_count, wait_until
 from tests.procs import descendants
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 
 def _config(server: SiteServer, names: list[str], *, recipients: list[str] = (), smtp_port: int | None = None) -> str:
     lines = []

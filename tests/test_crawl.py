@@ -7,6 +7,8 @@ import pytest
 from storage import Store
 from tests.conftest import site_toml
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 
 def versions_by_url(db) -> dict[str, int]:
     with Store(db) as store:

@@ -386,6 +386,7 @@ def test_unknown_fault_mode_lists_the_known_ones(server):
     ],
     ids=["bundle", "mirror"],
 )
+@pytest.mark.e2e
 def test_module_entry_point_prints_its_url_and_serves(args, ok, missing):
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.demo.server", "--port", "0", *args],

@@ -16,6 +16,8 @@ from crawler.demo.sites import build_site
 from storage import Store
 from tests.conftest import FAST, CliResult, run_cli
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 # fault id -> (server fault mode, a fragment the recorded error must hold, case-insensitive)
 FAULTS = {
     "timeout": ("delay", "timeout"),

@@ -6,12 +6,16 @@ does not report every unchanged page as edited, and an edit is never hidden by t
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.config import Config
 from crawler.model import FetchedPage
 from crawler.track.recorder import PageRecorder, RunContext
 from crawler.track.reextract import reextract
 from storage import Store
 from tests.conftest import FAST, run_cli, site_toml
+
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
 
 URL = "http://x.test/notice.html"
 BODY = ("<html><head><title>关于开展教育装备采购的通知</title></head><body><h1>关于开展教育装备采购的通知</h1>"

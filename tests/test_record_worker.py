@@ -22,6 +22,8 @@ from storage.errors import StorageError
 from tests.conftest import FAST, REPO, run_cli, site_toml, stored_version_count, wait_until
 from tests.procs import descendants
 
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
+
 ARTICLE = ("<html><head><title>{t}</title></head><body><h1>{t}</h1>"
            "<div class='TRS_Editor'><p>{t}的正文第一段，说明经费与时间安排。</p><p>第二段写明联系人与电话。</p></div>"
            "</body></html>")

@@ -71,6 +71,33 @@ def test_crawl_command_runs_one_site_in_a_fresh_interpreter():
     assert crawl_command("moe", "x.db", "c.toml")[-2:] == ["--config", "c.toml"]
 
 
+def test_a_job_store_written_before_the_house_move_still_loads(tmp_path):
+    """Job stores hold the job's function as text; the house move kept `crawler.scheduler:run_site_crawl`, so a
+    store written by the previous release (state pickled with that reference) loads and resolves to the function."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from crawler.scheduler import JOB_FUNC, run_site_crawl
+
+    db = tmp_path / "eduwatch.db"
+    state = {"version": 1, "id": "crawl:moe", "func": "crawler.scheduler:run_site_crawl",
+             "trigger": build_trigger("30m"), "executor": "default", "args": ["moe", str(db), None, 1800.0],
+             "kwargs": {}, "name": "crawl moe", "misfire_grace_time": None, "coalesce": True, "max_instances": 1,
+             "next_run_time": dt.datetime(2026, 11, 1, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))}
+    url = f"sqlite:///{Path(jobstore_path(str(db))).resolve()}"
+    store = SQLAlchemyJobStore(url=url)
+    store.start(None, "default")
+    with store.engine.begin() as conn:
+        conn.execute(store.jobs_t.insert().values(id=state["id"], next_run_time=state["next_run_time"].timestamp(),
+                                                  job_state=pickle.dumps(state)))
+    store.shutdown()
+    reopened = SQLAlchemyJobStore(url=url)
+    reopened.start(None, "default")
+    [job] = reopened.get_all_jobs()
+    assert JOB_FUNC == "crawler.scheduler:run_site_crawl"
+    assert job.func is run_site_crawl and job.args[0] == "moe"
+    reopened.shutdown()
+
+
 # --- local servers ----------------------------------------------------------------------------
 @pytest.fixture
 def site_url(tmp_path):

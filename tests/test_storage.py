@@ -363,6 +363,7 @@ def _die_mid_transaction(path, n):
         os._exit(1)  # killed before COMMIT: no Python cleanup, no rollback
 
 
+@pytest.mark.e2e
 def test_killed_process_mid_transaction_leaves_consistent_db(tmp_path):
     path = tmp_path / "crash.db"
     with Store(path) as s:
@@ -410,6 +411,7 @@ def _writer(path, prefix, n, errors):
         raise
 
 
+@pytest.mark.e2e
 def test_two_writer_processes_both_succeed(tmp_path):
     path = str(tmp_path / "two.db")  # a fresh file: both processes also race to create the schema
     ctx = multiprocessing.get_context("spawn")
@@ -428,6 +430,7 @@ def test_two_writer_processes_both_succeed(tmp_path):
         assert [r["status"] for r in s.runs()] == ["ok", "ok"]
 
 
+@pytest.mark.e2e
 def test_second_store_opens_and_reads_while_a_writer_holds_a_transaction(tmp_path):
     path = tmp_path / "busy.db"
     with Store(path) as writer:
@@ -438,6 +441,7 @@ def test_second_store_opens_and_reads_while_a_writer_holds_a_transaction(tmp_pat
                 assert [p["url"] for p in cli.pages()] == [URL]
 
 
+@pytest.mark.e2e
 def test_reader_sees_committed_data_while_writer_holds_transaction(tmp_path):
     path = tmp_path / "wal.db"
     with Store(path) as writer:

@@ -3,10 +3,14 @@ and the extraction guard."""
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.model import Article
 from crawler.track.detect import Signal, decide
 from storage import Store
 from tests.conftest import site_toml
+
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
 
 
 def test_a_correction_notice_is_linked_to_the_announcement_it_corrects(workspace, server):

@@ -19,11 +19,13 @@ import pytest
 from crawler.demo.mailbox import LocalMailbox
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import default_sites
+from crawler.links import link_html
 from crawler.web.server import make_server
-from crawler.web.templates import external_link
 from storage import Store
 from tests.conftest import REPO, Workspace, site_toml
 from tests.test_alerts_e2e import smtp_toml
+
+pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
 
 # The extractor strips tag-like text such as "<script>…</script>" from titles, but an unclosed tag survives:
 # printed unescaped it would become an <img> whose onerror runs. Bodies keep markup-like text as written.
@@ -228,8 +230,8 @@ def test_alerts_page_shows_the_sent_digest_and_its_changes(archive):
 
 
 def test_only_http_links_are_clickable():
-    assert external_link("javascript:alert(1)", "附件") == '附件 <span class="muted">(javascript:alert(1))</span>'
-    assert external_link("https://www.moe.gov.cn/a?b=1&c=\"", "附件") == (
+    assert link_html("javascript:alert(1)", "附件") == '附件 <span class="muted">(javascript:alert(1))</span>'
+    assert link_html("https://www.moe.gov.cn/a?b=1&c=\"", "附件") == (
         '<a href="https://www.moe.gov.cn/a?b=1&amp;c=&quot;" rel="noopener noreferrer">附件</a>')
 
 

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=EPILOG_EXAMPLES[name])
 
     p = command("extract", "run the extractor on pages (files, URLs, or - for stdin) and print the records")
-    p.add_argument("inputs", nargs="+", metavar="FILE|URL|-")
+    p.add_argument("inputs", nargs="+", metavar="FILE|URL|-", help="saved HTML files, http(s) URLs, or - for stdin")
     p.add_argument("--url", help="the page's address, when extracting a saved file (resolves links, picks the profile)")
     p.add_argument("--charset", help="the charset the server declared for the saved file, if known")
     p.add_argument("--json", action="store_true", help="print JSON (one object per line for several inputs)")
@@ -58,40 +58,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("changes", "the detected changes, newest first")
     p.add_argument("--since", metavar="WHEN", help="ISO date/time, or an age such as 90m, 12h, 3d")
     p.add_argument("--site", help="only this site")
-    p.add_argument("--kind", choices=[str(k) for k in ChangeKind])
-    p.add_argument("--limit", type=int, default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--kind", choices=[str(k) for k in ChangeKind], help="only this kind of change")
+    p.add_argument("--limit", type=int, default=None, help="at most this many changes")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = command("history", "the stored versions of one page, oldest first")
-    p.add_argument("url")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("url", help="the page's URL, as crawled")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = command("diff", "the difference between two stored versions of a page (default: the last two)")
-    p.add_argument("url")
-    p.add_argument("--from", dest="from_version", type=int, metavar="V")
-    p.add_argument("--to", dest="to_version", type=int, metavar="V")
+    p.add_argument("url", help="the page's URL, as crawled")
+    p.add_argument("--from", dest="from_version", type=int, metavar="V", help="the older version (default: the one before --to)")
+    p.add_argument("--to", dest="to_version", type=int, metavar="V", help="the newer version (default: the latest)")
     p.add_argument("--html", action="store_true", help="print the HTML rendering instead of text")
 
     p = command("search", "full-text search over the stored articles (Chinese of any length)")
-    p.add_argument("query")
-    p.add_argument("--site")
-    p.add_argument("--since", metavar="WHEN")
-    p.add_argument("--until", metavar="WHEN")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("query", help="words to find (Chinese of any length); every word must match")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--since", metavar="WHEN", help="published on or after: ISO date/time, or an age such as 3d")
+    p.add_argument("--until", metavar="WHEN", help="published on or before: ISO date/time, or an age")
+    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     p = command("alerts", "list pending, sent and failed alert emails; --send delivers pending ones now")
-    p.add_argument("--send", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--send", action="store_true", help="deliver pending alerts now (retries included), then list")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
 
     command("schedule", "run the scheduler in the foreground until SIGINT/SIGTERM")
     p = command("demo", "the whole pipeline offline: local sample sites, crawl, edit, crawl again, show the change")
     p.add_argument("--keep", metavar="DIR", help="keep the demo's database and config in DIR")
     p = command("reextract", "rebuild stored versions from the raw pages after the extractor improved (no alerts)")
-    p.add_argument("--site")
+    p.add_argument("--site", help="only this site's versions")
     p = command("serve", "a read-only web view of the archive: changes, page histories, diffs, search, alerts")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     return parser
 
 
@@ -121,14 +121,16 @@ def _db_path(args, config: Config) -> str:
     return args.db or os.environ.get("EDUWATCH_DB") or (config.database if config.path else DEFAULT_DB)
 
 
-def _open_store(args, config: Config | None = None, *, must_exist: bool = True):
+def _open_store(args, config: Config | None = None, *, must_exist: bool = True, readonly: bool = False):
+    """The database: readers (changes, history, diff, search) open it read-only, so they never migrate it,
+    switch its journal mode or take a write lock while a crawl writes."""
     from storage import Store
 
     config = config or _config(args)
     path = _db_path(args, config)
     if must_exist and not os.path.exists(path):
         raise EduwatchError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
-    return Store(path)
+    return Store(path, readonly=readonly)
 
 
 def _print_json(data) -> None:
@@ -158,7 +160,7 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_changes(args) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, readonly=True) as store:
         rows = store.changes(since=parse_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
     if args.json:
         _print_json([_change_json(r) for r in rows])
@@ -194,7 +196,7 @@ def _stored_versions(store, url: str) -> list[dict]:
 
 
 def cmd_history(args) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, readonly=True) as store:
         versions = _stored_versions(store, args.url)
         page = store.page(args.url)
     if args.json:
@@ -209,21 +211,12 @@ def cmd_history(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from crawler.model import Article
-    from crawler.track.diff import diff_articles
+    from crawler.track.compare import compare_versions
 
-    with _open_store(args) as store:
+    with _open_store(args, readonly=True) as store:
         versions = _stored_versions(store, args.url)
-        last = versions[-1]["version"]
-        to_v = args.to_version or last
-        from_v = args.from_version or max(1, to_v - 1)
-        numbers = [v["version"] for v in versions]
-        for wanted in (from_v, to_v):
-            if wanted not in numbers:
-                raise EduwatchError(f"{args.url} has no version {wanted}; stored versions: {numbers[0]}…{numbers[-1]}")
-        old, new = store.version(args.url, from_v), store.version(args.url, to_v)
-    diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
-                         old_label=f"v{from_v}", new_label=f"v{to_v}")
+    result = compare_versions(args.url, versions, args.from_version, args.to_version)
+    from_v, to_v, diff = result.from_version, result.to_version, result.diff
     if diff is None:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0
@@ -233,7 +226,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_search(args) -> int:
-    with _open_store(args) as store:
+    with _open_store(args, readonly=True) as store:
         hits = store.search(args.query, site=args.site, since=parse_when(args.since), until=parse_when(args.until),
                             limit=args.limit)
     if args.json:

@@ -15,8 +15,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.clock import now_iso
-from crawler.config import Config, ConfigError, SiteConfig, load_config
+from crawler.config import Config, SiteConfig, load_config
 from crawler.model import FetchedPage
+from crawler.track.health import ListWalk
 from crawler.track.record_worker import RecordWorker, WorkerGone, attach
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
@@ -60,11 +61,9 @@ class SnapshotPipeline:
         db_path = settings.get("EDUWATCH_DB")
         if not db_path:
             raise NotConfigured("EDUWATCH_DB is empty: no snapshot database to write to")
-        try:
-            config = load_config(settings.get("EDUWATCH_CONFIG"))
-        except ConfigError as exc:
-            logger.error("%s", exc)
-            config = Config(path=None)
+        config = settings.get("EDUWATCH_CONFIG_OBJECT")  # validated once by `eduwatch crawl` and handed down
+        if config is None:  # a bare `scrapy crawl SPIDER`: read it here, and stop on a bad file rather than
+            config = load_config(settings.get("EDUWATCH_CONFIG"))  # crawl on with no recipients or thresholds
         site = getattr(crawler.spidercls, "name", "generic")
         pipeline = cls(db_path, config, site)
         pipeline.crawler = crawler
@@ -141,31 +140,12 @@ class SnapshotPipeline:
         self.store = None
 
     def _record_health(self, stats, at: str) -> None:
-        """A site whose lists fail or suddenly yield nothing is broken, even when no page errors."""
-        if self.site_config is None or not self.site_config.follow and self.site_config.spider == "generic":
-            return
-        links = stats.get_value("eduwatch/list_links", 0)
-        list_errors = stats.get_value("eduwatch/list_errors", 0)
-        ok = links > 0 and list_errors == 0
-        before = self.store.site(self.site_name) or {}
-        row = self.store.record_site_health(self.site_name, ok, links, at)
-        threshold = self.config.crawl.health_failures
-        if not ok and row.get("consecutive_failures") == threshold:
-            problem = (f"{self.site_name}: {threshold} crawls in a row found no articles on the list pages "
-                       f"({list_errors} list-page errors); the site may be down or its layout changed")
-        elif links == 0 and (before.get("last_article_count") or 0) > 0 and list_errors == 0:
-            problem = (f"{self.site_name}: the list pages yielded no articles (last crawl: "
-                       f"{before.get('last_article_count')}); the layout may have changed")
-        else:
-            return
-        logger.warning("%s", problem)
-        with self.store.transaction():
-            change_id = self.store.add_change(
-                url=self.site_config.start_urls[0], site=self.site_name, kind="health", detected_at=at,
-                title=f"站点异常：{self.site_config.label or self.site_name}", version=None, previous_version=None,
-                diff_text=problem, diff_html=None, summary=problem, run_id=self.run_id)
-            for recipient in self.site_config.recipients:
-                self.store.enqueue_alert(change_id, recipient, self.run_id)
+        """A site whose lists fail or suddenly yield nothing is broken, even when no page errors (the rule and
+        the change row live in crawler/track, with the page rules and the other change rows)."""
+        walk = ListWalk(links=stats.get_value("eduwatch/list_links", 0), errors=stats.get_value("eduwatch/list_errors", 0))
+        problem = PageRecorder(self._context(), store=self.store).record_health(walk, at)
+        if problem:
+            logger.warning("%s", problem)
 
     # --- per page ---------------------------------------------------------------------------
     async def process_item(self, item):

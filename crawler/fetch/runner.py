@@ -37,6 +37,7 @@ def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], ver
     settings.setmodule("crawler.fetch.settings", priority="project")
     settings.set("EDUWATCH_DB", str(db_path), priority="cmdline")
     settings.set("EDUWATCH_CONFIG", str(config.path) if config.path else None, priority="cmdline")
+    settings.set("EDUWATCH_CONFIG_OBJECT", config, priority="cmdline")  # the pipeline never re-reads the file
     settings.set("HTTPCACHE_DIR", str(Path(db_path).resolve()) + "-httpcache", priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     for name, value in overrides.items():

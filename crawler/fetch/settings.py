@@ -65,6 +65,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 # eduwatch's own settings.
 EDUWATCH_DB = os.environ.get("EDUWATCH_DB", "eduwatch.db")  # the snapshot database file
 EDUWATCH_CONFIG = None  # path of eduwatch.toml; None means ./eduwatch.toml when present
+EDUWATCH_CONFIG_OBJECT = None  # the validated Config, set by `eduwatch crawl` (then the file is not read again)
 EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0 turns them off
 # Record pages (extract, diff, SQLite) in a worker process beside the crawl, which keeps Scrapy's core free
 # for fetching (bench/throughput.py); False records in the crawl process itself.

@@ -1,4 +1,5 @@
-"""Record one fetched page: extract it, decide what the fetch means, write it all or nothing.
+"""The one writer of change rows: record each fetched page (extract, decide, write all or nothing) and, at
+the end of a crawl, the site's health.
 
 The pipeline hands pages here, either in its own process or through `crawler.track.record_worker` in a
 second one; both paths run this same code against the same database.
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.extract import extract
-from crawler.model import Article, FetchedPage
+from crawler.model import Article, ChangeKind, FetchedPage
 from crawler.track.corrections import link_correction
 from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
+from crawler.track.health import ListWalk, judge_site_health
 from crawler.track.keywords import match_keywords
 from storage import Store
 
@@ -162,3 +164,27 @@ class PageRecorder:
         if match.matched:
             details["matched_keywords"] = match.matched
         return [(recipient, match.matched) for recipient in site.recipients]
+
+    def record_health(self, walk: ListWalk, at: str) -> str | None:
+        """After a finished crawl: update the site's failure streak and, when the lists broke, record a health
+        change and queue it for the site's recipients, in one transaction. Returns the problem, if any."""
+        site = self.site_config
+        if site is None or not site.follow and site.spider == "generic":
+            return None  # a watch list of single pages has no list pages to judge
+        store = self.store
+        with store.transaction():
+            before = store.site(self.context.site_name) or {}
+            verdict = judge_site_health(
+                self.context.site_name, walk, failures_before=before.get("consecutive_failures") or 0,
+                last_article_count=before.get("last_article_count") or 0,
+                threshold=self.context.config.crawl.health_failures)
+            store.record_site_health(self.context.site_name, verdict.ok, walk.links, at)
+            if verdict.problem is None:
+                return None
+            change_id = store.add_change(
+                url=site.start_urls[0], site=self.context.site_name, kind=ChangeKind.HEALTH, detected_at=at,
+                title=f"站点异常：{site.label or site.name}", version=None, previous_version=None,
+                diff_text=verdict.problem, diff_html=None, summary=verdict.problem, run_id=self.context.run_id)
+            for recipient in site.recipients:
+                store.enqueue_alert(change_id, recipient, self.context.run_id)
+        return verdict.problem

@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 from crawler.clock import parse_when
 from crawler.errors import EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
-from crawler.model import Article, ChangeKind
-from crawler.track.diff import diff_articles
+from crawler.model import ChangeKind
+from crawler.track.compare import VersionNotStored, compare_versions
 from crawler.web import templates as t
 from storage import NotFoundError, StorageError, Store
 
@@ -125,7 +125,7 @@ class App:
                               f"数据库 {self.db_path} 不存在。请先运行 `eduwatch crawl` 抓取站点，"
                               "或用 --db / EDUWATCH_DB 指向已有的数据库。"
                               f" No database at {self.db_path}: run `eduwatch crawl` first.")
-        return Store(self.db_path)
+        return Store(self.db_path, readonly=True)
 
     # --- pages ------------------------------------------------------------------------------------
 
@@ -163,12 +163,14 @@ class App:
             versions = store.versions(url)
         if not versions or (len(versions) < 2 and not (from_v or to_v)):
             raise not_found(f"{url} 只存有 {len(versions)} 个版本，没有可比较的差异。")
-        to_v = to_v or versions[-1]["version"]
-        from_v = from_v or max(1, to_v - 1)
-        new, old = _pick(url, versions, to_v), _pick(url, versions, from_v)  # a bad `to` is named first
-        diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
-                             old_label=f"v{from_v}", new_label=f"v{to_v}")
-        return t.diff_page(url, new.get("title") or url, from_v, to_v, diff and diff.summary, diff and diff.html)
+        try:
+            result = compare_versions(url, versions, from_v, to_v)
+        except VersionNotStored as exc:
+            stored = f"v{exc.stored[0]}…v{exc.stored[-1]}" if exc.stored else "无"
+            raise not_found(f"{url} 没有版本 v{exc.wanted}；已存版本：{stored}。") from None
+        diff = result.diff
+        return t.diff_page(url, result.new.get("title") or url, result.from_version, result.to_version,
+                           diff and diff.summary, diff and diff.html)
 
     def search(self, req: Request) -> str:
         query, site = req.get("q") or "", req.get("site")
