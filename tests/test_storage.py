@@ -599,3 +599,28 @@ def test_bad_timestamp_is_refused_with_a_clear_error(store):
             raw_hash=None,
             outcome="unchanged",
         )
+
+
+def test_readers_open_read_only_and_never_change_the_file(tmp_path):
+    """changes/history/diff/search and the web view open the file read-only: no journal-mode switch, no writes."""
+    path = tmp_path / "eduwatch.db"
+    with Store(path) as writer:
+        writer.upsert_page("http://www.moe.gov.cn/a.html", "moe", "2026-11-01T00:00:00+00:00")
+        writer.db.conn.execute("PRAGMA journal_mode = DELETE")
+    before = path.read_bytes()
+    with Store(path, readonly=True) as reader:
+        assert reader.page("http://www.moe.gov.cn/a.html")["site"] == "moe"
+        with pytest.raises(sqlite3.OperationalError):
+            reader.db.execute("DELETE FROM pages")
+    assert path.read_bytes() == before
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_reader_asks_for_a_writer_when_the_database_needs_an_upgrade(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(path) as writer:
+        writer.db.execute("DELETE FROM _sqlite_migrations")  # as if written before the newest migration
+    with pytest.raises(StorageError, match=r"needs an upgrade.*eduwatch crawl"):
+        Store(path, readonly=True)
+    with pytest.raises(StorageError, match="no database at"):
+        Store(tmp_path / "absent.db", readonly=True)
