@@ -184,7 +184,7 @@ def test_two_writer_processes_at_once_never_fail_with_database_is_locked(tmp_pat
         outputs = [(p, p.communicate(timeout=180)[1].decode("utf-8", "replace")) for p in (first, parallel)]
         for proc, err in outputs:
             assert "database is locked" not in err and "Traceback" not in err, err
-            # Known bug (see report): crawl_cli counts every run started after it, so a crawl that ends while
+            # Known bug (issue 16, item 2): the crawl command counts every run started after it, so a crawl that ends while
             # the other process's run is still going reports that run as "did not finish" and exits 1.
             assert proc.returncode == 0 or err.strip() == OTHER_RUN_MISCOUNTED, err
         with Store(db) as store:

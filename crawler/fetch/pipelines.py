@@ -1,7 +1,7 @@
 """The one item pipeline: opens and closes the crawl run and hands each FetchedPage to the PageRecorder.
 
 Recording (extract → decide → version/change/outbox rows, each page all-or-nothing) runs in a worker
-process with group commits by default (EDUWATCH_RECORD_WORKER, see crawler/record_worker.py), and in
+process with group commits by default (EDUWATCH_RECORD_WORKER, see crawler/track/record_worker.py), and in
 this process, one transaction per page, when that is off or the worker has died.
 """
 

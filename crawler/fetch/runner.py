@@ -1,4 +1,4 @@
-"""Run one crawl in this process: the configured sites and/or single URLs, then deliver pending alerts.
+"""Run one crawl in this process: the configured sites and/or single URLs (the CLI delivers alerts after it).
 
 Scrapy's reactor cannot be restarted, so a process crawls once; repeated crawls (the scheduler,
 the demo) start `python -m crawler crawl` as a subprocess per run.
