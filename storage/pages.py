@@ -7,7 +7,7 @@ import time
 import zlib
 
 from .errors import NotFoundError, StorageError
-from .util import from_epoch, one, rows, to_epoch
+from .util import one, rows, to_epoch, utc_seconds
 
 PAGE_STATES = ("active", "missing", "removed", "error")
 # fetch outcomes are stored as small integers to keep each fetch row tiny
@@ -128,7 +128,7 @@ class PagesMixin:
         raw_hash: str | None,
         outcome: str,
     ) -> None:
-        """Append one compact row per check (integers only) and stamp the page's last_checked."""
+        """Append one compact row per check (an ISO UTC time, then integers) and stamp the page's last_checked."""
         if outcome not in _OUTCOME_CODE:
             raise ValueError(f"fetch outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
         with self.transaction():
@@ -143,7 +143,7 @@ class PagesMixin:
                 [
                     page["id"],
                     run_id,
-                    to_epoch(at),
+                    utc_seconds(at),
                     status,
                     nbytes,
                     duration_ms,
@@ -167,6 +167,5 @@ class PagesMixin:
         )
         for fetch in found:
             fetch["url"] = url
-            fetch["at"] = from_epoch(fetch["at"])
             fetch["outcome"] = OUTCOMES[fetch["outcome"]]
         return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .views import readable_schema
+
 migrations = Migrations("eduwatch")
 
 _INITIAL = [
@@ -63,6 +65,12 @@ def initial(db: Database) -> None:
     """Create every table; plain statements (no executescript: it would commit our transaction)."""
     for statement in _INITIAL:
         db.execute(statement)
+
+
+@migrations(name="0002_readable_schema")
+def readable(db: Database) -> None:
+    """ISO text fetch times, foreign keys to pages, and the views Datasette users read (storage/views.py)."""
+    readable_schema(db)
 
 
 def needs_migration(db: Database) -> bool:

@@ -21,6 +21,12 @@ def to_epoch(iso: str) -> int:
     return int(moment.timestamp())
 
 
+def utc_seconds(iso: str) -> str:
+    """ISO 8601 → the same moment as ISO UTC to the second (naive times are taken as UTC), for fetch rows:
+    one text form that sorts, reads in Datasette, and stays short."""
+    return datetime.fromtimestamp(to_epoch(iso), UTC).isoformat()
+
+
 def from_epoch(seconds: int | None) -> str | None:
     """Integer epoch seconds → ISO 8601 UTC string."""
     if seconds is None:
