@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .changes import ChangesMixin
 from .db import Connection
+from .feeds import FeedsMixin
 from .outbox import OutboxMixin
 from .pages import PagesMixin
 from .runs import RunsMixin
@@ -11,7 +12,8 @@ from .search import SearchMixin
 from .versions import VersionsMixin
 
 
-class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, SearchMixin):
+class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, SearchMixin,
+            FeedsMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox and search, in one file.
 
     Every write method runs in a transaction; wrap several calls in `with store.transaction():`
