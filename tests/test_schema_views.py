@@ -4,7 +4,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from crawler.items import Article
+from crawler.model import Article
 from storage import Store
 from storage.schema import migrations
 
