@@ -1,0 +1,84 @@
+"""Datasette opens a live eduwatch database with datasette.yml: canned search finds short and long Chinese words."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from storage import Store
+from tests.test_calendar import CORRECTION, CORRECTION_URL, TENDER, TENDER_URL, _record
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parent.parent
+STARTUP_S = 60
+
+
+@pytest.fixture
+def datasette(tmp_path):
+    """A real `datasette eduwatch.db -m datasette.yml` on a free port, over a database the recorder wrote."""
+    db = tmp_path / "eduwatch.db"
+    with Store(db) as store:
+        _record(store, db, TENDER_URL, TENDER, "2025-06-27T10:00:00+00:00")
+        _record(store, db, CORRECTION_URL, CORRECTION, "2025-07-08T03:00:00+00:00")
+    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-m", str(REPO / "datasette.yml"),
+                             "-p", "0", "-h", "127.0.0.1"], stderr=subprocess.PIPE, text=True)
+    try:
+        yield f"http://127.0.0.1:{_port(proc)}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()
+
+
+def _port(proc: subprocess.Popen) -> int:
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line and proc.poll() is not None:
+            raise AssertionError(f"datasette exited with {proc.returncode}")
+        found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
+        if found:
+            return int(found.group(1))
+    raise AssertionError("datasette did not say which port it listens on")
+
+
+def _get(base: str, path: str, **params) -> list[dict]:
+    url = f"{base}{path}?{urllib.parse.urlencode({**params, '_shape': 'array'})}"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def _search(base: str, q: str) -> set[str]:
+    return {row["url"] for row in _get(base, "/eduwatch/search.json", q=q)}
+
+
+def test_canned_search_finds_two_character_and_longer_chinese_words(datasette):
+    assert _search(datasette, "投标") == {TENDER_URL}  # 2 characters: below the trigram index
+    assert _search(datasette, "招标") == {TENDER_URL, CORRECTION_URL}  # the correction's 招标代理 field too
+    assert _search(datasette, "更正") == {CORRECTION_URL}
+    assert _search(datasette, "智慧黑板采购") == {TENDER_URL, CORRECTION_URL}  # the trigram index
+    assert _search(datasette, "更正公告") == {CORRECTION_URL}
+    assert _search(datasette, "不存在的词语") == set()
+    assert _search(datasette, "") == set()
+
+
+def test_metadata_views_and_other_canned_queries_load(datasette):
+    recent = _get(datasette, "/eduwatch/recent_changes.json")
+    assert [r["url"] for r in recent] == [CORRECTION_URL, TENDER_URL]
+    assert recent[0]["detected_beijing"] == "2025-07-08 11:00" and recent[0]["corrects_url"] == TENDER_URL
+    history = _get(datasette, "/eduwatch/page_history.json", url=TENDER_URL)
+    assert [(h["version"], h["change"]) for h in history] == [(1, "new")]
+    titles = {r["url"]: r["title"] for r in _get(datasette, "/eduwatch/latest_articles.json")}
+    assert titles[TENDER_URL].startswith("清镇市教育局")
+    assert _get(datasette, "/eduwatch/upcoming_deadlines.json") == [], "2025's deadlines are past"
+    with urllib.request.urlopen(f"{datasette}/-/metadata.json", timeout=30) as answer:
+        metadata = json.loads(answer.read())
+    assert "zlib-compressed" in metadata["databases"]["eduwatch"]["tables"]["raw"]["description"]
