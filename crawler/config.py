@@ -64,6 +64,17 @@ class Config:
     smtp: SmtpConfig | None = None
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sites: list[SiteConfig] = field(default_factory=list)
+    web_base_url: str | None = None  # [web] base_url: the web view's address, for links in feeds and alerts
+    web_password_env: str = ""  # [web] password_env: the variable holding the web view's password
+
+    def web_password(self) -> str | None:
+        """The web view's HTTP Basic password, read from the named variable at start; never stored."""
+        return (os.environ.get(self.web_password_env) or None) if self.web_password_env else None
+
+    def site_label(self, name: str | None) -> str:
+        """A site's human label (教育部) where the config gives one, else its name."""
+        found = next((s for s in self.sites if s.name == name), None)
+        return (found.label if found and found.label else name) or ""
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
@@ -94,7 +105,7 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
 
 def _build(raw: dict, path: Path) -> Config:
     v = _Validator(path)
-    v.keys(raw, "", {"database", "smtp", "crawl", "sites"})
+    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "web"})
     config = Config(path=path)
     database = v.table(raw, "database")
     v.keys(database, "database", {"path"})
@@ -102,6 +113,10 @@ def _build(raw: dict, path: Path) -> Config:
     if "smtp" in raw:
         config.smtp = _smtp(v, v.table(raw, "smtp"))
     config.crawl = _crawl(v, v.table(raw, "crawl"))
+    web = v.table(raw, "web")
+    v.keys(web, "web", {"base_url", "password_env"})
+    config.web_base_url = v.string(web, "web.base_url", default="").rstrip("/") or None
+    config.web_password_env = v.string(web, "web.password_env", default="")
     sites = raw.get("sites", [])
     if not isinstance(sites, list):
         raise v.error("sites", "must be an array of tables: write [[sites]] above each site")

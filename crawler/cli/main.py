@@ -25,6 +25,8 @@ EPILOG_EXAMPLES = {
     "demo": "example: eduwatch demo",
     "reextract": "example: eduwatch reextract --site moe",
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
+    "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
+    "calendar": "example: eduwatch calendar --site ccgp > bids.ics",
 }
 
 
@@ -92,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "a read-only web view of the archive: changes, page histories, diffs, search, alerts")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p = command("feed", "an Atom 1.0 feed of the detected changes, newest first, for feed readers")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--kind", choices=[str(k) for k in ChangeKind], help="only this kind of change")
+    p.add_argument("--keyword", metavar="WORD", help="only changes whose title, summary or diff contains WORD")
+    p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
+    p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
+    p.add_argument("--site", help="only this site's announcements")
     return parser
 
 
@@ -274,11 +283,27 @@ def cmd_serve(args) -> int:
     from crawler.web.server import serve
 
     config = _config(args)
-    return serve(_db_path(args, config), args.host, args.port)
+    return serve(_db_path(args, config), args.host, args.port, config)
+
+
+def cmd_feed(args) -> int:
+    from crawler.cli.feeds import feed
+    from crawler.web.feed import FeedFilter
+
+    config = _config(args)
+    with _open_store(args, config, readonly=True) as store:
+        return feed(store, config, FeedFilter(site=args.site, kind=args.kind, keyword=args.keyword), args.limit)
+
+
+def cmd_calendar(args) -> int:
+    from crawler.cli.feeds import calendar
+
+    with _open_store(args, readonly=True) as store:
+        return calendar(store, args.site)
 
 
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
-    "serve": cmd_serve,
+    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar,
 }

@@ -19,11 +19,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.clock import parse_when
+from crawler.config import Config
 from crawler.errors import EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
 from crawler.model import ChangeKind
 from crawler.track.compare import VersionNotStored, compare_versions
+from crawler.web import auth
 from crawler.web import templates as t
+from crawler.web.calendar import bid_events, ics
+from crawler.web.feed import FeedFilter, atom_feed
 from storage import NotFoundError, StorageError, Store
 
 logger = logging.getLogger(__name__)
@@ -58,7 +62,8 @@ def not_found(message: str) -> HTTPProblem:
 @dataclass
 class Response:
     status: int
-    body: str  # a whole HTML document
+    body: str | bytes  # a whole HTML document, or a feed/calendar file
+    content_type: str = "text/html; charset=utf-8"
 
 
 @dataclass
@@ -97,18 +102,20 @@ class Request:
 class App:
     """Routes a request to a page; turns every failure into an error page, never a traceback."""
 
-    def __init__(self, db_path: str | Path):
+    def __init__(self, db_path: str | Path, config: Config | None = None):
         self.db_path = Path(db_path)
+        self.config = config or Config(path=None)
         self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
-                       "/alerts": self.alerts}
+                       "/alerts": self.alerts, "/feed.atom": self.feed, "/bids.ics": self.bids}
 
     def handle(self, target: str) -> Response:
         try:
             request = Request.parse(target)
             route = self.routes.get(request.path.rstrip("/") or "/")
             if route is None:
-                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts。")
-            return Response(200, route(request))
+                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts、/feed.atom、/bids.ics。")
+            answer = route(request)
+            return answer if isinstance(answer, Response) else Response(200, answer)
         except HTTPProblem as problem:
             return Response(problem.status, t.error_page(problem.status, problem.title, problem.message))
         except StorageError as exc:
@@ -192,6 +199,23 @@ class App:
         return t.alerts_page(alerts, queued, changes)
 
 
+    def feed(self, req: Request) -> Response:
+        """Atom feed of changes with the CLI's filters (?site=&kind=&keyword=)."""
+        flt = FeedFilter(site=req.get("site"), kind=req.get("kind"), keyword=req.get("keyword"))
+        with self.store() as store:
+            changes = store.feed_changes(site=flt.site, kind=flt.kind, keyword=flt.keyword)
+        base = self.config.web_base_url
+        self_url = f"{base}/feed.atom" + (f"?{flt.query()}" if flt.query() else "") if base else None
+        return Response(200, atom_feed(changes, flt=flt, web_base=base, self_url=self_url),
+                        "application/atom+xml; charset=utf-8")
+
+    def bids(self, req: Request) -> Response:
+        """The bid-deadline calendar (?site=), for calendar apps to subscribe to."""
+        with self.store() as store:
+            events = bid_events(store.announcement_histories(req.get("site")), store.correction_links())
+        return Response(200, ics(events), "text/calendar; charset=utf-8")
+
+
 def _pick(url: str, versions: list[dict], number: int | None) -> dict:
     """The asked-for version (default the latest), or a 404 naming the stored range."""
     if number is None:
@@ -219,11 +243,18 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(send_body=False)
 
     def _answer(self, send_body: bool) -> None:
-        response = self.server.app.handle(self.path)
-        body = response.body.encode("utf-8")
+        password = self.server.password
+        extra = {}
+        if password is None or auth.authorized(self.headers.get("Authorization"), password):
+            response = self.server.app.handle(self.path)
+        else:
+            response = Response(401, t.error_page(401, "需要登录", "请以用户 eduwatch 和管理员设置的密码登录。"
+                                                  " Log in as user eduwatch with the password you were given."))
+            extra["WWW-Authenticate"] = auth.CHALLENGE
+        body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         self.send_response(response.status)
-        for name, value in {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body)),
-                            "Cache-Control": "no-store", **SECURITY_HEADERS}.items():
+        for name, value in {"Content-Type": response.content_type, "Content-Length": str(len(body)),
+                            "Cache-Control": "no-store", **SECURITY_HEADERS, **extra}.items():
             self.send_header(name, value)
         self.end_headers()
         if send_body:
@@ -236,6 +267,7 @@ class Handler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     app: App
+    password: str | None = None  # HTTP Basic password (user eduwatch); None serves without one
 
     def handle_error(self, request, client_address) -> None:
         """A browser that hangs up mid-answer is routine: one log line, not a traceback on stderr."""
@@ -249,13 +281,15 @@ class _HTTPServer(ThreadingHTTPServer):
 class WebServer:
     """The listening server: `.url`, and either serve_forever()/shutdown() or start()/stop() (a thread)."""
 
-    def __init__(self, db_path: str | Path, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, db_path: str | Path, host: str = "127.0.0.1", port: int = 0, *,
+                 password: str | None = None, config: Config | None = None):
         try:
             self.httpd = _HTTPServer((host, port), Handler)
         except OSError as exc:
             raise ServeError(f"cannot listen on {host}:{port}: {exc}; fix: choose another --port "
                              "(or stop what uses it) and a --host this machine has") from exc
-        self.httpd.app = App(db_path)
+        self.httpd.app = App(db_path, config)
+        self.httpd.password = password
         self._thread: threading.Thread | None = None
 
     @property
@@ -289,20 +323,26 @@ class WebServer:
         self.stop()
 
 
-def make_server(db_path: str | Path, host: str = "127.0.0.1", port: int = 0) -> WebServer:
-    """A server bound to host:port (0 picks a free port), not yet serving."""
-    return WebServer(db_path, host, port)
+def make_server(db_path: str | Path, host: str = "127.0.0.1", port: int = 0, *,
+                password: str | None = None, config: Config | None = None) -> WebServer:
+    """A server bound to host:port (0 picks a free port), not yet serving; with a password it answers
+    401 to any request without user eduwatch and that password."""
+    return WebServer(db_path, host, port, password=password, config=config)
 
 
-def serve(db_path: str, host: str, port: int) -> int:
-    """Serve until SIGINT or SIGTERM; returns 0 (the CLI's exit code)."""
+def serve(db_path: str, host: str, port: int, config: Config | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; returns 0 (the CLI's exit code). Beyond loopback it needs
+    [web] password_env, and refuses to start (ServeError) without it."""
+    config = config or Config(path=None)
+    password = auth.required_password(host, config.web_password(), config.web_password_env)
     ensure_stderr_logging()
-    server = make_server(db_path, host, port)
+    server = make_server(db_path, host, port, password=password, config=config)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.start()
-        logger.info("serving %s at %s (read-only; Ctrl-C stops)", db_path, server.url)
+        logger.info("serving %s at %s (read-only%s; Ctrl-C stops)", db_path, server.url,
+                    ", password required (user eduwatch)" if password else "")
         while not stop.wait(0.5):
             pass
         logger.info("stopping the web view")
