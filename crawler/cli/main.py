@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", help="the page's URL, as crawled")
     p.add_argument("--from", dest="from_version", type=int, metavar="V", help="the older version (default: the one before --to)")
     p.add_argument("--to", dest="to_version", type=int, metavar="V", help="the newer version (default: the latest)")
-    p.add_argument("--html", action="store_true", help="print the HTML rendering instead of text")
+    p.add_argument("--html", action="store_true", help="print a standalone HTML document (meta charset, styles) to open in a browser or mail on")
 
     p = command("search", "full-text search over the stored articles (Chinese of any length)")
     p.add_argument("query", help="words to find (Chinese of any length); every word must match")
@@ -229,8 +229,15 @@ def cmd_diff(args) -> int:
     if diff is None:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0
+    if args.html:
+        from crawler.clock import now_iso
+        from crawler.web.widgets import standalone_diff
+
+        title = result.new.get("title") or args.url
+        print(standalone_diff(args.url, title, from_v, to_v, diff.summary, diff.html, now_iso()), end="")
+        return 0
     print(f"{args.url}: v{from_v} → v{to_v}\n{diff.summary}")
-    print(diff.html if args.html else diff.text)
+    print(diff.text)
     return 0
 
 

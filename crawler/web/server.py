@@ -28,13 +28,15 @@ from crawler.web import auth
 from crawler.web import templates as t
 from crawler.web.calendar import bid_events, ics
 from crawler.web.feed import FeedFilter, atom_feed
+from crawler.web.widgets import Paging, compare_form, digest_page, pager, state_mark
 from storage import NotFoundError, StorageError, Store
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 100  # changes shown on the home page unless ?limit= says otherwise
 MAX_LIMIT = 5000
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 50  # search results per page
+SEARCH_CAP = 1000  # search stops counting hits here ("至少 1000 条")
 # no scripts at all, styles inline only: a page text that slipped through escaping still could not run
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'",
@@ -106,14 +108,14 @@ class App:
         self.db_path = Path(db_path)
         self.config = config or Config(path=None)
         self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
-                       "/alerts": self.alerts, "/feed.atom": self.feed, "/bids.ics": self.bids}
+                       "/alerts": self.alerts, "/alert": self.alert, "/feed.atom": self.feed, "/bids.ics": self.bids}
 
     def handle(self, target: str) -> Response:
         try:
             request = Request.parse(target)
             route = self.routes.get(request.path.rstrip("/") or "/")
             if route is None:
-                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts、/feed.atom、/bids.ics。")
+                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts、/alert、/feed.atom、/bids.ics。")
             answer = route(request)
             return answer if isinstance(answer, Response) else Response(200, answer)
         except HTTPProblem as problem:
@@ -140,15 +142,23 @@ class App:
         limit = req.integer("limit") or DEFAULT_LIMIT
         if limit > MAX_LIMIT:
             raise bad_request(f"limit 最大为 {MAX_LIMIT}。 limit must be at most {MAX_LIMIT}.")
-        site, kind, since = req.get("site"), req.get("kind"), req.get("since")
+        site, kind, since, number = req.get("site"), req.get("kind"), req.get("since"), req.integer("page") or 1
         with self.store() as store:
             try:
-                rows = store.changes(since=parse_when(since), site=site, kind=kind, limit=limit)
+                when = parse_when(since)
+                paging = Paging(store.count_changes(since=when, site=site, kind=kind), number, limit)
+                rows = store.changes_window(since=when, site=site, kind=kind, limit=limit, offset=paging.offset)
             except (EduwatchError, StorageError) as exc:
                 raise bad_request(f"since={since!r} 不是时间：{exc}") from exc
             sites = sorted({p["site"] for p in store.pages() if p["site"]} | {r["site"] for r in rows if r["site"]})
         kinds = list(ChangeKind) + sorted({r["kind"] for r in rows} - set(ChangeKind))
-        return t.changes_page(rows, sites=sites, kinds=kinds, site=site, kind=kind, since=since)
+        nav = pager("/", paging, site=site, kind=kind, since=since, limit=req.get("limit"))
+        return t.changes_page(rows, sites=sites, kinds=kinds, site=site, kind=kind, since=since,
+                              labels=self.labels(), pager=nav)
+
+    def labels(self) -> dict[str, str]:
+        """Site name → the label people know it by ([[sites]] label), for every configured site with one."""
+        return {s.name: s.label for s in self.config.sites if s.label}
 
     def page(self, req: Request) -> str:
         url = req.required("url", "/page?url=http://www.moe.gov.cn/…")
@@ -159,7 +169,8 @@ class App:
                 raise not_found(f"数据库中没有这个网址：{url}。先抓取它：eduwatch crawl --url {url}")
             versions = store.versions(url)
         shown = _pick(url, versions, wanted) if versions else None
-        return t.page_view(page, versions, shown)
+        return t.page_view(page, versions, shown, compare_form(url, versions),
+                           self.labels().get(page.get("site")))
 
     def diff(self, req: Request) -> str:
         url = req.required("url", "/diff?url=http://www.moe.gov.cn/…&from=1&to=2")
@@ -177,14 +188,19 @@ class App:
             raise not_found(f"{url} 没有版本 v{exc.wanted}；已存版本：{stored}。") from None
         diff = result.diff
         return t.diff_page(url, result.new.get("title") or url, result.from_version, result.to_version,
-                           diff and diff.summary, diff and diff.html)
+                           diff and diff.summary, diff and diff.html,
+                           compare_form(url, versions, result.from_version, result.to_version))
 
     def search(self, req: Request) -> str:
-        query, site = req.get("q") or "", req.get("site")
+        query, site, number = req.get("q") or "", req.get("site"), req.integer("page") or 1
         with self.store() as store:
-            hits = store.search(query, site=site, limit=SEARCH_LIMIT) if query else []
+            found = store.search(query, site=site, limit=SEARCH_CAP) if query else []
+            paging = Paging(len(found), number, SEARCH_LIMIT, capped=len(found) >= SEARCH_CAP)
+            hits = found[paging.offset:paging.offset + SEARCH_LIMIT]
+            marks = {h["url"]: state_mark((store.page(h["url"]) or {}).get("state")) for h in hits}
             sites = sorted({p["site"] for p in store.pages() if p["site"]})
-        return t.search_page(query, site, sites, hits)
+        return t.search_page(query, site, sites, hits, labels=self.labels(), marks=marks,
+                             pager=pager("/search", paging, q=query, site=site))
 
     def alerts(self, req: Request) -> str:
         with self.store() as store:
@@ -197,6 +213,24 @@ class App:
                 except NotFoundError:
                     continue  # shown as its bare id
         return t.alerts_page(alerts, queued, changes)
+
+    def alert(self, req: Request) -> str:
+        """One digest: what it carries and the text its recipients were (or will be) sent."""
+        from crawler.notify.digest import ordered, render_text
+
+        wanted = req.integer("id") or req.required("id", "/alert?id=1")
+        with self.store() as store:
+            alert = next((a for a in store.alerts() if a["id"] == wanted), None)
+            if alert is None:
+                raise not_found(f"没有编号为 {wanted} 的提醒；/alerts 列出全部提醒。")
+            changes = []
+            for change_id in alert.get("change_ids") or []:
+                try:
+                    changes.append(store.change(change_id))
+                except NotFoundError:
+                    continue
+        items = ordered(changes)
+        return digest_page(alert, items, render_text(items, self.labels()))
 
 
     def feed(self, req: Request) -> Response:

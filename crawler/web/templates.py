@@ -21,6 +21,8 @@ text-align:left;vertical-align:top}th{background:#f0f4f8;white-space:nowrap}
 .muted{color:#777;font-size:.9em}.kind{white-space:nowrap;font-weight:bold}mark{background:#fff2a8}
 form{margin:.6em 0 1em}input,select{font:inherit;padding:.15em .3em}
 .error{background:#fff0f0;border:1px solid #e0b0b0;padding:1em}.body p{text-indent:2em;margin:.4em 0}
+.gone{color:#a33}.count{color:#555}.count a{margin-left:.8em}pre.digest{white-space:pre-wrap;background:#fff;
+border:1px solid #ddd;padding:.8em}
 """
 
 
@@ -70,18 +72,19 @@ def select(name: str, options: list[tuple[str, str]], chosen: str | None) -> str
 
 
 def changes_page(changes: list[dict], *, sites: list[str], kinds: list[str], site: str | None,
-                 kind: str | None, since: str | None) -> str:
-    """The home page: recent changes, newest first, with a filter form."""
-    form = ('<form method="get" action="/">站点 ' + select("site", [(s, s) for s in sites], site)
+                 kind: str | None, since: str | None, labels: dict[str, str] | None = None, pager: str = "") -> str:
+    """The home page: recent changes, newest first, with a filter form (sites by their labels) and a pager."""
+    labels = labels or {}
+    form = ('<form method="get" action="/">站点 ' + select("site", [(s, labels.get(s, s)) for s in sites], site)
             + " 类型 " + select("kind", [(k, change_label(k)) for k in kinds], kind)
             + f' 起始 <input name="since" value="{esc(since)}" placeholder="2026-11-01 或 3d" size="12">'
             + ' <button type="submit">筛选</button> <a href="/">清除</a></form>')
-    rows = [_change_row(c) for c in changes]
+    rows = [_change_row(c, labels) for c in changes]
     empty = "没有符合条件的变化。" if site or kind or since else "还没有记录到变化（首次抓取只建立基线）。"
-    return layout("最近变化", form + table(["时间", "类型", "站点", "标题", "摘要"], rows, empty))
+    return layout("最近变化", form + pager + table(["时间", "类型", "站点", "标题", "摘要"], rows, empty) + pager)
 
 
-def _change_row(c: dict) -> list[str]:
+def _change_row(c: dict, labels: dict[str, str]) -> list[str]:
     kind = c.get("kind") or ""
     if kind == "health":
         title = link_html(c.get("url"), c.get("title"))
@@ -91,16 +94,16 @@ def _change_row(c: dict) -> list[str]:
     if c.get("previous_version") and c.get("version"):
         summary += (f' <a href="{internal("/diff", url=c["url"], **{"from": c["previous_version"], "to": c["version"]})}">'
                     f'差异 v{esc(c["previous_version"])}→v{esc(c["version"])}</a>')
-    site_link = f'<a href="{internal("/", site=c.get("site"))}">{esc(c.get("site"))}</a>'
+    site_link = f'<a href="{internal("/", site=c.get("site"))}">{esc(labels.get(c.get("site"), c.get("site")))}</a>'
     return [f'<span class="muted">{esc(c.get("detected_at"))}</span>',
             f'<span class="kind">{esc(change_label(kind))}</span>', site_link, title, summary]
 
 
-def page_view(page: dict, versions: list[dict], shown: dict) -> str:
+def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", site_label: str | None = None) -> str:
     """One page: its state, every version with diff links, and the chosen version's article."""
     url = page["url"]
     facts = table(["项目", "值"], [
-        ["网址", link_html(url)], ["站点", esc(page.get("site"))], ["状态", esc(page.get("state"))],
+        ["网址", link_html(url)], ["站点", esc(site_label or page.get("site"))], ["状态", esc(page.get("state"))],
         ["首次发现", esc(page.get("first_seen"))], ["最近检查", esc(page.get("last_checked"))],
     ] + ([["最近错误", esc(page["last_error"])]] if page.get("last_error") else []), "")
     rows = []
@@ -112,7 +115,7 @@ def page_view(page: dict, versions: list[dict], shown: dict) -> str:
         number = f'<a href="{internal("/page", url=url, v=v["version"])}">v{esc(v["version"])}</a>'
         rows.append([number, esc(v.get("first_seen")), esc(v.get("last_seen")),
                      f'<code>{esc((v.get("content_hash") or "")[:HASH_PREFIX])}</code>', esc(v.get("title")), diff])
-    history = table(["版本", "首次出现", "最后出现", "内容哈希", "标题", "差异"], rows, "没有存储的版本。")
+    history = table(["版本", "首次出现", "最后出现", "内容哈希", "标题", "差异"], rows, "没有存储的版本。") + compare
     article = article_html(shown["article"] or {}, shown["version"]) if shown else ""
     title = (shown or {}).get("title") or url
     return layout(title, facts + "<h2>版本</h2>" + history + article)
@@ -133,25 +136,29 @@ def article_html(article: dict, number: int) -> str:
             + f'<h3>正文</h3><div class="body">{paragraphs or "<p class=muted>（无正文）</p>"}</div>')
 
 
-def diff_page(url: str, title: str, old: int, new: int, summary: str | None, diff_html: str | None) -> str:
+def diff_page(url: str, title: str, old: int, new: int, summary: str | None, diff_html: str | None,
+              compare: str = "") -> str:
     """The comparison of two versions; diff_html comes from crawler.track.diff, which escapes page text itself."""
-    head = (f"<p>{page_link(url, title)}：v{esc(old)} → v{esc(new)}</p>")
+    head = (f"<p>{page_link(url, title)}：v{esc(old)} → v{esc(new)}</p>") + compare
     if diff_html is None:
         return layout("版本差异", head + f"<p>v{esc(old)} 与 v{esc(new)} 的内容相同。</p>")
     return layout("版本差异", head + f"<p><strong>摘要：</strong>{esc(summary)}</p>" + diff_html)
 
 
-def search_page(query: str, site: str | None, sites: list[str], hits: list[dict]) -> str:
-    """The search form and its results, the matched terms highlighted."""
+def search_page(query: str, site: str | None, sites: list[str], hits: list[dict], *,
+                labels: dict[str, str] | None = None, pager: str = "", marks: dict[str, str] | None = None) -> str:
+    """The search form and its results, the matched terms highlighted; marks (url → HTML) flag removed pages."""
+    labels, marks = labels or {}, marks or {}
     form = (f'<form method="get" action="/search"><input name="q" value="{esc(query)}" size="30" '
-            f'placeholder="关键词，空格分隔"> 站点 {select("site", [(s, s) for s in sites], site)} '
+            f'placeholder="关键词，空格分隔"> 站点 {select("site", [(s, labels.get(s, s)) for s in sites], site)} '
             '<button type="submit">搜索</button></form>')
     if not query.strip():
         return layout("搜索", form + '<p class="muted">输入关键词搜索各页面的最新版本（标题、正文、采购字段）。</p>')
     terms = [t for t in query.split() if t]
-    rows = [[page_link(h["url"], h.get("title")), esc(h.get("published")), esc(h.get("site")),
-             highlight(h.get("snippet") or "", terms)] for h in hits]
-    return layout(f"搜索：{query}", form + table(["标题", "发布时间", "站点", "摘录"], rows, f"没有找到“{query}”。"))
+    rows = [[page_link(h["url"], h.get("title")) + marks.get(h["url"], ""), esc(h.get("published")),
+             esc(labels.get(h.get("site"), h.get("site"))), highlight(h.get("snippet") or "", terms)] for h in hits]
+    return layout(f"搜索：{query}", form + pager
+                  + table(["标题", "发布时间", "站点", "摘录"], rows, f"没有找到“{query}”。") + pager)
 
 
 def highlight(snippet: str, terms: list[str]) -> str:
@@ -171,7 +178,7 @@ def alerts_page(alerts: list[dict], queued: list[dict], titles: dict[int, dict])
     """Alert digests by status, plus changes still waiting in the outbox to be assembled."""
     parts = []
     for status, label in ALERT_STATUS_LABELS.items():
-        rows = [[esc(a["id"]), esc(a.get("created_at")), esc(", ".join(a.get("recipients") or [])),
+        rows = [[f'<a href="{internal("/alert", id=a["id"])}">#{esc(a["id"])}</a>', esc(a.get("created_at")), esc(", ".join(a.get("recipients") or [])),
                  esc(a.get("subject")), _change_list(a.get("change_ids") or [], titles),
                  esc(a.get("attempts")), esc(a.get("sent_at") or a.get("next_attempt_at")), esc(a.get("error"))]
                 for a in alerts if a.get("status") == status]
