@@ -220,9 +220,10 @@ class App:
 
         wanted = req.integer("id") or req.required("id", "/alert?id=1")
         with self.store() as store:
-            alert = next((a for a in store.alerts() if a["id"] == wanted), None)
-            if alert is None:
-                raise not_found(f"没有编号为 {wanted} 的提醒；/alerts 列出全部提醒。")
+            try:
+                alert = store.alert(wanted)
+            except NotFoundError:
+                raise not_found(f"没有编号为 {wanted} 的提醒；/alerts 列出全部提醒。") from None
             changes = []
             for change_id in alert.get("change_ids") or []:
                 try:
