@@ -83,3 +83,11 @@ def test_site_kind_and_keyword_filters(tmp_path):
 def test_an_empty_feed_is_still_valid(tmp_path):
     with Store(tmp_path / "e.db") as store:
         assert _parse(atom_feed(store.feed_changes())).entries == []
+
+
+def test_a_site_health_entry_links_the_list_page_even_with_a_web_view(tmp_path):
+    health = {"url": "http://www.ccgp.gov.cn/cggg/dfgg/", "site": "ccgp", "kind": "health", "title": "列表页连续失败",
+              "detected_at": "2025-06-30T02:00:00+00:00", "version": None, "previous_version": None,
+              "summary": "站点异常", "diff_text": "HTTP 503", "diff_html": None}
+    entry = _parse(atom_feed([health], web_base="http://watch.example:8080")).entries[0]
+    assert entry.link == "http://www.ccgp.gov.cn/cggg/dfgg/" and entry.title == "[站点异常] 列表页连续失败"

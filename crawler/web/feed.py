@@ -83,7 +83,7 @@ def _entry(change: dict, web_base: str | None) -> ET.Element:
     _text(entry, "title", f"[{label}] {change.get('title') or change['url']}")
     _text(entry, "id", change_id(change))
     _text(entry, "updated", rfc3339(change["detected_at"]))
-    if web_base:
+    if web_base and change["kind"] != "health":  # a health change names a list page, not a stored page
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=web_link(web_base, change), type="text/html")
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=change["url"])
     else:
