@@ -37,6 +37,16 @@ _DROP_ANYWHERE = re.compile(
     r"我要投稿|围观\s*\d+\s*次|浏览次数|阅读次数|点击数|访问量|分享到|打印本页|关闭窗口|【\s*打印\s*】|\[\s*打印\s*\]|"
     r"扫一扫|手机扫描|字号\s*[:：]|当前位置\s*[:：]|正式会员|当前不允许浏览|【\s*(关闭|收藏)\s*】|分享让更多人看到"
 )
+# Whole lines that are page furniture on real news pages (issue 17): editor credits in brackets at the end
+# ("[ 责编：张倩 ]", "(责编：汤诗瑶、丁涛)", "（松花江网编辑 孙桂芳）"), promos ("点击进入“文艺星青年”>>",
+# "关注公众号：人民网财经"), pagers ("|<<1234下一页>>|", "【1】【2】"), widget text, labels, the 纠错 link.
+_FURNITURE_LINE = re.compile(
+    r"[【\[（(]\s*[^【\[（()）\]】]{0,12}?(责编|责任编辑|编辑)\s*[:：]?\s*[^（()）\[\]【】]{1,30}[）)\]】]|"
+    r"点击进入.{0,24}(>>|》》|＞＞)|(欢迎)?关注(微信)?(公众号|微信号|官方微信)\s*[:：].{0,30}|"
+    r"\|?\s*(<<|«|首页|上一页)?[\s\d|]*(下一页|尾页)\s*(>>|»)?\s*\|?|(【\d+】)+|"
+    r"加载更多|查看更多|Loading\.*|Play Video|赞\s*赶快成为第一个赞的人吧|赶快成为第一个赞的人吧|\+1|图集|"
+    r"正文|关键[字词]\s*[:：].{0,60}|【\s*(我要)?纠错\s*】|\[\s*(我要)?纠错\s*\]"
+)
 _STOP_LINE = re.compile(
     r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
     r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
@@ -106,7 +116,7 @@ def _drop_keep_tail(el: etree._Element) -> None:
 
 def is_drop_line(line: str) -> bool:
     """Furniture: a byline label, a counter, a share/print button, an index field."""
-    return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line))
+    return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line) or _FURNITURE_LINE.fullmatch(line))
 
 
 def is_meta_line(line: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -11,16 +12,27 @@ from .text import norm, squash
 
 _DATE_TIME = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+    r"(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?(?:\.\d+)?"
+    r"(Z|[+-]\d{2}:?\d{2}(?![\d:]))?)?"
 )
+_BEIJING = timezone(timedelta(hours=8))
 _SOURCE = re.compile(r"(?:来\s*源|稿源|信息来源|文章来源)\s*[:：]\s*([^\s【\[|，,。()（）]+)")
 _EDITOR = re.compile(r"责任编辑\s*[:：]\s*([^\s）)\]】]+)")
 _CAIGOU_META = re.compile(r"^(\S+)\s+\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+围观")
 _CEIEA_META = re.compile(r"\d{4}-\d{2}-\d{2}\s+(\S+)\s+[（(]\s*\d+\s*[）)]")
-_DATE_LABEL = re.compile(r"发布时间|发布日期|发文日期|成文日期|时间\s*[:：]|日期\s*[:：]")
+# a bare 时间/日期 label counts only as a label of its own (not 发行日期 of an album, 开标时间 of a tender)
+_DATE_LABEL = re.compile(r"发布时间|发布日期|发文日期|成文日期|(?:^|[\s|｜【\[])(?:时间|日期)\s*[:：]")
 _SUBTITLE_JS = re.compile(r"""var\s+file_subdoctitle\s*=\s*["']([^"']*)["']""")
 _TITLE_SPLIT = re.compile(r"\s*(?:\s[-|_—]\s|_|\||-{2,})\s*")
 _MARKUP = re.compile(r"<[^>]*>")
+_TITLE_BOXES = etree.XPath(
+    "//*[self::div or self::p or self::td or self::span or self::strong][contains(@class,'tit') or contains(@id,'tit')]"
+)
+# an element named for the date (span#paperdate, span.content-time): last resort when no byline line holds one
+# (not inside a table: a wiki's maintenance box dates its notes in span.date)
+_DATE_BOXES = etree.XPath(
+    "//*[contains(@id,'date') or contains(@class,'date') or contains(@class,'time')][not(ancestor::table)]"
+)
 _DATE_META = ("PubDate", "pubdate", "publishdate", "PublishDate", "article:published_time", "firstpublishedtime")
 
 
@@ -52,12 +64,21 @@ def normalize_date(text: str) -> str | None:
     match = _DATE_TIME.search(text or "")
     if not match:
         return None
-    y, mo, d, h, mi, s = match.groups()
+    y, mo, d, h, mi, s, offset = match.groups()
     if not (1990 <= int(y) <= 2100 and 1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
         return None
     date = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-    if h is None or int(h) > 23 or int(mi) > 59:
+    if h is None or int(h) > 23 or int(mi) > 59 or int(s or 0) > 59:
         return date
+    if offset and offset not in ("+08:00", "+0800"):  # an explicit other zone (UTC "Z", "+00:00"): to Beijing time
+        sign = -1 if offset.startswith("-") else 1
+        digits = offset.replace(":", "")[1:] if offset != "Z" else "0000"
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        try:
+            moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=zone)
+        except ValueError:
+            return date
+        return moment.astimezone(_BEIJING).isoformat()
     return f"{date}T{int(h):02d}:{int(mi):02d}:{int(s or 0):02d}+08:00"
 
 
@@ -73,6 +94,8 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = ()) -> str:
                 return text
     page_title = norm(" ".join(root.xpath("//title//text()")))
     headings = [norm(el.text_content()) for el in root.iter("h1", "h2", "h3")]
+    # a headline in a title-classed <div>/<p>/<td> (div.tit2, div.h-title) counts when <title> echoes it
+    headings += [text for el in _TITLE_BOXES(root) if 4 <= len(text := norm(el.text_content())) <= 120]
     parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
     echoed = [h for h in headings if _echoes(h, page_title, parts)]
     if echoed:  # the longest: a site-name <h1> is echoed in <title> too
@@ -104,11 +127,18 @@ def find_subtitle(root: etree._Element, raw_text: str) -> str | None:
 
 
 def _near_title(lines: list[str], title: str) -> list[str]:
+    """The lines after each copy of the headline (a hidden or nav copy can come before the real one)."""
     key = squash(title)
-    for i, line in enumerate(lines):
-        if key and squash(line) == key:
-            return lines[i + 1:i + 8]
-    return lines[:40]
+    near = [line for i, line in enumerate(lines) if key and squash(line) == key for line in lines[i + 1:i + 8]]
+    return near or lines[:40]
+
+
+def _byline_date(line: str) -> str | None:
+    """The date a short line starts its facts with; None when that date is a bracketed note ("(2020年4月17日)")."""
+    match = _DATE_TIME.search(line) if len(line) <= 120 else None
+    if not match or line[:match.start()].rstrip().endswith(("(", "（")):
+        return None
+    return normalize_date(match.group(0))
 
 
 def find_published(root: etree._Element, lines: list[str], title: str) -> str | None:
@@ -116,19 +146,25 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
         date = normalize_date(el.text_content())
         if date:
             return date
-    date = normalize_date(meta_content(root, *_DATE_META))
-    if date:
-        return date
-    for line in _near_title(lines, title):
-        if len(line) <= 120:
-            date = normalize_date(line)
-            if date:
-                return date
+    meta = normalize_date(meta_content(root, *_DATE_META))
+    if meta and meta.endswith("T00:00:00+08:00"):  # a CMS's midnight placeholder: the page shows a bare date
+        meta = meta[:10]
+    near = [date for line in _near_title(lines, title) if (date := _byline_date(line))]
+    if not near and not meta:  # no byline after the headline: the page head (an e-paper's issue date)
+        near = [date for line in lines[:40] if _DATE_TIME.match(line) and (date := _byline_date(line))]
+    if meta:  # the byline's time of day refines a bare meta date of the same day
+        return next((date for date in near if len(meta) == 10 and date[:10] == meta and len(date) > 10), meta)
+    if near:
+        return near[0]
     for line in lines:
         if _DATE_LABEL.search(line) and len(line) <= 120:
             date = normalize_date(line)
             if date:
                 return date
+    for el in _DATE_BOXES(root):
+        text = norm(el.text_content())
+        if len(text) <= 30 and text[:1].isdigit() and (date := normalize_date(text)):  # nothing but the date
+            return date
     return None
 
 
