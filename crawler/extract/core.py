@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -36,6 +36,9 @@ _WAF_TEXT = re.compile(r"安全验证|频繁访问|访问过于频繁|人机验�
 _TAG = re.compile(r"<[^>]*>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _CONTAINERS = re.compile(r"</?(div|span|font|section|center)\b[^>]*>", re.I)
+# 64+ tags opened (or closed) in a row: pathological nesting, collapsed to its first tag when libxml2 gives up
+_OPEN_RUN = re.compile(r"(<[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>)(?:\s*<[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>){63,}")
+_CLOSE_RUN = re.compile(r"(</[a-zA-Z][a-zA-Z0-9]*\s*>)(?:\s*</[a-zA-Z][a-zA-Z0-9]*\s*>){63,}")
 _MIN_BODY = 20  # non-whitespace chars below which a page holds no article
 
 
@@ -50,17 +53,28 @@ def _guard(body: bytes) -> tuple[bytes, list[str]]:
     return body, flags
 
 
-def _parse(text: str) -> etree._Element | None:
-    """Parse leniently; if libxml2 gave up (absurd nesting) and lost the text, reparse a flattened copy."""
+def _parse(text: str) -> tuple[etree._Element | None, bool]:
+    """Parse leniently: (root, whether text was lost). libxml2 gives up past ~2,000 levels of nesting and
+    drops the rest of the page, so a page it gave up on is parsed again with its runs of nested tags
+    collapsed (the layout around them kept); if most text is still missing, with its container tags
+    flattened; if some is still missing after that, the loss is reported, never silent."""
     root, gave_up = _parse_once(text)
     if not gave_up:
-        return root
+        return root, False
     visible = len(squash(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
-    if visible >= 10 and (root is None or len(squash(root.text_content())) < 0.5 * visible):
+    collapsed = _OPEN_RUN.sub(r"\1", _CLOSE_RUN.sub(r"\1", text))
+    if collapsed != text:
+        log.info("parser gave up (deep nesting); collapsing runs of nested tags")
+        again, gave_up = _parse_once(collapsed)
+        if again is not None:
+            root = again
+    kept = len(squash(root.text_content())) if root is not None else 0
+    if visible >= 10 and kept < 0.5 * visible:
         log.info("parser lost most of the text (deep nesting?); flattening container tags")
         flat, _ = _parse_once(_CONTAINERS.sub("\n", text))
-        return flat if flat is not None else root
-    return root
+        if flat is not None:
+            root, kept = flat, len(squash(flat.text_content()))
+    return root, gave_up and kept < visible - max(10, visible // 50)
 
 
 class _Element(etree.ElementBase):
@@ -88,8 +102,11 @@ def _parse_once(text: str) -> tuple[etree._Element | None, bool]:
 
 
 def _body_from_profiles(url: str, root: etree._Element, title: str, marks: dict[str, bool],
-                        source: str) -> tuple[list[str], str]:
-    for profile in profiles.choose(url, root, marks, source):
+                        source: str, own_hosts: bool) -> tuple[list[str], str]:
+    """The first profile body with text: among the profiles made for this host (own_hosts), or among the
+    templates whose markup the page carries although it is another site's (only tried when the generic
+    path found nothing: a profile has not proved itself on a site it was not made for)."""
+    for profile in profiles.choose(url, root, marks, source, own_hosts):
         for node in profiles.body_nodes(profile, root):
             generic.prune_link_lists(node)
             lines = clean.filter_lines(node_lines(node), title)
@@ -114,13 +131,21 @@ def _members_only(node: etree._Element) -> bool:
 
 
 def _attachments(root: etree._Element, url: str) -> list[Attachment]:
-    """Links to documents (by extension or ccgp download endpoint), absolute, first title wins."""
+    """Links to documents (by extension or ccgp download endpoint), absolute, first title wins. Only http(s)
+    links count (relative ones resolved against the page): a javascript:/data:/ftp: href in any letter case
+    names no file a user can fetch, whatever it ends with."""
     found: dict[str, Attachment] = {}
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or not generic.ATTACHMENT_HREF.search(href) or href.startswith(("javascript:", "#")):
+        if not href or href.startswith("#") or not generic.ATTACHMENT_HREF.search(href):
             continue
-        absolute = urljoin(url, href)
+        try:
+            absolute = urljoin(url, href)
+            scheme = urlsplit(absolute).scheme.lower()
+        except ValueError:  # a malformed link (bad IPv6 host, ...) is no attachment
+            continue
+        if scheme not in ("http", "https"):
+            continue
         title = norm(a.text_content()) or norm(a.get("title") or "") or absolute.rsplit("/", 1)[-1]
         found.setdefault(absolute, Attachment(title=title, url=absolute))
     return list(found.values())
@@ -167,12 +192,14 @@ def extract(body: bytes, url: str, http_charset: str | None = None, *, use_profi
         article.flags = flags
         return article
     text, article.encoding = decode_html(body, http_charset)
-    root = _parse(text)
+    root, lost = _parse(text)
+    if lost:  # the parser could not read all of the markup: the body may be incomplete
+        flags.append(FLAG_TRUNCATED)
     if root is None:
         article.flags = [*flags, FLAG_EMPTY]
         return article
     _fill(article, root, text, url, use_profiles)
-    article.flags = [*flags, *article.flags]
+    article.flags = list(dict.fromkeys([*flags, *article.flags]))
     return article
 
 
@@ -191,9 +218,11 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     clean.strip_noise(root)
     clean.drop_tail_sections(root)
     clean.drop_title(root, meta.title)
-    lines, name = _body_from_profiles(url, root, meta.title, marks, text) if use_profiles else ([], "generic")
+    lines, name = _body_from_profiles(url, root, meta.title, marks, text, True) if use_profiles else ([], "generic")
     if not lines and not (use_profiles and name != "generic"):
         lines, name = _body_generic(root, meta.title), "generic"
+        if not lines and use_profiles:
+            lines, name = _body_from_profiles(url, root, meta.title, marks, text, False)
     page_text = "\n".join(page_lines)
     members = clean.MEMBERS_ONLY in page_text
     article.body = "" if members else "\n".join(lines)

@@ -142,6 +142,9 @@ def _byline_date(line: str) -> str | None:
 
 
 def find_published(root: etree._Element, lines: list[str], title: str) -> str | None:
+    """The publication date: a pubtime element, the date meta (refined by the byline's time of day), the byline
+    after the headline, a labelled line (发布时间/发布日期, a table cell too), a date at the page head, or an
+    element named for the date; the first that has one."""
     for el in root.xpath("//*[@id='pubTime' or @id='pubtime' or @class='pubtime']"):
         date = normalize_date(el.text_content())
         if date:
@@ -149,18 +152,20 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
     meta = normalize_date(meta_content(root, *_DATE_META))
     if meta and meta.endswith("T00:00:00+08:00"):  # a CMS's midnight placeholder: the page shows a bare date
         meta = meta[:10]
-    near = [date for line in _near_title(lines, title) if (date := _byline_date(line))]
-    if not near and not meta:  # no byline after the headline: the page head (an e-paper's issue date)
-        near = [date for line in lines[:40] if _DATE_TIME.match(line) and (date := _byline_date(line))]
+    key = squash(title)
+    after = [line for i, line in enumerate(lines) if key and squash(line) == key for line in lines[i + 1:i + 8]]
+    near = [date for line in after if (date := _byline_date(line))]
     if meta:  # the byline's time of day refines a bare meta date of the same day
         return next((date for date in near if len(meta) == 10 and date[:10] == meta and len(date) > 10), meta)
     if near:
         return near[0]
     for line in lines:
-        if _DATE_LABEL.search(line) and len(line) <= 120:
-            date = normalize_date(line)
-            if date:
-                return date
+        label = _DATE_LABEL.search(line) if len(line) <= 120 else None
+        if label and (date := normalize_date(line[label.start():])):  # "| 发布时间: 2018-05-17 |"
+            return date
+    for line in lines[:40]:  # no byline: a date opening a line at the page head (an e-paper's issue date)
+        if _DATE_TIME.match(line) and (date := _byline_date(line)):
+            return date
     for el in _DATE_BOXES(root):
         text = norm(el.text_content())
         if len(text) <= 30 and text[:1].isdigit() and (date := normalize_date(text)):  # nothing but the date

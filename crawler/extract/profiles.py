@@ -71,11 +71,12 @@ _NEEDLES = {profile.name: tuple(lit.strip() for lit in re.findall(r"'([^']*)'", 
 
 
 def choose(url: str, root: etree._Element, marks: dict[str, bool] | None = None,
-           source: str | None = None) -> Iterator[Profile]:
+           source: str | None = None, own: bool | None = None) -> Iterator[Profile]:
     """Profiles to try on this page: host matches whose markup is present, then any template whose markup
     is present, then the remaining host matches. Lazy, since the caller usually stops at the first;
     `marks` remembers which markers matched, so a second pass over one page does not re-run them;
-    `source`, the page's HTML text, lets a marker whose literals it lacks be ruled out unevaluated."""
+    `source`, the page's HTML text, lets a marker whose literals it lacks be ruled out unevaluated;
+    `own` True keeps only the profiles made for the URL's site, False only the others (None: all)."""
     marks = {} if marks is None else marks
 
     def marked(profile: Profile) -> bool:
@@ -86,10 +87,22 @@ def choose(url: str, root: etree._Element, marks: dict[str, bool] | None = None,
         return marks[profile.name]
 
     host = (urlsplit(url).hostname or "").lower()
-    by_host = [p for p in PROFILES if any(host == h or host.endswith("." + h) or h in host for h in p.hosts)]
-    yield from (p for p in by_host if marked(p))
-    yield from (p for p in PROFILES if p not in by_host and marked(p))
-    yield from (p for p in by_host if not marked(p))
+    by_host = [p for p in PROFILES if _serves(p, host)]
+    if own is not False:
+        yield from (p for p in by_host if marked(p))
+    if own is not True:
+        yield from (p for p in PROFILES if p not in by_host and marked(p))
+    if own is not False:
+        yield from (p for p in by_host if not marked(p))
+
+
+def serves(profile: Profile, url: str) -> bool:
+    """Whether the profile was made for the URL's site (its host, a subdomain, or a host naming it)."""
+    return _serves(profile, (urlsplit(url).hostname or "").lower())
+
+
+def _serves(profile: Profile, host: str) -> bool:
+    return any(host == h or host.endswith("." + h) or h in host for h in profile.hosts)
 
 
 def body_nodes(profile: Profile, root: etree._Element) -> list[etree._Element]:
