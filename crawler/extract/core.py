@@ -209,7 +209,9 @@ def _fill(article: Article, root: etree._Element, text: str, url: str, use_profi
     if use_profiles:
         first = next(profiles.choose(url, root, marks, text), None)
         title_xpaths = first.titles if first else ()
-    etree.strip_elements(root, "script", "style", "noscript", with_tail=False)
+    # comments go too (their tails kept): a CMS's <!--#begineditable--> marker must not hide the byline after it
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript",
+                         with_tail=False)
     page_lines = node_lines(root)
     meta = read_meta(root, page_lines, text, title_xpaths)
     article.title, article.subtitle, article.published = meta.title, meta.subtitle, meta.published

@@ -82,7 +82,7 @@ def normalize_date(text: str) -> str | None:
     return f"{date}T{int(h):02d}:{int(mi):02d}:{int(s or 0):02d}+08:00"
 
 
-def find_title(root: etree._Element, xpaths: tuple[str, ...] = ()) -> str:
+def find_title(root: etree._Element, xpaths: tuple[str, ...] = (), lines: list[str] | None = None) -> str:
     """The article's own headline: profile heading, ArticleTitle meta, an h1 echoed in <title>, or <title> cut."""
     meta = meta_content(root, "ArticleTitle")
     if meta:
@@ -108,7 +108,18 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = ()) -> str:
         # a "title"-classed box that <title> does not echo is a teaser in a side list (unless there is no <title>)
         if 4 <= len(text) <= 120 and (not page_title or squash(text) in squash(page_title)):
             return text
-    return max(parts[:2], key=len) if parts else page_title
+    return _headline_line(page_title, lines or []) or (max(parts[:2], key=len) if parts else page_title)
+
+
+def _headline_line(page_title: str, lines: list[str]) -> str:
+    """The page line that is <title> minus a site suffix glued on with "-", "_", "|" or "—" (中华人民共和国监察法-纪检):
+    the headline shown in a plain <span>, longest such prefix first."""
+    cuts = [i for i, char in enumerate(page_title) if char in "-_|—–" and i >= 4]
+    prefixes = {squash(page_title[:i]): page_title[:i].strip() for i in reversed(cuts)}
+    if not prefixes:
+        return ""
+    found = {squash(line) for line in lines if len(line) <= 120}
+    return next((text for key, text in prefixes.items() if key in found), "")
 
 
 def _echoes(heading: str, page_title: str, parts: list[str]) -> bool:
@@ -201,7 +212,7 @@ def find_editor(lines: list[str]) -> str | None:
 
 def read_meta(root: etree._Element, lines: list[str], raw_text: str, title_xpaths: tuple[str, ...]) -> Meta:
     """Metadata from the uncleaned tree and its full text lines."""
-    title = find_title(root, title_xpaths)
+    title = find_title(root, title_xpaths, lines)
     return Meta(
         title=title,
         subtitle=find_subtitle(root, raw_text),
