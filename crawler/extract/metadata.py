@@ -164,7 +164,10 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
     if meta and meta.endswith("T00:00:00+08:00"):  # a CMS's midnight placeholder: the page shows a bare date
         meta = meta[:10]
     key = squash(title)
-    after = [line for i, line in enumerate(lines) if key and squash(line) == key for line in lines[i + 1:i + 8]]
+    head = squash(" ".join(root.xpath("//title//text()")))
+    skip = 1 if lines and head and squash(lines[0]) == head else 0  # the <title> itself opens the page's lines
+    after = [line for i, line in enumerate(lines) if i >= skip and key and squash(line) == key
+             for line in lines[i + 1:i + 8]]
     near = [date for line in after if (date := _byline_date(line))]
     if meta:  # the byline's time of day refines a bare meta date of the same day
         return next((date for date in near if len(meta) == 10 and date[:10] == meta and len(date) > 10), meta)
