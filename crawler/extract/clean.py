@@ -116,7 +116,8 @@ def _drop_keep_tail(el: etree._Element) -> None:
 
 def is_drop_line(line: str) -> bool:
     """Furniture: a byline label, a counter, a share/print button, an index field."""
-    return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line) or _FURNITURE_LINE.fullmatch(line))
+    return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line)
+                or len(line) <= 80 and _FURNITURE_LINE.fullmatch(line))
 
 
 def is_meta_line(line: str) -> bool:

@@ -94,10 +94,13 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = (), lines: list[s
                 return text
     page_title = norm(" ".join(root.xpath("//title//text()")))
     headings = [norm(el.text_content()) for el in root.iter("h1", "h2", "h3")]
-    # a headline in a title-classed <div>/<p>/<td> (div.tit2, div.h-title) counts when <title> echoes it
-    headings += [text for el in _TITLE_BOXES(root) if 4 <= len(text := norm(el.text_content())) <= 120]
     parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
     echoed = [h for h in headings if _echoes(h, page_title, parts)]
+    if len(squash(max(echoed, key=len, default=""))) < 0.5 * len(squash(max(parts, key=len, default=page_title))):
+        # no heading covers the <title>'s main part: a headline in a title-classed <div>/<p>/<td> (div.tit2,
+        # div.h-title) counts when <title> echoes it (looked for only then: the XPath walks the whole page)
+        boxes = [text for el in _TITLE_BOXES(root) if 4 <= len(text := norm(el.text_content())) <= 120]
+        echoed += [h for h in boxes if _echoes(h, page_title, parts)]
     if echoed:  # the longest: a site-name <h1> is echoed in <title> too
         return max(echoed, key=len)
     meta = meta_content(root, "citation_title", "dc.title", "DC.title", "title")
@@ -166,7 +169,8 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
     key = squash(title)
     head = squash(" ".join(root.xpath("//title//text()")))
     skip = 1 if lines and head and squash(lines[0]) == head else 0  # the <title> itself opens the page's lines
-    after = [line for i, line in enumerate(lines) if i >= skip and key and squash(line) == key
+    first = key[:1]
+    after = [line for i, line in enumerate(lines) if i >= skip and first and line[:1] == first and squash(line) == key
              for line in lines[i + 1:i + 8]]
     near = [date for line in after if (date := _byline_date(line))]
     if meta:  # the byline's time of day refines a bare meta date of the same day
