@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import extract
-from crawler.items import FLAG_TRUNCATED
+from crawler.model import FLAG_TRUNCATED
 from tests.test_extract import char_f1
 
 REAL = Path(__file__).parent / "realpages"
