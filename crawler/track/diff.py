@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from dataclasses import dataclass, field
 
 from crawler.links import link_html
 from crawler.model import Article
+from crawler.track.seqmatch import CHAR_BUDGET, opcodes
 
 # Procurement keys in the order watchers care about them (CONTRACTS.md); unknown keys follow, sorted.
 FIELD_ORDER = [
@@ -22,6 +22,7 @@ CHAR_DIFF_MAX = 5000  # longer "sentences" (unpunctuated tables) are shown whole
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”’\"』」）)]*|[^。！？；!?;\n]+")
 _DEL_STYLE = "background:#ffe0e0;color:#a00;text-decoration:line-through"
 _INS_STYLE = "background:#dcf5dc;color:#060;text-decoration:none"
+_CONTEXT_STYLE = "color:#666"
 
 
 @dataclass
@@ -39,6 +40,8 @@ class BodyChange:
     old: list[str]
     new: list[str]
     position: int  # 1-based index of the first affected sentence in the new version
+    before: str | None = None  # the unchanged sentence just before the hunk (context), None at the start
+    after: str | None = None  # the unchanged sentence just after it, None at the end
 
 
 @dataclass
@@ -116,11 +119,12 @@ def attachment_changes(old: Article, new: Article) -> list[AttachmentChange]:
 def body_changes(old_body: str, new_body: str) -> list[BodyChange]:
     """Sentence-level hunks; sentences are the unit a reader of a notice compares."""
     a, b = split_sentences(old_body), split_sentences(new_body)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     hunks = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(a, b):
         if op != "equal":
-            hunks.append(BodyChange(op, a[i1:i2], b[j1:j2], j1 + 1))
+            before = b[j1 - 1] if j1 else None
+            after = b[j2] if j2 < len(b) else None
+            hunks.append(BodyChange(op, a[i1:i2], b[j1:j2], j1 + 1, before, after))
     return hunks
 
 
@@ -128,8 +132,7 @@ def char_opcodes(old: str, new: str) -> list[tuple[str, str, str]]:
     """Character-level (op, old_part, new_part) runs; Chinese has no word boundaries to diff on."""
     if max(len(old), len(new)) > CHAR_DIFF_MAX:
         return [("replace", old, new)]
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [(op, old[i1:i2], new[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+    return [(op, old[i1:i2], new[j1:j2]) for op, i1, i2, j1, j2 in opcodes(old, new, budget=CHAR_BUDGET)]
 
 
 def _shown(value: str | None) -> str:
@@ -228,7 +231,7 @@ def render_html(d: Diff) -> str:
     for a in d.attachment_changes:
         mark = _ins("新增附件") if a.op == "added" else _del("删除附件")
         parts.append(f"<p>{mark} {link_html(a.url, a.title)}</p>")
-    parts += [_html_hunk(h) for h in d.body_changes]
+    parts += _html_body(d.body_changes)
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -239,6 +242,28 @@ def _field_row(c: FieldChange) -> str:
     else:
         body = f"{_del(_shown(c.old))} → {_ins(_shown(c.new))}"
     return f"<p><b>{html.escape(c.key)}</b>: {body}</p>"
+
+
+def _html_body(hunks: list[BodyChange]) -> list[str]:
+    """Body hunks with one unchanged sentence of context around each, so a reader sees where they are."""
+    parts: list[str] = []
+    end = 0  # 0-based index, in the new version, just past what was last shown
+    for hunk in hunks:
+        start = hunk.position - 1
+        if hunk.before is not None and start - 1 >= end:  # not already shown as the last hunk's `after`
+            if parts and start - 1 > end:
+                parts.append(f'<p style="{_CONTEXT_STYLE}">⋯</p>')
+            parts.append(_context(hunk.before))
+        parts.append(_html_hunk(hunk))
+        end = start + len(hunk.new)
+        if hunk.after is not None:
+            parts.append(_context(hunk.after))
+            end += 1
+    return parts
+
+
+def _context(sentence: str) -> str:
+    return f'<p style="{_CONTEXT_STYLE}">{html.escape(sentence)}</p>'
 
 
 def _html_hunk(hunk: BodyChange) -> str:
