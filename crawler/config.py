@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from pathlib import Path
 
 from crawler.errors import ConfigError, ScheduleError
@@ -141,8 +142,9 @@ def _smtp(v: _Validator, table: dict) -> SmtpConfig:
         sender=v.string(table, "smtp.sender", default="eduwatch@localhost"),
         timeout=float(v.number(table, "smtp.timeout", default=30.0)),
     )
-    if "@" not in smtp.sender:
-        raise v.error("smtp.sender", f"{smtp.sender!r} is not an email address; write e.g. sender = \"eduwatch@example.org\"")
+    if not is_email_address(smtp.sender):
+        raise v.error("smtp.sender", f"{smtp.sender!r} is not one email address (user@host, no name, no line "
+                      "breaks); write e.g. sender = \"eduwatch@example.org\"")
     return smtp
 
 
@@ -188,10 +190,22 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
     if site.schedule:
         _check_schedule(v, site.schedule, f"{where}.schedule")
     for address in site.recipients:
-        if "@" not in address:
-            raise v.error(f"{where}.recipients", f"{address!r} is not an email address; write e.g. "
-                          "recipients = [\"analyst@example.org\"]")
+        if not is_email_address(address):
+            raise v.error(f"{where}.recipients", f"{address!r} is not one email address (user@host, no name, no "
+                          "line breaks); write one per string, e.g. recipients = [\"a@example.org\", \"b@example.org\"]")
     return site
+
+
+def is_email_address(text: str) -> bool:
+    """Exactly one RFC 5322 addr-spec (user@host), nothing around it: what SMTP's RCPT/MAIL and a To: header take.
+    A bare "@" check let "x@evil\\r\\nBcc: y@evil" and "a@b, c@d" through."""
+    if not text or any(ord(c) < 33 or ord(c) == 127 for c in text):  # spaces, CR/LF, tabs, control characters
+        return False
+    try:
+        address = Address(addr_spec=text)
+    except Exception:  # noqa: BLE001 - the email parser raises ValueError, IndexError, HeaderParseError and defects
+        return False
+    return address.addr_spec == text and bool(address.username) and bool(address.domain)
 
 
 def _check_schedule(v: _Validator, text: str, key: str) -> None:

@@ -78,6 +78,20 @@ class Connection:
         self._depth = 0
         self.db.conn.execute("COMMIT")
 
+    def check_writable(self) -> None:
+        """Fail now, in one line, when the file takes no writes (a read-only file, directory or mount), rather
+        than in the middle of a crawl. Rewrites the header's user_version with its own value, then rolls back."""
+        try:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+                self.db.conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                self.db.conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot write to the database at {self.path}: {exc}; make the file and its "
+                               "directory writable, or point --db / EDUWATCH_DB at a writable copy") from exc
+
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
         """Inside a transaction: undo only this block's writes if it raises; the transaction goes on."""

@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime
 
 from crawler.config import Config
+from crawler.fetch.crawl_lock import hold_sites
 from crawler.fetch.runner import plan_crawl, run_crawl
 from crawler.notify.delivery import deliver_configured
 from storage import Store
@@ -14,9 +15,16 @@ from storage import Store
 def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], overrides: dict[str, str],
           verbose: bool = False) -> int:
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path
+    with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path or file
+        store.check_writable()
         plans = plan_crawl(config, store, sites, urls)
-    run_crawl(config, db_path, plans, overrides, verbose)
+    with hold_sites(db_path, [plan.site for plan in plans]):
+        run_crawl(config, db_path, plans, overrides, verbose)
+        return _report(config, db_path, urls, started, plans)
+
+
+def _report(config: Config, db_path: str, urls: list[str], started: str, plans: list) -> int:
+    """Print this crawl's runs and failures, deliver pending alerts; the exit status."""
     with Store(db_path) as store:
         planned = {plan.site for plan in plans}  # not another process's runs that started meanwhile
         runs = [r for r in store.runs(limit=500) if (r.get("started_at") or "") >= started

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 
 from crawler.clock import parse_when
@@ -22,7 +23,7 @@ EPILOG_EXAMPLES = {
     "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01",
     "alerts": "example: eduwatch alerts --send",
     "schedule": "example: eduwatch schedule --config eduwatch.toml",
-    "demo": "example: eduwatch demo",
+    "demo": "example: eduwatch demo   |   eduwatch demo --serve --keep ./demo   (then: eduwatch crawl --config ./demo/eduwatch.toml)",
     "reextract": "example: eduwatch reextract --site moe",
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
     "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
@@ -70,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("diff", "the difference between two stored versions of a page (default: the last two)")
     p.add_argument("url", help="the page's URL, as crawled")
-    p.add_argument("--from", dest="from_version", type=int, metavar="V", help="the older version (default: the one before --to)")
-    p.add_argument("--to", dest="to_version", type=int, metavar="V", help="the newer version (default: the latest)")
+    p.add_argument("--from", dest="from_version", type=_version, metavar="V", help="the older version (default: the one before --to)")
+    p.add_argument("--to", dest="to_version", type=_version, metavar="V", help="the newer version (default: the latest)")
     p.add_argument("--html", action="store_true", help="print a standalone HTML document (meta charset, styles) to open in a browser or mail on")
 
     p = command("search", "full-text search over the stored articles (Chinese of any length)")
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("schedule", "run the scheduler in the foreground until SIGINT/SIGTERM")
     p = command("demo", "the whole pipeline offline: local sample sites, crawl, edit, crawl again, show the change")
     p.add_argument("--keep", metavar="DIR", help="keep the demo's database and config in DIR")
+    p.add_argument("--serve", action="store_true", help="keep the sample sites and an SMTP inbox up until Ctrl-C and "
+                   "write a config pointing at them (in --keep DIR, default ./eduwatch-demo) to crawl or schedule")
+    p.add_argument("--port", type=int, help="with --serve: the sample sites' port (default: the kept config's, or any)")
     p = command("reextract", "rebuild stored versions from the raw pages after the extractor improved (no alerts)")
     p.add_argument("--site", help="only this site's versions")
     p = command("serve", "a read-only web view of the archive: changes, page histories, diffs, search, alerts")
@@ -104,16 +108,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _version(text: str) -> int:
+    """A version number as `history` lists them: 1, 2, 3 … (0 used to mean "the default")."""
     try:
-        return COMMANDS[args.command](args)
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version number; versions count from 1 (see eduwatch history URL)")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so a reader that went away is noticed inside the handler below
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except UsageError as exc:
         return _fail(str(exc), code=2)
     except (EduwatchError, StorageError) as exc:  # the two roots of user-facing errors (storage sits below crawler/)
         return _fail(str(exc))
     except KeyboardInterrupt:
         return _fail("interrupted")
+
+
+def _reader_gone() -> int:
+    """stdout's reader left (`eduwatch changes | head -1`): stop quietly, as Unix tools do, with the status a
+    shell shows for them (128 + SIGPIPE); stdout goes to /dev/null so the exit flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -168,8 +196,19 @@ def cmd_crawl(args) -> int:
                  verbose=args.verbose)
 
 
+def _known_site(store, config: Config, name: str | None) -> None:
+    """`--site` names a site the database or the config knows; a typo must not read as "no changes"."""
+    if name is None or any(s.name == name for s in config.sites) or store.site(name) or store.pages(site=name):
+        return
+    known = sorted({s.name for s in config.sites} | {p["site"] for p in store.pages() if p["site"]})
+    raise EduwatchError(f"unknown site {name!r} (known: {', '.join(known) or 'none yet'}); check the name, "
+                        "or crawl the site first")
+
+
 def cmd_changes(args) -> int:
-    with _open_store(args, readonly=True) as store:
+    config = _config(args)
+    with _open_store(args, config, readonly=True) as store:
+        _known_site(store, config, args.site)
         rows = store.changes(since=parse_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
     if args.json:
         _print_json([_change_json(r) for r in rows])
@@ -206,8 +245,11 @@ def _stored_versions(store, url: str) -> list[dict]:
 
 def cmd_history(args) -> int:
     with _open_store(args, readonly=True) as store:
-        versions = _stored_versions(store, args.url)
         page = store.page(args.url)
+        fetches = store.fetches(args.url) if page and not page.get("latest_version") else []
+        if fetches:  # crawled, but never with content: its failures are its history
+            return _print_failures(args, page, fetches)
+        versions = _stored_versions(store, args.url)
     if args.json:
         _print_json([{"version": v["version"], "first_seen": v["first_seen"], "last_seen": v["last_seen"],
                       "content_hash": v["content_hash"], "title": v["title"]} for v in versions])
@@ -216,6 +258,20 @@ def cmd_history(args) -> int:
     print(f"{args.url}{state}")
     for v in versions:
         print(f"  v{v['version']}  {v['first_seen']} … {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+    return 0
+
+
+def _print_failures(args, page: dict, fetches: list[dict]) -> int:
+    if args.json:
+        _print_json([])
+        print(f"{args.url}: no stored versions; {len(fetches)} failed check(s), see `eduwatch history URL`",
+              file=sys.stderr)
+        return 0
+    print(f"{args.url} (state: {page['state']}): never stored; {len(fetches)} check(s), newest first:")
+    for fetch in fetches:
+        status = f"HTTP {fetch['status']}" if fetch.get("status") else "no response"
+        error = fetch.get("error") if fetch.get("error") != status else ""
+        print(f"  {fetch['at']}  {fetch['outcome']:<8} {status}  {error or ''}".rstrip())
     return 0
 
 
@@ -271,6 +327,12 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    if args.serve:
+        from crawler.demo.serve import serve_demo
+
+        return serve_demo(args.keep, args.port)
+    if args.port is not None:
+        raise UsageError("--port goes with --serve: eduwatch demo --serve --port 8800")
     from crawler.demo.run import run_demo
 
     return run_demo(keep=args.keep)
@@ -279,7 +341,9 @@ def cmd_demo(args) -> int:
 def cmd_reextract(args) -> int:
     from crawler.track.reextract import reextract
 
-    with _open_store(args) as store:
+    config = _config(args)
+    with _open_store(args, config) as store:
+        _known_site(store, config, args.site)
         report = reextract(store, site=args.site)
     print(f"re-extracted {report.versions} versions: {report.rewritten} rewritten, {report.unchanged} unchanged, "
           f"{report.missing_raw} without a stored raw page")

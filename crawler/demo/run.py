@@ -30,8 +30,14 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CON
         "-s", "EDUWATCH_PROGRESS_INTERVAL=0"]
 
 
-def write_config(path: Path, server: SiteServer, smtp_port: int, db: Path) -> None:
-    lines = [f'[database]\npath = "{db.as_posix()}"\n',
+KEPT_NOTE = ("# The sample sites and SMTP inbox this file points at stopped with `eduwatch demo`.\n"
+             "# `eduwatch demo --serve --keep {dir}` brings them back on the same ports (until Ctrl-C)\n"
+             "# and rewrites this file; then crawl or schedule it from another terminal (see README).\n")
+
+
+def write_config(path: Path, server: SiteServer, smtp_port: int, db: Path, *, schedule: str | None = None,
+                 note: str = "") -> None:
+    lines = [f'{note}[database]\npath = "{db.as_posix()}"\n',
              f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsender = "eduwatch@demo.local"\n']
     for name, site in server.sites.items():
         lines.append("[[sites]]")
@@ -42,6 +48,8 @@ def write_config(path: Path, server: SiteServer, smtp_port: int, db: Path) -> No
         else:
             follow, pagination = GENERIC_RULES[name]
             lines.append(f"follow = '{follow}'\npagination = '{pagination}'")
+        if schedule:
+            lines.append(f'schedule = "{schedule}"')
         lines.append('recipients = ["analyst@demo.local"]\n')
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -73,7 +81,7 @@ def run_demo(keep: str | None = None) -> int:
         stale.unlink() if stale.is_file() else None
     sites = default_sites()
     with SiteServer(sites) as server, LocalMailbox() as mailbox:
-        write_config(config, server, mailbox.port, db)
+        write_config(config, server, mailbox.port, db, note=KEPT_NOTE.format(dir=workdir) if keep else "")
         print(f"== sample sites on {server.url} ({len(sites)} templates); SMTP on 127.0.0.1:{mailbox.port}")
         print("== 1. baseline crawl (first crawl of a site raises no alerts)")
         crawl(config, db)
@@ -86,7 +94,8 @@ def run_demo(keep: str | None = None) -> int:
     print(f"== 5. {len(mails)} alert email(s) received by the local SMTP server")
     for message in mails:
         show_email(message)
-    print(f"(database and config kept in {workdir})")
+    print(f"(database and config kept in {workdir}" + (f"; `eduwatch demo --serve --keep {workdir}` brings the "
+          "sample sites and inbox back up to go on crawling them)" if keep else ")"))
     return 0 if found and mails else 1
 
 

@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.clock import now_iso
 from crawler.config import Config, SiteConfig, load_config
 from crawler.model import FetchedPage
+from crawler.track.baseline import rules_changed, rules_key
 from crawler.track.health import ListWalk
 from crawler.track.record_worker import RecordWorker, WorkerGone, attach
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
@@ -51,6 +52,7 @@ class SnapshotPipeline:
         self.store: Store | None = None
         self.run_id: int | None = None
         self.baselined = False
+        self.rules: str | None = None  # fingerprint of the navigation rules this run walks (track/baseline)
         self.use_worker = True
         self.worker: RecordWorker | None = None
         self.recorder: PageRecorder | None = None
@@ -80,6 +82,10 @@ class SnapshotPipeline:
         self.run_id = self.store.start_run(kind="crawl", sites=[self.site_name], started_at=now_iso())
         site_row = self.store.site(self.site_name)
         self.baselined = bool(site_row and site_row.get("baseline_run"))
+        self.rules = None if getattr(spider, "article_urls", None) else rules_key(self.site_config)
+        if self.baselined and rules_changed(self.store.runs(limit=200), self.site_name, self.rules):
+            logger.info("%s: navigation rules changed: articles they bring into view are a baseline", self.site_name)
+            self.baselined = False
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
         if self.use_worker:
             try:
@@ -135,6 +141,8 @@ class SnapshotPipeline:
                    "list_pages": stats.get_value("eduwatch/list_pages", 0),
                    "list_links": stats.get_value("eduwatch/list_links", 0),
                    "list_errors": stats.get_value("eduwatch/list_errors", 0)}
+        if self.rules:
+            summary["rules"] = self.rules
         self.store.finish_run(self.run_id, finished_at=at, status=status, stats=summary)
         self.store.close()
         self.store = None

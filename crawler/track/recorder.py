@@ -123,7 +123,8 @@ class PageRecorder:
 
     def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
         """Record the change and, in the same transaction, queue it for each interested recipient."""
-        current = article if article is not None else previous
+        # a removal is told by what was removed: the 404 page's own title ("Error response") names nothing
+        current = previous if verdict.change == "removed" and previous is not None else article or previous
         details: dict = {}
         related_url = None
         if verdict.change == "changed" or (verdict.change == "restored" and version):
