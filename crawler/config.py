@@ -59,12 +59,26 @@ class CrawlConfig:
 
 
 @dataclass
+class ClusterConfig:
+    """Many machines: the Redis stream pages travel in, and the scrapyd crawl nodes."""
+
+    redis: str = "redis://127.0.0.1:6379/0"
+    nodes: list[str] = field(default_factory=list)
+    password_env: str = ""  # scrapyd basic auth (user "eduwatch"): the variable holding the password
+
+    def password(self) -> str | None:
+        """Read the nodes' password from the named variable when needed; it is never stored."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass
 class Config:
     path: Path | None
     database: str = DEFAULT_DB
     smtp: SmtpConfig | None = None
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sites: list[SiteConfig] = field(default_factory=list)
+    cluster: ClusterConfig | None = None  # None: single-machine mode
     web_base_url: str | None = None  # [web] base_url: the web view's address, for links in feeds and alerts
     web_password_env: str = ""  # [web] password_env: the variable holding the web view's password
 
@@ -106,7 +120,7 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
 
 def _build(raw: dict, path: Path) -> Config:
     v = _Validator(path)
-    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "web"})
+    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "web", "cluster"})
     config = Config(path=path)
     database = v.table(raw, "database")
     v.keys(database, "database", {"path"})
@@ -118,6 +132,8 @@ def _build(raw: dict, path: Path) -> Config:
     v.keys(web, "web", {"base_url", "password_env"})
     config.web_base_url = v.string(web, "web.base_url", default="").rstrip("/") or None
     config.web_password_env = v.string(web, "web.password_env", default="")
+    if "cluster" in raw:
+        config.cluster = _cluster(v, v.table(raw, "cluster"))
     sites = raw.get("sites", [])
     if not isinstance(sites, list):
         raise v.error("sites", "must be an array of tables: write [[sites]] above each site")
@@ -156,6 +172,24 @@ def _crawl(v: _Validator, table: dict) -> CrawlConfig:
         raw_retention_days=v.integer(table, "crawl.raw_retention_days", default=0, low=0, high=100000),
         recheck_days=v.integer(table, "crawl.recheck_days", default=30, low=0, high=100000),
     )
+
+
+def _cluster(v: _Validator, table: dict) -> ClusterConfig:
+    v.keys(table, "cluster", {"redis", "nodes", "password_env"})
+    cluster = ClusterConfig(redis=v.string(table, "cluster.redis", default="redis://127.0.0.1:6379/0"),
+                            nodes=v.string_list(table, "cluster.nodes"),
+                            password_env=v.string(table, "cluster.password_env", default=""))
+    if not re.match(r"^rediss?://[^/\s]+", cluster.redis):
+        raise v.error("cluster.redis", f"{cluster.redis!r} is not a Redis URL; write e.g. redis = \"redis://127.0.0.1:6379/0\"")
+    if not cluster.nodes:
+        raise v.error("cluster.nodes", "must list at least one scrapyd node, e.g. nodes = [\"http://127.0.0.1:6800\"]")
+    for url in cluster.nodes:
+        if not re.match(r"^https?://[^/\s]+/?$", url):
+            raise v.error("cluster.nodes", f"{url!r} is not a node address; write e.g. \"http://10.0.0.5:6800\"")
+    cluster.nodes = [url.rstrip("/") for url in cluster.nodes]
+    if len(set(cluster.nodes)) != len(cluster.nodes):
+        raise v.error("cluster.nodes", "lists a node twice; list each scrapyd address once")
+    return cluster
 
 
 def _site(v: _Validator, entry: object, where: str) -> SiteConfig:

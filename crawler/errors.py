@@ -23,3 +23,27 @@ class SchedulerError(EduwatchError):
 
 class ServeError(EduwatchError):
     """The web view cannot start (address in use, bad host, no password for a public address)."""
+
+
+class ClusterError(EduwatchError):
+    """Cluster mode cannot do what was asked: a node or Redis does not answer, no node is healthy."""
+
+
+class NodeError(ClusterError):
+    """A scrapyd node refused a request or answered something else than scrapyd would."""
+
+
+class NodeDown(NodeError):
+    """A scrapyd node did not answer at all (connection refused, timeout, DNS): it counts as down."""
+
+
+class NodeStartError(ClusterError):
+    """`eduwatch node` could not start scrapyd (port taken, empty password variable, ...)."""
+
+
+class NoHealthyNode(ClusterError):
+    """Every configured crawl node is down: nothing can be dispatched."""
+
+
+class StreamError(ClusterError):
+    """Redis cannot be reached or refused a command."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
+import zlib
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -27,6 +29,8 @@ def _as_list(value) -> list[str]:
         return []
     if isinstance(value, str):
         value = value.strip()
+        if value.startswith("zlib:"):  # a long list packed by the cluster dispatcher (crawler/cluster/dispatch.py)
+            value = zlib.decompress(base64.b64decode(value[5:])).decode("utf-8")
         if value.startswith("["):
             return [str(v) for v in json.loads(value)]
         return [v.strip() for v in value.split(",") if v.strip()]

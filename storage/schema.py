@@ -73,6 +73,22 @@ def readable(db: Database) -> None:
     readable_schema(db)
 
 
+@migrations(name="0003_cluster_stream")
+def cluster_stream(db: Database) -> None:
+    """Cluster mode: which stream messages are recorded (exactly once), and the runs dispatched to nodes."""
+    # one row per recorded stream message, keyed by the message's own id (run token + part), written in
+    # the transaction that records the message, so a replay after a crash finds it and records nothing
+    db.execute("""CREATE TABLE stream_entries (
+        mid TEXT PRIMARY KEY, entry_id TEXT NOT NULL, recorded_at TEXT NOT NULL) WITHOUT ROWID""")
+    db.execute("CREATE INDEX stream_entries_recorded ON stream_entries (recorded_at)")
+    # a crawl run dispatched to a scrapyd node: its token in stream messages ↔ its row in runs
+    db.execute("""CREATE TABLE cluster_runs (
+        token TEXT PRIMARY KEY, run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id), site TEXT NOT NULL,
+        node TEXT NOT NULL, job TEXT NOT NULL, spider TEXT, baselined INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT)""")
+    db.execute("CREATE INDEX cluster_runs_site ON cluster_runs (site)")
+
+
 def needs_migration(db: Database) -> bool:
     """True when this file lacks a migration; read-only, so opening a current file takes no write lock."""
     return bool(migrations.pending(db))
@@ -81,3 +97,4 @@ def needs_migration(db: Database) -> bool:
 def migrate(db: Database) -> None:
     """Apply pending migrations; the caller holds the write transaction."""
     migrations.apply(db)
+

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Fixtures that start a server, a crawl or a subprocess: a test using any of them is in the e2e tier.
 E2E_FIXTURES = {"server", "workspace", "mailbox", "big_site", "smtp", "faulty", "site_url", "silent_url",
-                "slow_site", "start", "archive", "baselined", "run"}
+                "slow_site", "start", "archive", "baselined", "run", "redis_server", "cluster", "recorder"}
+pytest_plugins = ["tests.cluster_servers"]  # redis_server and cluster fixtures for the cluster tests
 
 
 def pytest_collection_modifyitems(items):

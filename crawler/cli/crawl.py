@@ -13,7 +13,9 @@ from storage import Store
 
 
 def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], overrides: dict[str, str],
-          verbose: bool = False) -> int:
+          verbose: bool = False, local: bool = False, wait: bool = True) -> int:
+    if config.cluster is not None and not local:
+        return _crawl_on_nodes(config, db_path, sites=sites, urls=urls, overrides=overrides, wait=wait)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path or file
         store.check_writable()
@@ -45,6 +47,31 @@ def _report(config: Config, db_path: str, urls: list[str], started: str, plans: 
         print(f"eduwatch: error: {len(interrupted)} crawl run(s) did not finish; what was fetched is stored, "
               "run the crawl again to complete it", file=sys.stderr)
     return 1 if failed or interrupted or not runs else 0
+
+
+def _crawl_on_nodes(config: Config, db_path: str, *, sites, urls, overrides, wait: bool) -> int:
+    """Dispatch to the [cluster] nodes; the recorder records and sends the alerts."""
+    from crawler.cluster.crawl_nodes import crawl_on_nodes
+
+    result = crawl_on_nodes(config, db_path, sites=sites, urls=urls, overrides=overrides, wait=wait)
+    for site, why in result.report.skipped:
+        print(f"{site}: {why}", file=sys.stderr)
+    for site, why in result.report.failed:
+        print(f"eduwatch: error: {site}: not dispatched: {why}", file=sys.stderr)
+    if not wait:
+        for item in result.report.dispatched:
+            print(f"{item.site}: dispatched to {item.node} (job {item.token})")
+        return 1 if result.report.failed else 0
+    for run in result.runs:
+        print(f"{_summary(run)} on {run['node']}")
+    if result.still_open:
+        print(f"eduwatch: error: {', '.join(result.still_open)}: the recorder has not closed these runs; is "
+              "`eduwatch record` running against this database?", file=sys.stderr)
+    interrupted = [r for r in result.runs if r.get("status") != "ok"]
+    if interrupted:
+        print(f"eduwatch: error: {len(interrupted)} crawl run(s) did not finish; what was fetched is stored, "
+              "run the crawl again to complete it", file=sys.stderr)
+    return 1 if result.report.failed or result.still_open or interrupted else 0
 
 
 def _summary(run: dict) -> str:

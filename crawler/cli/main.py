@@ -28,6 +28,9 @@ EPILOG_EXAMPLES = {
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
     "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
     "calendar": "example: eduwatch calendar --site ccgp > bids.ics",
+    "node": "example: eduwatch node --host 0.0.0.0 --port 6800 --dir /var/lib/eduwatch-node",
+    "record": "example: eduwatch record   |   eduwatch record --once",
+    "nodes": "example: eduwatch nodes --json",
 }
 
 
@@ -57,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", action="append", default=[], metavar="URL", help="crawl just this article URL (repeatable)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
                    help="override a Scrapy setting for this run, e.g. -s DOWNLOAD_DELAY=0")
+    p.add_argument("--local", action="store_true", help="with [cluster]: crawl in this process, not on the nodes")
+    p.add_argument("--no-wait", action="store_true", help="with [cluster]: return once the jobs are dispatched")
 
     p = command("changes", "the detected changes, newest first")
     p.add_argument("--since", metavar="WHEN", help="ISO date/time, or an age such as 90m, 12h, 3d")
@@ -105,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
     p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
     p.add_argument("--site", help="only this site's announcements")
+    p = command("node", "run a crawl node: a scrapyd serving eduwatch's spiders, until SIGTERM (needs [cluster])")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=6800, help="port to listen on (default 6800)")
+    p.add_argument("--dir", default="eduwatch-node", help="the node's own directory: scrapy.cfg, job logs, queue")
+    p = command("record", "record the pages crawl nodes send (the one database writer in cluster mode)")
+    p.add_argument("--once", action="store_true", help="return when the stream is drained and no run is open")
+    p = command("nodes", "the [cluster] crawl nodes: up or down, jobs running and pending, the sites placed on each")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per node")
     return parser
 
 
@@ -193,7 +206,7 @@ def cmd_crawl(args) -> int:
         name, value = item.split("=", 1)
         overrides[name.strip()] = value
     return crawl(config, _db_path(args, config), sites=args.site, urls=args.url, overrides=overrides,
-                 verbose=args.verbose)
+                 verbose=args.verbose, local=args.local, wait=not args.no_wait)
 
 
 def _known_site(store, config: Config, name: str | None) -> None:
@@ -373,8 +386,28 @@ def cmd_calendar(args) -> int:
         return calendar(store, args.site)
 
 
+def cmd_node(args) -> int:
+    from crawler.cli.cluster import node
+
+    return node(_config(args), host=args.host, port=args.port, directory=args.dir)
+
+
+def cmd_record(args) -> int:
+    from crawler.cli.cluster import record
+
+    config = _config(args)
+    return record(config, _db_path(args, config), once=args.once)
+
+
+def cmd_nodes(args) -> int:
+    from crawler.cli.cluster import nodes
+
+    return nodes(_config(args), as_json=args.json)
+
+
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
-    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar,
+    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "node": cmd_node, "record": cmd_record,
+    "nodes": cmd_nodes,
 }

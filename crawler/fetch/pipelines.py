@@ -63,6 +63,8 @@ class SnapshotPipeline:
         db_path = settings.get("EDUWATCH_DB")
         if not db_path:
             raise NotConfigured("EDUWATCH_DB is empty: no snapshot database to write to")
+        if settings.get("EDUWATCH_STREAM"):
+            raise NotConfigured("EDUWATCH_STREAM is set: a crawl node sends pages to the stream, not a database")
         config = settings.get("EDUWATCH_CONFIG_OBJECT")  # validated once by `eduwatch crawl` and handed down
         if config is None:  # a bare `scrapy crawl SPIDER`: read it here, and stop on a bad file rather than
             config = load_config(settings.get("EDUWATCH_CONFIG"))  # crawl on with no recipients or thresholds

@@ -50,7 +50,7 @@ DEFAULT_REQUEST_HEADERS = {
     "Cache-Control": "max-age=0",
 }
 
-ITEM_PIPELINES = {"crawler.fetch.pipelines.SnapshotPipeline": 300}
+ITEM_PIPELINES = {"crawler.fetch.pipelines.SnapshotPipeline": 300, "crawler.cluster.node_pipeline.StreamPipeline": 300}
 EXTENSIONS = {"crawler.fetch.progress.ProgressReporter": 500}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -70,3 +70,9 @@ EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0
 # Record pages (extract, diff, SQLite) in a worker process beside the crawl, which keeps Scrapy's core free
 # for fetching (bench/throughput.py); False records in the crawl process itself.
 EDUWATCH_RECORD_WORKER = True
+
+# Cluster mode. On a crawl node (`eduwatch node` sets EDUWATCH_STREAM for the crawls scrapyd starts) pages go
+# to this Redis stream instead of a database; `eduwatch record` records them.
+EDUWATCH_STREAM = os.environ.get("EDUWATCH_STREAM", "")
+EDUWATCH_STREAM_RETRY_SECONDS = 60.0  # how long a node retries a message while Redis is away before failing
+EDUWATCH_STREAM_MAX_WAITING = 50_000  # a node holds pages back while the stream holds more entries than this
