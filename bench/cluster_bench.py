@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,7 +87,10 @@ class LagSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.2):
-            backlog = self.stream.backlog()
+            try:
+                backlog = self.stream.backlog()
+            except redis.RedisError:
+                continue
             self.max_lag = max(self.max_lag, (backlog["waiting"] or 0) + backlog["pending"])
 
 
@@ -126,6 +132,9 @@ def drain_rows(base: Path, redis: RedisServer, nodes: list[Node], sites_toml: st
         time.sleep(0.5)
     entries = Stream(redis.url).length()
     per_1000_mb = (int(client.info("memory")["used_memory"]) - empty) / entries * 1000 / 2**20
+    bodies = [len(fields.get(b"body", b"")) for _id, fields in client.xrange("eduwatch:pages")]
+    print(f"stream: {entries} entries, mean page body {sum(bodies) / max(1, len(bodies)) / 1024:.1f} KiB",
+          file=sys.stderr)
     recorder = subprocess.Popen([sys.executable, "-m", "crawler", "record", "--once", "--db",
                                  str(workdir / "eduwatch.db"), "--config", str(workdir / "eduwatch.toml")],
                                 cwd=workdir, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -167,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             node.stop()
         redis.stop()
         mirror.close()
+        shutil.rmtree(base, ignore_errors=True)
     print(f"\n{args.pages} articles over {len(templates)} sites ({', '.join(templates)}); "
           f"{platform.python_version()}, {os.cpu_count()} cores, all parts on this machine\n")
     print("| mode | pages | wall s | pages/s | recorder CPU ms/page | max stream lag |")

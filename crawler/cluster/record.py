@@ -7,6 +7,7 @@ import signal
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import redis
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 BLOCK_MS = 1000  # longest wait for new entries; also how fast SIGTERM is noticed
 HOUSEKEEPING_S = 10.0  # trim the stream, look for abandoned runs, deliver due alerts
+KEEP_ENTRY_IDS_DAYS = 7  # recorded message ids older than this can no longer come back: forget them
 REDIS_RETRY_S = 2.0  # pause before reconnecting after Redis went away
 
 
@@ -49,6 +51,7 @@ class RecorderService:
         self.consumer = Consumer(self.stream, self.store, self.recorder)
         self.stopping = False
         self._last_housekeeping = 0.0
+        self._last_prune = float("-inf")
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -93,6 +96,10 @@ class RecorderService:
     def _housekeeping(self, *, drained: bool) -> None:
         self._last_housekeeping = time.monotonic()
         self.stream.trim()
+        if time.monotonic() - self._last_prune > 3600:
+            self._last_prune = time.monotonic()
+            cutoff = (datetime.now(UTC) - timedelta(days=KEEP_ENTRY_IDS_DAYS)).isoformat(timespec="seconds")
+            self.store.prune_recorded_entries(cutoff)
         if drained:
             self._close_abandoned()
         self._deliver(None)

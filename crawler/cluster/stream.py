@@ -143,7 +143,10 @@ class Stream:
 
     def backlog(self) -> dict:
         """Entries waiting (never delivered) and pending (delivered, not acknowledged), for `nodes` and the bench."""
-        group = next((g for g in self.redis.xinfo_groups(self.key) if _text(g["name"]) == self.group), {})
+        try:
+            group = next((g for g in self.redis.xinfo_groups(self.key) if _text(g["name"]) == self.group), {})
+        except redis.ResponseError:  # no stream yet: nothing was ever sent
+            group = {}
         return {"length": self.length(), "pending": int(group.get("pending", 0)),
                 "waiting": int(group["lag"]) if group.get("lag") is not None else None}
 
