@@ -145,3 +145,26 @@ def test_an_unreadable_entry_is_set_aside_not_lost(parts):
 
 def _id(value) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def test_the_stream_tells_how_long_no_recorder_has_read_it(parts):
+    producer, consumer, _store = parts
+    assert producer.reader_idle_s() is None, "no consumer has ever read"
+    producer.publish(run_messages("base", 200, 0)[0])
+    recorder = consumer("recorder")
+    drain(recorder)
+    idle = producer.reader_idle_s()
+    assert idle is not None and idle < 60
+    assert producer.backlog()["waiting"] == 0 and producer.backlog()["pending"] == 0
+
+
+def test_a_waiting_crawl_says_when_no_recorder_reads_the_stream(parts, redis_server, caplog):
+    from crawler.cluster.dispatch import _warn_if_no_recorder
+
+    producer, consumer, _store = parts
+    assert not _warn_if_no_recorder(redis_server.url), "nothing waits: nothing to say"
+    producer.publish(run_messages("base", 200, 0)[0])
+    assert _warn_if_no_recorder(redis_server.url)
+    assert "start `eduwatch record`" in caplog.text
+    drain(consumer("recorder"))
+    assert not _warn_if_no_recorder(redis_server.url), "a recorder reads it"

@@ -32,7 +32,7 @@ def crawl_on_nodes(config: Config, db_path: str, *, sites: list[str], urls: list
         return result
     timeouts = [s.timeout for s in config.sites if s.name in {d.site for d in report.dispatched}] or [1800.0]
     tokens = [d.token for d in report.dispatched]
-    closed, waiting = wait_for_runs(db_path, tokens, max(timeouts) + WAIT_GRACE_S)
+    closed, waiting = wait_for_runs(db_path, tokens, max(timeouts) + WAIT_GRACE_S, config.cluster.redis)
     if waiting:
         _cancel([d for d in report.dispatched if d.token in waiting], config)
         closed_late, waiting = wait_for_runs(db_path, waiting, WAIT_GRACE_S)

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 ARG_LIMIT = 100_000  # bytes: one command-line argument may hold 128 KiB on Linux; longer lists go compressed
 POLL_S = 0.5
+RECORDER_CHECK_S = 30.0  # how long pages may wait unread before the waiting crawl says no recorder runs
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,15 @@ def open_reader(db_path: str) -> Store:
         return Store(db_path)
 
 
-def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float) -> tuple[list[dict], list[str]]:
-    """Poll the database until the recorder has closed every run; returns (closed runs, tokens still open)."""
+def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float,
+                  stream_url: str | None = None) -> tuple[list[dict], list[str]]:
+    """Poll the database until the recorder has closed every run; returns (closed runs, tokens still open).
+    With `stream_url`, say once when no recorder reads the stream (the wait would otherwise be silent)."""
     deadline = time.monotonic() + timeout_s
+    next_check = time.monotonic() + RECORDER_CHECK_S
     while True:
+        if stream_url and time.monotonic() > next_check:
+            next_check = float("inf") if _warn_if_no_recorder(stream_url) else time.monotonic() + RECORDER_CHECK_S
         with Store(db_path, readonly=True) as store:
             runs = {t: store.cluster_run(t) for t in tokens}
         closed = [r for r in runs.values() if r and r["finished_at"]]
@@ -161,6 +167,20 @@ def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float) -> tuple[li
         if not waiting or time.monotonic() > deadline:
             return closed, waiting
         time.sleep(POLL_S)
+
+
+def _warn_if_no_recorder(url: str) -> bool:
+    """True (warned) when pages wait and no recorder has read the stream for RECORDER_CHECK_S seconds."""
+    try:
+        with Stream(url) as stream:
+            idle, waiting = stream.reader_idle_s(), stream.backlog()["waiting"]
+    except redis.RedisError:
+        return False
+    if waiting and (idle is None or idle > RECORDER_CHECK_S):
+        logger.warning("%d stream entries wait and no recorder has read the stream for %s; start `eduwatch "
+                       "record` against this database", waiting, "ever" if idle is None else f"{idle:.0f} s")
+        return True
+    return False
 
 
 def _text(value) -> str:

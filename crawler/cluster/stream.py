@@ -141,6 +141,15 @@ class Stream:
         ms, seq = (int(part) for part in last.split("-"))
         return f"{ms}-{seq + 1}"
 
+    def reader_idle_s(self) -> float | None:
+        """Seconds since any consumer of the group last read the stream; None when none ever did."""
+        try:
+            consumers = self.redis.xinfo_consumers(self.key, self.group)
+        except redis.ResponseError:  # no stream or no group yet
+            return None
+        idle = [int(c["idle"]) for c in consumers]
+        return min(idle) / 1000 if idle else None
+
     def backlog(self) -> dict:
         """Entries waiting (never delivered) and pending (delivered, not acknowledged), for `nodes` and the bench."""
         try:
