@@ -13,7 +13,7 @@ from typing import Protocol
 
 from crawler.clock import now_iso
 from crawler.cluster.messages import Message, MessageError, decode
-from crawler.cluster.stream import Entry, Stream
+from crawler.cluster.stream import DEAD, Entry, Stream
 from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -105,8 +105,7 @@ class Consumer:
         return True
 
     def _bury(self, entry: Entry, reason: str) -> None:
-        logger.error("stream entry %s cannot be recorded (%s); moved to the %s stream", entry.id, reason,
-                     "eduwatch:pages:dead")
+        logger.error("stream entry %s cannot be recorded (%s); moved to the %s stream", entry.id, reason, DEAD)
         self.stream.dead_letter(entry, reason)
         self.stream.ack(entry.id)
         self.counts.dead += 1

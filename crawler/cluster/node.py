@@ -71,7 +71,7 @@ def run_node(cluster: ClusterConfig, *, host: str, port: int, directory: Path) -
     stop = _StopFlag()
     try:
         _wait_up(process, client, stop)
-        print(f"eduwatch node: scrapyd listening on http://{host}:{port} (directory {directory})", file=sys.stderr)
+        logger.info("scrapyd listening on http://%s:%s (directory %s)", host, port, directory)
         while not stop.set and process.poll() is None:
             time.sleep(0.2)
         if process.poll() is not None:
