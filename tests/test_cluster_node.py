@@ -57,3 +57,18 @@ def test_node_and_record_need_a_cluster_table(tmp_path):
     for command in ("node", "record", "nodes"):
         result = run_cli(command, "--config", str(config), "--db", str(tmp_path / "e.db"))
         assert result.code == 1 and "needs a [cluster] table" in result.err, command
+
+
+def test_crawl_local_with_a_cluster_table_crawls_in_process_as_before(workspace, server):
+    from tests.conftest import site_toml
+    from tests.test_crawl import public_articles, versions_by_url
+
+    nowhere = f"http://127.0.0.1:{free_port()}"  # no node, no Redis: --local needs neither
+    workspace.write_config(f'[cluster]\nredis = "redis://127.0.0.1:{free_port()}/0"\nnodes = ["{nowhere}"]\n\n'
+                           + site_toml(server, ["moe"]))
+    result = workspace.crawl("--local")
+    assert result.code == 0, result.err
+    assert sorted(versions_by_url(workspace.db)) == sorted(public_articles(server, "moe"))
+    dispatched = workspace.crawl()  # without --local: dispatching needs Redis, and says so in one line
+    assert dispatched.code == 1
+    assert "start redis-server there or fix [cluster] redis" in dispatched.err and "Traceback" not in dispatched.err
