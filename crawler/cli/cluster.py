@@ -9,6 +9,26 @@ from crawler.config import Config
 from crawler.errors import ConfigError
 
 
+def add_cluster_parsers(command) -> None:
+    """The three commands' arguments; `command(name, help)` is main's sub-parser factory."""
+    p = command("node", "run a crawl node: a scrapyd serving eduwatch's spiders, until SIGTERM (needs [cluster])")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=6800, help="port to listen on (default 6800)")
+    p.add_argument("--dir", default="eduwatch-node", help="the node's own directory: scrapy.cfg, job logs, queue")
+    p = command("record", "record the pages crawl nodes send (the one database writer in cluster mode)")
+    p.add_argument("--once", action="store_true", help="return when the stream is drained and no run is open")
+    p = command("nodes", "the [cluster] crawl nodes: up or down, jobs running and pending, the sites placed on each")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per node")
+
+
+def run_cluster_command(args, config: Config, db_path: str) -> int:
+    if args.command == "node":
+        return node(config, host=args.host, port=args.port, directory=args.dir)
+    if args.command == "record":
+        return record(config, db_path, once=args.once)
+    return nodes(config, as_json=args.json)
+
+
 def _need_cluster(config: Config, command: str) -> None:
     if config.cluster is None:
         raise ConfigError(f"{config.path or 'no configuration file'}: `eduwatch {command}` needs a [cluster] table "

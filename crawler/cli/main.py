@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 
+from crawler.cli.cluster import add_cluster_parsers, run_cluster_command
 from crawler.clock import parse_when
 from crawler.config import DEFAULT_DB, Config, load_config
 from crawler.errors import EduwatchError, UsageError
@@ -110,14 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
     p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
     p.add_argument("--site", help="only this site's announcements")
-    p = command("node", "run a crawl node: a scrapyd serving eduwatch's spiders, until SIGTERM (needs [cluster])")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=6800, help="port to listen on (default 6800)")
-    p.add_argument("--dir", default="eduwatch-node", help="the node's own directory: scrapy.cfg, job logs, queue")
-    p = command("record", "record the pages crawl nodes send (the one database writer in cluster mode)")
-    p.add_argument("--once", action="store_true", help="return when the stream is drained and no run is open")
-    p = command("nodes", "the [cluster] crawl nodes: up or down, jobs running and pending, the sites placed on each")
-    p.add_argument("--json", action="store_true", help="print a JSON list, one object per node")
+    add_cluster_parsers(command)
     return parser
 
 
@@ -386,28 +380,15 @@ def cmd_calendar(args) -> int:
         return calendar(store, args.site)
 
 
-def cmd_node(args) -> int:
-    from crawler.cli.cluster import node
-
-    return node(_config(args), host=args.host, port=args.port, directory=args.dir)
-
-
-def cmd_record(args) -> int:
-    from crawler.cli.cluster import record
-
+def cmd_cluster(args) -> int:
+    """`node`, `record` and `nodes` (crawler/cli/cluster.py)."""
     config = _config(args)
-    return record(config, _db_path(args, config), once=args.once)
-
-
-def cmd_nodes(args) -> int:
-    from crawler.cli.cluster import nodes
-
-    return nodes(_config(args), as_json=args.json)
+    return run_cluster_command(args, config, _db_path(args, config))
 
 
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
-    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "node": cmd_node, "record": cmd_record,
-    "nodes": cmd_nodes,
+    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "node": cmd_cluster, "record": cmd_cluster,
+    "nodes": cmd_cluster,
 }
