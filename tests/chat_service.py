@@ -34,7 +34,7 @@ _SUCCESS = {
     "feishu": [{"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}],
     "webhook": [{"received": True}],
 }
-FAIL_MODES = ("503", "timeout", "errcode", "ratelimit", "badkey", "nocode")
+FAIL_MODES = ("503", "timeout", "errcode", "ratelimit", "badkey", "nocode", "hold")
 
 
 @dataclass
@@ -132,6 +132,14 @@ class ChatService:
     def answer(self, request: Received) -> tuple[int, dict, dict[str, str]]:
         """(status, JSON answer, extra headers) the real service would give."""
         mode = self._take_failure()
+        if mode == "hold":  # the message is posted in the group, but the answer never reaches the sender
+            status, answer, extra = getattr(self, f"_{request.kind}")(request, None)
+            request.status, request.answer = status, answer
+            request.accepted = answer in _SUCCESS[request.kind] and status == 200
+            with self.lock:
+                self.received.append(request)
+            self.release.wait(60)
+            return status, answer, extra
         if mode == "timeout":
             self.release.wait(30)
             return 503, {"errcode": -1, "errmsg": "late"}, {}
@@ -221,10 +229,11 @@ class ChatService:
                 record = Received(kind, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()},
                                   raw, body if isinstance(body, dict) else None)
                 status, answer, extra = service.answer(record)
-                record.status, record.answer = status, answer
-                record.accepted = answer in _SUCCESS[kind] and status == 200
-                with service.lock:
-                    service.received.append(record)
+                if not any(r is record for r in service.received):  # a held request was recorded when it was accepted
+                    record.status, record.answer = status, answer
+                    record.accepted = answer in _SUCCESS[kind] and status == 200
+                    with service.lock:
+                        service.received.append(record)
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)

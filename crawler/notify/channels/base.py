@@ -54,6 +54,7 @@ class ChatChange:
     detected_at: str  # display time, e.g. "2026-11-29 19:20"
     history: str = ""  # the web view's history page of the article, when [web] base_url is set
     record: dict = field(default_factory=dict)  # the change as `changes --json` prints it
+    id: int | None = None  # the change row, so a split message knows which changes each part holds
 
     def shrunk(self, budget: int) -> ChatChange:
         """A copy whose summary and title fit about `budget` characters, for one change too big for a message."""
