@@ -16,7 +16,7 @@ import pytest
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from tests.chat_service import ChatService
-from tests.conftest import REPO, FAST, Workspace, site_toml, wait_until
+from tests.conftest import REPO, Workspace, site_toml, wait_until
 
 pytestmark = pytest.mark.e2e
 
