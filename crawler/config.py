@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
 
-from crawler.errors import ConfigError, ScheduleError
-from crawler.schedules import build_trigger
 from crawler.config_notify import (
     ChannelConfig,
     DisplayConfig,
@@ -19,6 +17,8 @@ from crawler.config_notify import (
     parse_channels,
     parse_display,
 )
+from crawler.errors import ConfigError, ScheduleError
+from crawler.schedules import build_trigger
 
 DEFAULT_CONFIG = "eduwatch.toml"
 DEFAULT_DB = "eduwatch.db"

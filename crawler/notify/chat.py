@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from crawler.clock import display_time, zoned_iso
-from crawler.model import ChangeKind
+from crawler.model import change_label
 from crawler.notify.channels import ChatChange, ChatDigest, kind_of
 from crawler.notify.channels.base import clip
 from crawler.notify.channels.markdown import heading
@@ -13,14 +13,6 @@ from crawler.notify.weblinks import change_link, history_link
 
 SUMMARY_MAX = 160  # characters of a change's summary in a chat message
 SENTENCE_MAX = 80  # characters of the first changed sentence added to a bare "正文 N 处修改"
-
-
-def label_of(kind: str) -> str:
-    """新增/更新/删除/恢复/站点异常, from the one vocabulary; an unknown kind shows as itself."""
-    try:
-        return ChangeKind(kind).label
-    except ValueError:
-        return kind
 
 
 def first_changed_sentence(diff_text: str | None) -> str:
@@ -53,7 +45,7 @@ def change_record(change: dict, zone: str, base_url: str | None) -> dict:
 
 def chat_change(change: dict, *, zone: str, base_url: str | None) -> ChatChange:
     return ChatChange(
-        kind=change.get("kind") or "", label=label_of(change.get("kind") or ""),
+        kind=change.get("kind") or "", label=change_label(change.get("kind") or ""),
         title=change.get("title") or "", summary=summary_of(change), link=change_link(base_url, change),
         url=change.get("url") or "", site=change.get("site") or "",
         detected_at=display_time(change.get("detected_at"), zone), history=history_link(base_url, change),
