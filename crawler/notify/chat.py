@@ -34,11 +34,13 @@ def summary_of(change: dict) -> str:
 
 
 def change_record(change: dict, zone: str, base_url: str | None) -> dict:
-    """The change as `changes --json` shows it (times with the display zone's offset), plus its link."""
-    keys = ("url", "site", "kind", "title", "version", "previous_version", "summary", "related_url")
+    """A change as `changes --json` prints it and webhooks post it: detected_at with the display zone's
+    offset, and `link` (the web view's page for it when [web] base_url is set, else the article)."""
+    keys = ("url", "site", "kind", "detected_at", "title", "version", "previous_version", "summary", "related_url")
     record = {key: change.get(key) for key in keys}
     record["detected_at"] = zoned_iso(change.get("detected_at"), zone)
     record["diff"] = change.get("diff_text")
+    record["details"] = change.get("details")
     record["link"] = change_link(base_url, change)
     return record
 
