@@ -69,3 +69,11 @@ def test_bad_channel_config_names_file_key_and_fix(tmp_path, text, key, fix):
 def test_an_unset_secret_variable_reads_as_none(tmp_path, monkeypatch):
     monkeypatch.delenv("EDUWATCH_DINGTALK_SECRET", raising=False)
     assert load(tmp_path, DING).channels[0].secret() is None
+
+
+def test_the_example_config_loads_with_every_channel_kind():
+    from tests.conftest import REPO
+
+    config = load_config(REPO / "eduwatch.example.toml")
+    assert {c.kind for c in config.channels} == set(CHANNEL_KINDS)
+    assert all(name in {c.name for c in config.channels} for site in config.sites for name in site.channels)
