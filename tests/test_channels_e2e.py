@@ -222,3 +222,15 @@ def test_kill_9_during_delivery_never_posts_different_content(chat, server, serv
     for delivery, bodies in by_delivery.items():
         assert len(bodies) == 1, f"{delivery}: a resend after kill -9 must be the very same content"
     assert len(posts) <= 3, "at most the one message in flight at the kill is posted twice"
+
+
+def test_a_site_whose_lists_go_empty_posts_a_health_alert(chat, server, service):
+    chat.write_config(channels_toml(service, ["feishu"])
+                      + site_toml(server, ["moe"], extra={"label": '"教育部"', "channels": names("feishu")}))
+    assert chat.crawl().code == 0
+    for path in server.sites["moe"].list_paths():
+        server.set_fault(f"/moe{path}", "soft404")
+    assert chat.crawl().code == 0
+    [message] = service.accepted("feishu")
+    assert "【站点异常】" in shown(message) and "教育部" in shown(message)
+    assert f"{BASE_URL}/?site=moe&kind=health" in shown(message)
