@@ -6,12 +6,14 @@ import json
 import logging
 from dataclasses import dataclass, field, replace
 
+from crawler.errors import EduwatchError
+
 log = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 
 
-class ChannelError(Exception):
+class ChannelError(EduwatchError):
     """A chat message could not be delivered; the message says what was wrong and what to do."""
 
 
