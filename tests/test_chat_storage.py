@@ -78,7 +78,7 @@ def test_a_file_from_before_channels_gains_them_and_keeps_its_alerts(tmp_path):
         raw.execute("DROP TABLE channel_outbox")
         raw.execute("ALTER TABLE alerts DROP COLUMN channel")
         raw.execute("ALTER TABLE alerts DROP COLUMN payload")
-        raw.execute("DELETE FROM _sqlite_migrations WHERE name = '0002_chat_channels'")
+        raw.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_chat_channels'")
     with Store(path) as reopened:
         assert [g["recipient"] for g in reopened.pending_digests()] == ["a@example.org"]
         reopened.enqueue_channel(1, "bids", 1)
