@@ -233,7 +233,7 @@ class App:
                     continue
         items = ordered(changes)
         text = render_text(items, self.labels(), zone=self.zone, base_url=self.config.web_base_url)
-        return digest_page(alert, items, text)
+        return digest_page(alert, items, text, self.zone)
 
 
     def feed(self, req: Request) -> Response:
