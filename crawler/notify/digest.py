@@ -29,7 +29,7 @@ def header_safe(value: str) -> str:
 
 
 def kind_counts(changes: list[dict]) -> str:
-    """'2 篇更新，1 篇新文章' in a fixed kind order."""
+    """'2 篇更新，1 篇新增' in a fixed kind order."""
     counts = Counter(c.get("kind") for c in changes)
     parts = [f"{counts[k]} {'条' if k == ChangeKind.HEALTH else '篇'}{k.label}" for k in KIND_ORDER if counts[k]]
     parts += [f"{n} 条{header_safe(k)}" for k, n in counts.items() if k not in KIND_ORDER]
@@ -37,7 +37,7 @@ def kind_counts(changes: list[dict]) -> str:
 
 
 def digest_subject(site_label: str, changes: list[dict]) -> str:
-    """'[eduwatch] 教育部：2 篇更新，1 篇新文章'; several sites → '[eduwatch] 3 个站点：…'."""
+    """'[eduwatch] 教育部：2 篇更新，1 篇新增'; several sites → '[eduwatch] 3 个站点：…'."""
     sites = {c.get("site") for c in changes}
     label = f"{len(sites)} 个站点" if len(sites) > 1 else header_safe(site_label)
     subject = header_safe(f"[eduwatch] {label}：{kind_counts(changes)}")
