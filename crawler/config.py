@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
 
+from crawler.config_notify import (
+    ChannelConfig,
+    DisplayConfig,
+    check_site_channels,
+    parse_base_url,
+    parse_channels,
+    parse_display,
+)
 from crawler.errors import ConfigError, ScheduleError
 from crawler.schedules import build_trigger
 
@@ -45,6 +53,7 @@ class SiteConfig:
     schedule: str | None = None  # cron (5 fields, Asia/Shanghai) or interval "90s", "30m", "2h"
     timeout: float = 1800.0  # seconds a scheduled crawl of this site may run before it is stopped
     recipients: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)  # names of [[channels]] entries
     keywords: list[str] = field(default_factory=list)
     exclude_keywords: list[str] = field(default_factory=list)
     label: str = ""  # human name used in alert subjects (e.g. 教育部)
@@ -90,6 +99,11 @@ class Config:
         """A site's human label (教育部) where the config gives one, else its name."""
         found = next((s for s in self.sites if s.name == name), None)
         return (found.label if found and found.label else name) or ""
+    channels: list[ChannelConfig] = field(default_factory=list)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+
+    def channel(self, name: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.name == name), None)
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
@@ -120,7 +134,7 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
 
 def _build(raw: dict, path: Path) -> Config:
     v = _Validator(path)
-    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "web", "cluster"})
+    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "channels", "web", "display", "cluster"})
     config = Config(path=path)
     database = v.table(raw, "database")
     v.keys(database, "database", {"path"})
@@ -130,7 +144,7 @@ def _build(raw: dict, path: Path) -> Config:
     config.crawl = _crawl(v, v.table(raw, "crawl"))
     web = v.table(raw, "web")
     v.keys(web, "web", {"base_url", "password_env"})
-    config.web_base_url = v.string(web, "web.base_url", default="").rstrip("/") or None
+    config.web_base_url = parse_base_url(v, web, "web.base_url")
     config.web_password_env = v.string(web, "web.password_env", default="")
     if "cluster" in raw:
         config.cluster = _cluster(v, v.table(raw, "cluster"))
@@ -144,6 +158,9 @@ def _build(raw: dict, path: Path) -> Config:
             raise v.error(f"sites[{index}].name", f"duplicate site name {site.name!r}; give each site its own name")
         seen.add(site.name)
         config.sites.append(site)
+    config.channels = parse_channels(v, raw.get("channels"))
+    check_site_channels(v, config.sites, config.channels)
+    config.display = parse_display(v, v.table(raw, "display"))
     return config
 
 
@@ -196,7 +213,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
     if not isinstance(entry, dict):
         raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
     v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
-                          "timeout", "recipients", "keywords", "exclude_keywords", "label"})
+                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label"})
     name = v.string(entry, f"{where}.name")
     if not _SITE_NAME.match(name):
         raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
@@ -217,6 +234,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
         schedule=v.string(entry, f"{where}.schedule", default="") or None,
         timeout=float(v.number(entry, f"{where}.timeout", default=1800.0)),
         recipients=v.string_list(entry, f"{where}.recipients"),
+        channels=v.string_list(entry, f"{where}.channels"),
         keywords=v.string_list(entry, f"{where}.keywords"),
         exclude_keywords=v.string_list(entry, f"{where}.exclude_keywords"),
         label=v.string(entry, f"{where}.label", default=name),

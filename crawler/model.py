@@ -112,7 +112,7 @@ class ChangeKind(StrEnum):
         return CHANGE_LABELS[self]
 
 
-CHANGE_LABELS = {ChangeKind.NEW: "新文章", ChangeKind.CHANGED: "更新", ChangeKind.REMOVED: "删除",
+CHANGE_LABELS = {ChangeKind.NEW: "新增", ChangeKind.CHANGED: "更新", ChangeKind.REMOVED: "删除",
                  ChangeKind.RESTORED: "恢复", ChangeKind.HEALTH: "站点异常"}
 
 

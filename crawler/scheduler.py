@@ -34,6 +34,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.clock import DISPLAY_ZONE, display_moment
 from crawler.config import Config, SiteConfig
 from crawler.errors import SchedulerError
 from crawler.logsetup import ensure_stderr_logging
@@ -220,7 +221,7 @@ def scheduled_sites(config: Config) -> list[SiteConfig]:
 
 
 def reconcile(scheduler: BackgroundScheduler, sites: list[SiteConfig], db_path: str,
-              config_path: str | None) -> None:
+              config_path: str | None, zone: str = DISPLAY_ZONE) -> None:
     """Make the stored jobs match the config: drop removed sites, re-trigger changed schedules, keep the rest."""
     wanted = {job_id(site.name): site for site in sites}
     for job in scheduler.get_jobs():
@@ -240,7 +241,7 @@ def reconcile(scheduler: BackgroundScheduler, sites: list[SiteConfig], db_path: 
                 scheduler.reschedule_job(ident, trigger=build_trigger(site.schedule))
         job = scheduler.get_job(ident)
         logger.info("scheduled site %s: %s; next run %s", site.name, site.schedule,
-                    job.next_run_time.isoformat(timespec="seconds") if job.next_run_time else "none")
+                    display_moment(job.next_run_time, zone) if job.next_run_time else "none")
 
 
 def _add_job(scheduler: BackgroundScheduler, site: SiteConfig, args: list) -> None:
@@ -253,18 +254,18 @@ def _add_job(scheduler: BackgroundScheduler, site: SiteConfig, args: list) -> No
 
 def run_scheduler(config: Config, db_path: str, config_path: str | None) -> int:
     """Run the scheduled crawls in the foreground until SIGINT/SIGTERM; 0 after a clean stop."""
-    ensure_stderr_logging("apscheduler")  # our own lines say when runs start and end
+    ensure_stderr_logging("apscheduler", zone=config.display.timezone)  # our own lines say when runs start, end
     sites = scheduled_sites(config)
     db_path = str(Path(db_path).resolve())
     config_path = str(Path(config_path).resolve()) if config_path else None
     lock = _lock(db_path)
     try:
-        return _run(sites, db_path, config_path)
+        return _run(sites, db_path, config_path, config.display.timezone)
     finally:
         lock.close()
 
 
-def _run(sites: list[SiteConfig], db_path: str, config_path: str | None) -> int:
+def _run(sites: list[SiteConfig], db_path: str, config_path: str | None, zone: str = DISPLAY_ZONE) -> int:
     scheduler = BackgroundScheduler(
         jobstores={"default": _jobstore(db_path)},
         executors={"default": {"type": "threadpool", "max_workers": len(sites)}},
@@ -276,7 +277,7 @@ def _run(sites: list[SiteConfig], db_path: str, config_path: str | None) -> int:
         reason = getattr(exc, "orig", None) or exc  # the sqlite3 error, without SQLAlchemy's SQL and links
         raise SchedulerError(f"cannot open the job store {jobstore_path(db_path)} ({reason}); delete it and "
                              "start again: schedules are rebuilt from the config") from None
-    reconcile(scheduler, sites, db_path, config_path)
+    reconcile(scheduler, sites, db_path, config_path, zone)
     scheduler.resume()
     logger.info("scheduler running with %d site(s); jobs in %s; stop with Ctrl-C or SIGTERM",
                 len(sites), jobstore_path(db_path))

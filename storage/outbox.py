@@ -8,7 +8,7 @@ from .util import dumps, loads, one, rows
 _ALERT_COLUMNS = (
     "id, status, recipients, subject, created_at, sent_at, error, attempts, last_attempt_at, next_attempt_at,"
     " message_id,"
-    " run_id, change_ids"
+    " run_id, change_ids, channel, payload"
 )
 
 
@@ -133,4 +133,5 @@ class OutboxMixin:
 def _decode(row: dict) -> dict:
     row["recipients"] = loads(row["recipients"])
     row["change_ids"] = loads(row["change_ids"])
+    row["payload"] = loads(row["payload"])  # None for email alerts
     return row

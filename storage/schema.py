@@ -89,6 +89,20 @@ def cluster_stream(db: Database) -> None:
     db.execute("CREATE INDEX cluster_runs_site ON cluster_runs (site)")
 
 
+@migrations(name="0004_chat_channels")
+def chat_channels(db: Database) -> None:
+    """Chat and webhook channels: their own outbox, and alert rows that name a channel and keep the exact
+    payload built once, so a resend after a crash posts the same content."""
+    db.execute("ALTER TABLE alerts ADD COLUMN channel TEXT")  # NULL: an email alert
+    db.execute("ALTER TABLE alerts ADD COLUMN payload TEXT")  # JSON: what a channel message posts
+    db.execute(
+        """CREATE TABLE channel_outbox (
+        id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL REFERENCES changes (id), channel TEXT NOT NULL,
+        run_id INTEGER, matched TEXT, alert_id INTEGER REFERENCES alerts (id), UNIQUE (change_id, channel))"""
+    )
+    db.execute("CREATE INDEX channel_outbox_pending ON channel_outbox (alert_id, run_id, channel)")
+
+
 def needs_migration(db: Database) -> bool:
     """True when this file lacks a migration; read-only, so opening a current file takes no write lock."""
     return bool(migrations.pending(db))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .changes import ChangesMixin
+from .channels import ChannelOutboxMixin
 from .cluster import ClusterMixin
 from .db import Connection
 from .feeds import FeedsMixin
@@ -13,8 +14,8 @@ from .search import SearchMixin
 from .versions import VersionsMixin
 
 
-class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, SearchMixin,
-            FeedsMixin, ClusterMixin):
+class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
+            SearchMixin, FeedsMixin, ClusterMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox and search, in one file.
 
     Every write method runs in a transaction; wrap several calls in `with store.transaction():`

@@ -33,7 +33,7 @@ def parse(msg):
 
 def test_subject_counts_kinds_in_order():
     changes = [change("new"), change("changed"), change("changed"), change("removed")]
-    assert digest_subject("教育部", changes) == "[eduwatch] 教育部：2 篇更新，1 篇新文章，1 篇删除"
+    assert digest_subject("教育部", changes) == "[eduwatch] 教育部：2 篇更新，1 篇新增，1 篇删除"
 
 
 def test_subject_for_several_sites():
@@ -65,6 +65,26 @@ def test_digest_is_multipart_and_decodes():
     assert "- 项目预算为128万元。" in text and "+ 项目预算为135万元。" in text
     assert "<del" in body and "<ins" in body
     assert body.index("预算金额") < body.index("项目预算为")  # procurement fields first
+
+
+def test_digest_shows_beijing_time_and_links_to_the_web_view():
+    row = {**budget_change(), "detected_at": "2026-11-29T11:20:43+00:00", "version": 3, "previous_version": 2}
+    msg = render_digest(sender="eduwatch@example.org", recipient="ops@example.org", changes=[row], message_id=MID,
+                        date=datetime(2026, 11, 29, 11, 20, tzinfo=UTC), base_url="http://bids.example.org:8080")
+    parsed = parse(msg)
+    assert parsed["Date"].endswith("+0800") and "19:20" in parsed["Date"]
+    diff = "http://bids.example.org:8080/diff?url=http%3A%2F%2Fwww.moe.gov.cn%2Fa%2F1.html&amp;from=2&amp;to=3"
+    history = "http://bids.example.org:8080/page?url=http%3A%2F%2Fwww.moe.gov.cn%2Fa%2F1.html"
+    text, body = parsed.get_body(("plain",)).get_content(), parsed.get_body(("html",)).get_content()
+    assert "时间: 2026-11-29 19:20" in text and "11:20" not in text
+    assert diff.replace("&amp;", "&") in text and history in text
+    assert f'href="{diff}"' in body and f'href="{history}"' in body
+
+
+def test_without_base_url_the_digest_links_only_the_article():
+    text = parse(render_digest(sender="a@x.org", recipient="b@x.org", changes=[budget_change()], message_id=MID,
+                               date=datetime(2026, 11, 29, 11, 20, tzinfo=UTC))).get_body(("plain",)).get_content()
+    assert "/diff?" not in text and "历史版本" not in text
 
 
 def test_changes_listed_edits_first():
@@ -102,7 +122,7 @@ def test_new_article_without_html_diff_falls_back_to_escaped_text():
                                  site_labels={}))
     body = parsed.get_body(("html",)).get_content()
     assert "正文 &lt;第一段&gt;" in body
-    assert "[新文章]" in parsed.get_body(("plain",)).get_content()
+    assert "[新增]" in parsed.get_body(("plain",)).get_content()
 
 
 def test_huge_diff_is_clipped_with_a_pointer_to_the_cli():

@@ -80,7 +80,7 @@ def test_feed_atom_parses_and_takes_the_cli_filters(shared):
     assert parsed.entries[0].link.startswith("http://watch.example:8080/page?url=")
     assert feedparser.parse(fetch(shared + "/feed.atom?site=moe", PASSWORD)[2]).entries == []
     only = feedparser.parse(fetch(shared + "/feed.atom?keyword=" + urllib.parse.quote("更正"), PASSWORD)[2])
-    assert [e.title for e in only.entries] == ["[新文章] 清镇市教育局2025年中小学智慧黑板采购项目更正公告"]
+    assert [e.title for e in only.entries] == ["[新增] 清镇市教育局2025年中小学智慧黑板采购项目更正公告"]
 
 
 def test_bids_ics_shows_the_corrected_opening_with_a_raised_sequence(shared):

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from crawler.cli.cluster import add_cluster_parsers, run_cluster_command
-from crawler.clock import parse_when
+from crawler.clock import display_time, parse_when, zoned_iso
 from crawler.config import DEFAULT_DB, Config, load_config
 from crawler.errors import EduwatchError, UsageError
 from crawler.model import ChangeKind
@@ -213,29 +213,26 @@ def _known_site(store, config: Config, name: str | None) -> None:
 
 
 def cmd_changes(args) -> int:
+    from crawler.notify.chat import change_record
+
     config = _config(args)
+    zone = config.display.timezone
     with _open_store(args, config, readonly=True) as store:
         _known_site(store, config, args.site)
-        rows = store.changes(since=parse_when(args.since), site=args.site, kind=args.kind, limit=args.limit)
+        rows = store.changes(since=parse_when(args.since, zone=zone), site=args.site, kind=args.kind,
+                             limit=args.limit)
     if args.json:
-        _print_json([_change_json(r) for r in rows])
+        _print_json([change_record(r, zone, config.web_base_url) for r in rows])
         return 0
     if not rows:
         print("no changes recorded" + (f" since {args.since}" if args.since else ""))
     for row in rows:
         versions = f"v{row['previous_version']}→v{row['version']}" if row.get("previous_version") else f"v{row.get('version') or '-'}"
-        print(f"{row['detected_at']}  {row['kind']:<8} {versions:<8} {row.get('title') or ''}\n    {row['url']}")
+        print(f"{display_time(row['detected_at'], zone)}  {row['kind']:<8} {versions:<8} {row.get('title') or ''}\n"
+              f"    {row['url']}")
         if row.get("summary"):
             print(f"    {row['summary']}")
     return 0
-
-
-def _change_json(row: dict) -> dict:
-    keys = ("url", "site", "kind", "detected_at", "title", "version", "previous_version", "summary", "related_url")
-    out = {key: row.get(key) for key in keys}
-    out["diff"] = row.get("diff_text")
-    out["details"] = row.get("details")
-    return out
 
 
 def _stored_versions(store, url: str) -> list[dict]:
@@ -251,24 +248,28 @@ def _stored_versions(store, url: str) -> list[dict]:
 
 
 def cmd_history(args) -> int:
-    with _open_store(args, readonly=True) as store:
+    config = _config(args)
+    zone = config.display.timezone
+    with _open_store(args, config, readonly=True) as store:
         page = store.page(args.url)
         fetches = store.fetches(args.url) if page and not page.get("latest_version") else []
         if fetches:  # crawled, but never with content: its failures are its history
-            return _print_failures(args, page, fetches)
+            return _print_failures(args, page, fetches, zone)
         versions = _stored_versions(store, args.url)
     if args.json:
-        _print_json([{"version": v["version"], "first_seen": v["first_seen"], "last_seen": v["last_seen"],
-                      "content_hash": v["content_hash"], "title": v["title"]} for v in versions])
+        _print_json([{"version": v["version"], "first_seen": zoned_iso(v["first_seen"], zone),
+                      "last_seen": zoned_iso(v["last_seen"], zone), "content_hash": v["content_hash"],
+                      "title": v["title"]} for v in versions])
         return 0
     state = f" (state: {page['state']})" if page else ""
     print(f"{args.url}{state}")
     for v in versions:
-        print(f"  v{v['version']}  {v['first_seen']} … {v['last_seen']}  {v['content_hash'][:12]}  {v['title']}")
+        print(f"  v{v['version']}  {display_time(v['first_seen'], zone)} … {display_time(v['last_seen'], zone)}  "
+              f"{v['content_hash'][:12]}  {v['title']}")
     return 0
 
 
-def _print_failures(args, page: dict, fetches: list[dict]) -> int:
+def _print_failures(args, page: dict, fetches: list[dict], zone: str) -> int:
     if args.json:
         _print_json([])
         print(f"{args.url}: no stored versions; {len(fetches)} failed check(s), see `eduwatch history URL`",
@@ -278,7 +279,7 @@ def _print_failures(args, page: dict, fetches: list[dict]) -> int:
     for fetch in fetches:
         status = f"HTTP {fetch['status']}" if fetch.get("status") else "no response"
         error = fetch.get("error") if fetch.get("error") != status else ""
-        print(f"  {fetch['at']}  {fetch['outcome']:<8} {status}  {error or ''}".rstrip())
+        print(f"  {display_time(fetch['at'], zone)}  {fetch['outcome']:<8} {status}  {error or ''}".rstrip())
     return 0
 
 
@@ -305,9 +306,11 @@ def cmd_diff(args) -> int:
 
 
 def cmd_search(args) -> int:
-    with _open_store(args, readonly=True) as store:
-        hits = store.search(args.query, site=args.site, since=parse_when(args.since), until=parse_when(args.until),
-                            limit=args.limit)
+    config = _config(args)
+    zone = config.display.timezone
+    with _open_store(args, config, readonly=True) as store:  # publication dates: a bare date stays a date
+        hits = store.search(args.query, site=args.site, since=parse_when(args.since, zone=zone, dates_in_zone=False),
+                            until=parse_when(args.until, zone=zone, dates_in_zone=False), limit=args.limit)
     if args.json:
         _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet")} for h in hits])
         return 0

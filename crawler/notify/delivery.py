@@ -15,8 +15,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from crawler.clock import DISPLAY_ZONE
 from crawler.config import Config
 from crawler.errors import ConfigError
+from crawler.notify.chat_delivery import assemble_channel_messages, send_channel_alert
 from crawler.notify.digest import digest_subject, render_digest, site_label_for
 from crawler.notify.mailer import (
     PermanentSendError,
@@ -65,22 +67,35 @@ def retry_delay(attempts_so_far: int) -> timedelta:
 
 def deliver_pending(
     store, settings: SmtpSettings | None, *, now: datetime | None = None, site_labels: dict[str, str] | None = None,
-    force: bool = False,
+    force: bool = False, config: Config | None = None,
 ) -> DeliveryReport:
-    """Assemble queued changes into digests and, when SMTP is configured, send every due alert once.
+    """Assemble queued changes into digests and chat messages, then send every due one once: emails when SMTP
+    is configured, chat messages through `config`'s [[channels]].
 
     `force` (the user's `eduwatch alerts --send`) sends every pending alert now, ignoring the backoff.
+    A server that cannot be reached (or a robot that says we post too fast) holds back the rest of its
+    own alerts for this round; other channels go on.
     """
     now = now or datetime.now(UTC)
     report = DeliveryReport(assembled=assemble_digests(store, now, site_labels))
-    if settings is not None:
-        due = store.alerts(status="pending") if force else store.due_alerts(iso(now))
-        for alert in due:
-            outcome = send_alert(store, settings, alert, now, site_labels)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome == "unreachable":  # the server is down: the rest stay due for the next round
+    if config is not None:
+        report.assembled += assemble_channel_messages(store, config, now)
+    waiting: set[str] = set()  # "email" or channel names that are down / rate-limiting this round
+    for alert in store.alerts(status="pending") if force else store.due_alerts(iso(now)):
+        transport = alert.get("channel") or "email"
+        if transport in waiting or (alert.get("channel") is None and settings is None) \
+                or (alert.get("channel") and config is None):
+            continue
+        if alert.get("channel"):
+            outcome, pause = send_channel_alert(store, config, alert, now, _retry_or_give_up)
+        else:
+            outcome = send_alert(store, settings, alert, now, site_labels, config)
+            pause = outcome == "unreachable"  # counted as unreachable and as retried, as before
+            if pause:
                 report.retried += 1
-                break
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if pause:
+            waiting.add(transport)
     report.pending = len(store.alerts(status="pending"))
     return report
 
@@ -123,7 +138,7 @@ def alert_changes(store, alert: dict) -> list[dict]:
     return changes
 
 
-def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels) -> str:
+def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels, config: Config | None = None) -> str:
     """Send one alert and record the result; returns the DeliveryReport field to count it in."""
     try:
         msg = render_digest(
@@ -134,6 +149,8 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
             site_labels=site_labels,
             subject=alert["subject"],
             date=now,
+            zone=config.display.timezone if config else DISPLAY_ZONE,
+            base_url=config.web_base_url if config else None,
         )
         send_message(settings, msg)
     except TransientSendError as exc:
@@ -150,12 +167,13 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
     return "sent"
 
 
-def _retry_or_give_up(store, alert: dict, error: str, now: datetime) -> str:
+def _retry_or_give_up(store, alert: dict, error: str, now: datetime, at_least: float | None = None) -> str:
+    """Reschedule with backoff (never sooner than `at_least` seconds, a rate limit's wait), or give up."""
     attempts = alert.get("attempts") or 0
     if attempts + 1 >= GIVE_UP_AFTER:
         store.mark_alert_failed(alert["id"], f"gave up after {attempts + 1} attempts: {error}", iso(now))
         return "failed"
-    next_at = now + retry_delay(attempts)
+    next_at = now + max(retry_delay(attempts), timedelta(seconds=at_least or 0))
     log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso(next_at))
     store.mark_alert_retry(alert["id"], error, iso(next_at))
     return "retried"
@@ -181,4 +199,4 @@ def site_labels(config: Config) -> dict[str, str]:
 def deliver_configured(store, config: Config, *, force: bool = False) -> DeliveryReport:
     """Assemble digests from the outbox and send the due ones (all, with force) through the configured channels:
     what `crawl` does after its runs, `alerts --send` on demand, and the cluster recorder when a run ends."""
-    return deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force)
+    return deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force, config=config)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formatdate
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
+from crawler.clock import DISPLAY_ZONE, display_time
 from crawler.links import link_html
 from crawler.model import ChangeKind, change_label
+from crawler.notify.weblinks import change_link, history_link
 
 # a digest lists site problems first, then edits, then the rest
 KIND_ORDER = [ChangeKind.HEALTH, ChangeKind.CHANGED, ChangeKind.NEW, ChangeKind.REMOVED, ChangeKind.RESTORED]
@@ -26,7 +29,7 @@ def header_safe(value: str) -> str:
 
 
 def kind_counts(changes: list[dict]) -> str:
-    """'2 篇更新，1 篇新文章' in a fixed kind order."""
+    """'2 篇更新，1 篇新增' in a fixed kind order."""
     counts = Counter(c.get("kind") for c in changes)
     parts = [f"{counts[k]} {'条' if k == ChangeKind.HEALTH else '篇'}{k.label}" for k in KIND_ORDER if counts[k]]
     parts += [f"{n} 条{header_safe(k)}" for k, n in counts.items() if k not in KIND_ORDER]
@@ -34,7 +37,7 @@ def kind_counts(changes: list[dict]) -> str:
 
 
 def digest_subject(site_label: str, changes: list[dict]) -> str:
-    """'[eduwatch] 教育部：2 篇更新，1 篇新文章'; several sites → '[eduwatch] 3 个站点：…'."""
+    """'[eduwatch] 教育部：2 篇更新，1 篇新增'; several sites → '[eduwatch] 3 个站点：…'."""
     sites = {c.get("site") for c in changes}
     label = f"{len(sites)} 个站点" if len(sites) > 1 else header_safe(site_label)
     subject = header_safe(f"[eduwatch] {label}：{kind_counts(changes)}")
@@ -68,13 +71,17 @@ def render_digest(
     site_labels: dict[str, str] | None = None,
     subject: str | None = None,
     date: datetime | None = None,
+    zone: str = DISPLAY_ZONE,
+    base_url: str | None = None,
 ) -> EmailMessage:
     """One multipart/alternative email listing every change; stable Message-ID so a resend is recognisable.
 
     Args:
         changes: storage change rows (url, site, kind, title, detected_at, version, diff_text, diff_html, ...).
         subject: the stored subject of the alert; computed from the changes when None.
-        date: a datetime for the Date header (default now).
+        date: a datetime for the Date header (default now), written in the display zone.
+        zone: the display time zone ([display] timezone) for every time in the message.
+        base_url: the web view ([web] base_url): each change then links to its diff and its page's history.
 
     diff_html in the rows is trusted: crawler.track.diff produced it with all page text escaped.
     """
@@ -83,11 +90,12 @@ def render_digest(
     msg["To"] = header_safe(recipient)
     msg["Subject"] = header_safe(subject or digest_subject(site_label_for(changes, site_labels), changes))
     msg["Message-ID"] = header_safe(message_id)
-    msg["Date"] = format_datetime(date) if date else formatdate(usegmt=True)
+    msg["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(ZoneInfo(zone)))  # "+0800"
     msg["Auto-Submitted"] = "auto-generated"
     items = ordered(changes)
-    msg.set_content(render_text(items, site_labels), charset="utf-8")
-    msg.add_alternative(render_html(items, site_labels), subtype="html", charset="utf-8")
+    msg.set_content(render_text(items, site_labels, zone=zone, base_url=base_url), charset="utf-8")
+    msg.add_alternative(render_html(items, site_labels, zone=zone, base_url=base_url), subtype="html",
+                        charset="utf-8")
     return msg
 
 
@@ -98,13 +106,19 @@ def _version_label(change: dict) -> str:
     return f"v{cur}" if cur else ""
 
 
-def _meta(change: dict, site_labels: dict[str, str] | None) -> list[tuple[str, str]]:
+def web_links(change: dict, base_url: str | None) -> list[tuple[str, str]]:
+    """(label, URL) of the web view's pages for the change: its diff (or version), and the page's history."""
+    rows = [("差异", change_link(base_url, change) if base_url else ""), ("历史版本", history_link(base_url, change))]
+    return [(k, v) for k, v in rows if v]
+
+
+def _meta(change: dict, site_labels: dict[str, str] | None, zone: str = DISPLAY_ZONE) -> list[tuple[str, str]]:
     """(label, value) facts shown for each change, skipping empty ones."""
     site = change.get("site") or ""
     rows = [
         ("类型", change_label(change.get("kind"))),
         ("站点", (site_labels or {}).get(site, site)),
-        ("时间", change.get("detected_at") or ""),
+        ("时间", display_time(change.get("detected_at"), zone)),
         ("版本", _version_label(change)),
         ("关键词", "、".join(matched_keywords(change))),
         ("摘要", change.get("summary") or ""),
@@ -120,21 +134,23 @@ def clipped(diff_text: str, change: dict) -> str:
     return f"{diff_text[:DIFF_MAX]}\n…（差异过长，已截断；完整内容请运行 eduwatch diff {change.get('url', '')}）"
 
 
-def render_text(changes: list[dict], site_labels: dict[str, str] | None = None) -> str:
-    """Plain-text part: one block per change with its diff."""
+def render_text(changes: list[dict], site_labels: dict[str, str] | None = None, *, zone: str = DISPLAY_ZONE,
+                base_url: str | None = None) -> str:
+    """Plain-text part: one block per change with its links and its diff."""
     blocks = [f"eduwatch 检测到 {kind_counts(changes)}。", ""]
     for i, c in enumerate(changes, 1):
         kind = change_label(c.get("kind"))
         blocks.append(f"{i}. [{kind}] {c.get('title') or '（无标题）'}")
         blocks.append(f"   {c.get('url', '')}")
-        blocks += [f"   {k}: {v}" for k, v in _meta(c, site_labels)]
+        blocks += [f"   {k}: {v}" for k, v in web_links(c, base_url) + _meta(c, site_labels, zone)]
         if c.get("diff_text"):
             blocks += ["", *(f"   {line}" for line in clipped(c["diff_text"], c).splitlines())]
         blocks.append("")
     return "\n".join(blocks)
 
 
-def render_html(changes: list[dict], site_labels: dict[str, str] | None = None) -> str:
+def render_html(changes: list[dict], site_labels: dict[str, str] | None = None, *, zone: str = DISPLAY_ZONE,
+                base_url: str | None = None) -> str:
     """HTML part: every piece of page text escaped; diffs keep their <del>/<ins> highlights."""
     parts = [
         "<!DOCTYPE html>",
@@ -142,14 +158,15 @@ def render_html(changes: list[dict], site_labels: dict[str, str] | None = None) 
         f"<p>eduwatch 检测到 {html.escape(kind_counts(changes))}。</p>",
     ]
     for c in changes:
-        parts.append(_html_block(c, site_labels))
+        parts.append(_html_block(c, site_labels, zone, base_url))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _html_block(change: dict, site_labels: dict[str, str] | None) -> str:
+def _html_block(change: dict, site_labels: dict[str, str] | None, zone: str, base_url: str | None) -> str:
     title = change.get("title") or "（无标题）"
-    rows = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in _meta(change, site_labels))
+    links = "".join(f"<li>{link_html(url, label)}</li>" for label, url in web_links(change, base_url))
+    rows = links + "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in _meta(change, site_labels, zone))
     diff = change.get("diff_html")
     if (not diff or len(diff) > DIFF_MAX) and change.get("diff_text"):  # HTML cannot be cut safely mid-tag
         diff = f'<pre style="white-space:pre-wrap">{html.escape(clipped(change["diff_text"], change))}</pre>'

@@ -122,7 +122,7 @@ class PageRecorder:
         return Recorded(verdict.outcome, verdict.reason, reused)
 
     def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
-        """Record the change and, in the same transaction, queue it for each interested recipient."""
+        """Record the change and, in the same transaction, queue it for each interested recipient and channel."""
         # a removal is told by what was removed: the 404 page's own title ("Error response") names nothing
         current = previous if verdict.change == "removed" and previous is not None else article or previous
         details: dict = {}
@@ -145,30 +145,34 @@ class PageRecorder:
                 details["corrects"] = link.to_dict()
                 diff_text = f"{link.text}\n{diff_text or ''}".rstrip()
                 summary = f"更正公告：{summary}"
-        recipients = self._recipients(current.to_dict(), details)
+        recipients, channels, matched = self._audience(current.to_dict(), details)
         change_id = self.store.add_change(
             url=page.url, site=page.site, kind=verdict.change, detected_at=at, title=current.title,
             version=version or (latest["version"] if latest else None),
             previous_version=latest["version"] if latest and version else None,
             diff_text=diff_text, diff_html=diff_html, summary=summary, run_id=self.context.run_id,
             details=details or None, related_url=related_url)
-        for recipient, matched in recipients:
+        for recipient in recipients:
             self.store.enqueue_alert(change_id, recipient, self.context.run_id, matched_keywords=matched)
+        for channel in channels:
+            self.store.enqueue_channel(change_id, channel, self.context.run_id, matched_keywords=matched)
 
-    def _recipients(self, article: dict, details: dict) -> list[tuple[str, list[str]]]:
+    def _audience(self, article: dict, details: dict) -> tuple[list[str], list[str], list[str]]:
+        """(recipients, chat channels, matched keywords) told of this change: nobody when the site's keyword
+        filters say no — the same rule for email and channels."""
         site = self.site_config
-        if site is None or not site.recipients:
-            return []
+        if site is None or not (site.recipients or site.channels):
+            return [], [], []
         match = match_keywords(article, site.keywords, site.exclude_keywords)
         if not match.wanted:
-            return []
+            return [], [], []
         if match.matched:
             details["matched_keywords"] = match.matched
-        return [(recipient, match.matched) for recipient in site.recipients]
+        return list(site.recipients), list(site.channels), match.matched
 
     def record_health(self, walk: ListWalk, at: str) -> str | None:
         """After a finished crawl: update the site's failure streak and, when the lists broke, record a health
-        change and queue it for the site's recipients, in one transaction. Returns the problem, if any."""
+        change and queue it for the site's recipients and channels, in one transaction. Returns the problem."""
         site = self.site_config
         if site is None or not site.follow and site.spider == "generic":
             return None  # a watch list of single pages has no list pages to judge
@@ -188,4 +192,6 @@ class PageRecorder:
                 diff_text=verdict.problem, diff_html=None, summary=verdict.problem, run_id=self.context.run_id)
             for recipient in site.recipients:
                 store.enqueue_alert(change_id, recipient, self.context.run_id)
+            for channel in site.channels:
+                store.enqueue_channel(change_id, channel, self.context.run_id)
         return verdict.problem

@@ -107,6 +107,7 @@ class App:
     def __init__(self, db_path: str | Path, config: Config | None = None):
         self.db_path = Path(db_path)
         self.config = config or Config(path=None)
+        self.zone = self.config.display.timezone  # every time on a page is shown, and a naive ?since= read, in it
         self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
                        "/alerts": self.alerts, "/alert": self.alert, "/feed.atom": self.feed, "/bids.ics": self.bids}
 
@@ -145,7 +146,7 @@ class App:
         site, kind, since, number = req.get("site"), req.get("kind"), req.get("since"), req.integer("page") or 1
         with self.store() as store:
             try:
-                when = parse_when(since)
+                when = parse_when(since, zone=self.zone)
                 paging = Paging(store.count_changes(since=when, site=site, kind=kind), number, limit)
                 rows = store.changes_window(since=when, site=site, kind=kind, limit=limit, offset=paging.offset)
             except (EduwatchError, StorageError) as exc:
@@ -154,7 +155,7 @@ class App:
         kinds = list(ChangeKind) + sorted({r["kind"] for r in rows} - set(ChangeKind))
         nav = pager("/", paging, site=site, kind=kind, since=since, limit=req.get("limit"))
         return t.changes_page(rows, sites=sites, kinds=kinds, site=site, kind=kind, since=since,
-                              labels=self.labels(), pager=nav)
+                              labels=self.labels(), pager=nav, zone=self.zone)
 
     def labels(self) -> dict[str, str]:
         """Site name → the label people know it by ([[sites]] label), for every configured site with one."""
@@ -170,7 +171,7 @@ class App:
             versions = store.versions(url)
         shown = _pick(url, versions, wanted) if versions else None
         return t.page_view(page, versions, shown, compare_form(url, versions),
-                           self.labels().get(page.get("site")))
+                           self.labels().get(page.get("site")), zone=self.zone)
 
     def diff(self, req: Request) -> str:
         url = req.required("url", "/diff?url=http://www.moe.gov.cn/…&from=1&to=2")
@@ -212,7 +213,7 @@ class App:
                     changes[change_id] = store.change(change_id)
                 except NotFoundError:
                     continue  # shown as its bare id
-        return t.alerts_page(alerts, queued, changes)
+        return t.alerts_page(alerts, queued, changes, zone=self.zone)
 
     def alert(self, req: Request) -> str:
         """One digest: what it carries and the text its recipients were (or will be) sent."""
@@ -231,7 +232,8 @@ class App:
                 except NotFoundError:
                     continue
         items = ordered(changes)
-        return digest_page(alert, items, render_text(items, self.labels()))
+        text = render_text(items, self.labels(), zone=self.zone, base_url=self.config.web_base_url)
+        return digest_page(alert, items, text, self.zone)
 
 
     def feed(self, req: Request) -> Response:
@@ -370,7 +372,7 @@ def serve(db_path: str, host: str, port: int, config: Config | None = None) -> i
     [web] password_env, and refuses to start (ServeError) without it."""
     config = config or Config(path=None)
     password = auth.required_password(host, config.web_password(), config.web_password_env)
-    ensure_stderr_logging()
+    ensure_stderr_logging(zone=config.display.timezone)
     server = make_server(db_path, host, port, password=password, config=config)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -6,6 +6,7 @@ import html
 import re
 from urllib.parse import urlencode
 
+from crawler.clock import DISPLAY_ZONE, display_time
 from crawler.links import link_html
 from crawler.model import change_label
 
@@ -72,19 +73,20 @@ def select(name: str, options: list[tuple[str, str]], chosen: str | None) -> str
 
 
 def changes_page(changes: list[dict], *, sites: list[str], kinds: list[str], site: str | None,
-                 kind: str | None, since: str | None, labels: dict[str, str] | None = None, pager: str = "") -> str:
+                 kind: str | None, since: str | None, labels: dict[str, str] | None = None, pager: str = "",
+                 zone: str = DISPLAY_ZONE) -> str:
     """The home page: recent changes, newest first, with a filter form (sites by their labels) and a pager."""
     labels = labels or {}
     form = ('<form method="get" action="/">站点 ' + select("site", [(s, labels.get(s, s)) for s in sites], site)
             + " 类型 " + select("kind", [(k, change_label(k)) for k in kinds], kind)
             + f' 起始 <input name="since" value="{esc(since)}" placeholder="2026-11-01 或 3d" size="12">'
             + ' <button type="submit">筛选</button> <a href="/">清除</a></form>')
-    rows = [_change_row(c, labels) for c in changes]
+    rows = [_change_row(c, labels, zone) for c in changes]
     empty = "没有符合条件的变化。" if site or kind or since else "还没有记录到变化（首次抓取只建立基线）。"
     return layout("最近变化", form + pager + table(["时间", "类型", "站点", "标题", "摘要"], rows, empty) + pager)
 
 
-def _change_row(c: dict, labels: dict[str, str]) -> list[str]:
+def _change_row(c: dict, labels: dict[str, str], zone: str = DISPLAY_ZONE) -> list[str]:
     kind = c.get("kind") or ""
     if kind == "health":
         title = link_html(c.get("url"), c.get("title"))
@@ -95,16 +97,18 @@ def _change_row(c: dict, labels: dict[str, str]) -> list[str]:
         summary += (f' <a href="{internal("/diff", url=c["url"], **{"from": c["previous_version"], "to": c["version"]})}">'
                     f'差异 v{esc(c["previous_version"])}→v{esc(c["version"])}</a>')
     site_link = f'<a href="{internal("/", site=c.get("site"))}">{esc(labels.get(c.get("site"), c.get("site")))}</a>'
-    return [f'<span class="muted">{esc(c.get("detected_at"))}</span>',
+    return [f'<span class="muted">{esc(display_time(c.get("detected_at"), zone))}</span>',
             f'<span class="kind">{esc(change_label(kind))}</span>', site_link, title, summary]
 
 
-def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", site_label: str | None = None) -> str:
+def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", site_label: str | None = None,
+              zone: str = DISPLAY_ZONE) -> str:
     """One page: its state, every version with diff links, and the chosen version's article."""
     url = page["url"]
     facts = table(["项目", "值"], [
         ["网址", link_html(url)], ["站点", esc(site_label or page.get("site"))], ["状态", esc(page.get("state"))],
-        ["首次发现", esc(page.get("first_seen"))], ["最近检查", esc(page.get("last_checked"))],
+        ["首次发现", esc(display_time(page.get("first_seen"), zone))],
+        ["最近检查", esc(display_time(page.get("last_checked"), zone))],
     ] + ([["最近错误", esc(page["last_error"])]] if page.get("last_error") else []), "")
     rows = []
     for i, v in enumerate(versions):
@@ -113,7 +117,7 @@ def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", 
             prev = versions[i - 1]["version"]
             diff = f'<a href="{internal("/diff", url=url, **{"from": prev, "to": v["version"]})}">与 v{prev} 比较</a>'
         number = f'<a href="{internal("/page", url=url, v=v["version"])}">v{esc(v["version"])}</a>'
-        rows.append([number, esc(v.get("first_seen")), esc(v.get("last_seen")),
+        rows.append([number, esc(display_time(v.get("first_seen"), zone)), esc(display_time(v.get("last_seen"), zone)),
                      f'<code>{esc((v.get("content_hash") or "")[:HASH_PREFIX])}</code>', esc(v.get("title")), diff])
     history = table(["版本", "首次出现", "最后出现", "内容哈希", "标题", "差异"], rows, "没有存储的版本。") + compare
     article = article_html(shown["article"] or {}, shown["version"]) if shown else ""
@@ -174,16 +178,18 @@ def highlight(snippet: str, terms: list[str]) -> str:
     return "".join(out) + esc(snippet[last:])
 
 
-def alerts_page(alerts: list[dict], queued: list[dict], titles: dict[int, dict]) -> str:
-    """Alert digests by status, plus changes still waiting in the outbox to be assembled."""
+def alerts_page(alerts: list[dict], queued: list[dict], titles: dict[int, dict], zone: str = DISPLAY_ZONE) -> str:
+    """Alert digests and chat messages by status, plus changes still waiting in the outbox to be assembled."""
     parts = []
     for status, label in ALERT_STATUS_LABELS.items():
-        rows = [[f'<a href="{internal("/alert", id=a["id"])}">#{esc(a["id"])}</a>', esc(a.get("created_at")), esc(", ".join(a.get("recipients") or [])),
+        rows = [[f'<a href="{internal("/alert", id=a["id"])}">#{esc(a["id"])}</a>', esc(display_time(a.get("created_at"), zone)),
+                 esc(a.get("channel") or ", ".join(a.get("recipients") or [])),
                  esc(a.get("subject")), _change_list(a.get("change_ids") or [], titles),
-                 esc(a.get("attempts")), esc(a.get("sent_at") or a.get("next_attempt_at")), esc(a.get("error"))]
+                 esc(a.get("attempts")), esc(display_time(a.get("sent_at") or a.get("next_attempt_at"), zone)),
+                 esc(a.get("error"))]
                 for a in alerts if a.get("status") == status]
         parts.append(f"<h2>{label}（{len(rows)}）</h2>" + table(
-            ["编号", "生成时间", "收件人", "主题", "变化", "尝试次数", "发送/下次尝试", "错误"], rows, "无。"))
+            ["编号", "生成时间", "收件人/频道", "主题", "变化", "尝试次数", "发送/下次尝试", "错误"], rows, "无。"))
     rows = [[esc(d.get("run_id")), esc(d.get("recipient")), _change_list(d.get("change_ids") or [], titles)]
             for d in queued]
     parts.append(f"<h2>排队中（尚未生成邮件，{len(rows)}）</h2>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.clock import DISPLAY_ZONE, display_time
 from crawler.links import link_html
 from crawler.model import change_label
 from crawler.web.templates import esc, internal, layout, page_link, table
@@ -69,12 +70,13 @@ def compare_form(url: str, versions: list[dict], old: int | None = None, new: in
             f'比较 {choose("from", old)} 与 {choose("to", new)} <button type="submit">查看差异</button></form>')
 
 
-def digest_page(alert: dict, changes: list[dict], content: str) -> str:
+def digest_page(alert: dict, changes: list[dict], content: str, zone: str = DISPLAY_ZONE) -> str:
     """One alert digest: its facts, the changes it carries, and the text the recipients were (or will be) sent."""
     facts = table(["项目", "值"], [
         ["主题", esc(alert.get("subject"))], ["状态", esc(alert.get("status"))],
         ["收件人", esc(", ".join(alert.get("recipients") or []) or alert.get("channel"))],
-        ["生成时间", esc(alert.get("created_at"))], ["发送时间", esc(alert.get("sent_at"))],
+        ["生成时间", esc(display_time(alert.get("created_at"), zone))],
+        ["发送时间", esc(display_time(alert.get("sent_at"), zone))],
         ["错误", esc(alert.get("error"))],
     ], "")
     rows = [[esc(change_label(c.get("kind") or "")), page_link(c["url"], c.get("title")), esc(c.get("summary"))]

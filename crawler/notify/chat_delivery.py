@@ -1,0 +1,71 @@
+"""Chat channel messages through the outbox: built once per (run, channel), each posted exactly once.
+
+Exactly-once, as far as HTTP allows: a message's parts are stored with their exact payload in one
+transaction, so a resend after a crash posts the same content with the same X-Eduwatch-Delivery id;
+a message is marked sent right after the service accepts it (a 200 with errcode/code 0).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from crawler.config import Config
+from crawler.notify.channels import Channel, PermanentChannelError, RetryableChannelError, send_payload
+from crawler.notify.chat import channel_parts
+from crawler.notify.digest import ordered
+
+log = logging.getLogger(__name__)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def labels_of(config: Config) -> dict[str, str]:
+    return {site.name: site.label or site.name for site in config.sites}
+
+
+def assemble_channel_messages(store, config: Config, now: datetime) -> int:
+    """One message (or its split parts) per queued (run, channel) group; safe to repeat. Returns the groups."""
+    groups = store.pending_channel_digests()
+    for group in groups:
+        changes = ordered([store.change(cid) for cid in group["change_ids"]])
+        channel = config.channel(group["channel"])
+        if channel is None:  # removed from the config since: keep the changes visible as a failed message
+            parts = [{"payload": None, "change_ids": group["change_ids"], "subject": f"channel {group['channel']}",
+                      "message_id": f"<eduwatch.{group['run_id']}.orphan.{group['change_ids'][0]}@eduwatch.local>"}]
+        else:
+            parts = channel_parts(channel.kind, channel.name, group["run_id"], changes,
+                                  site_labels=labels_of(config), zone=config.display.timezone,
+                                  base_url=config.web_base_url)
+        store.create_channel_messages(run_id=group["run_id"], channel=group["channel"], parts=parts,
+                                      created_at=iso(now))
+    return len(groups)
+
+
+def send_channel_alert(store, config: Config, alert: dict, now: datetime, retry) -> tuple[str, bool]:
+    """Post one stored channel message and record the result.
+
+    Returns (the DeliveryReport field to count it in, whether the rest of this channel should wait: the
+    service is unreachable or rate-limiting us). `retry(store, alert, error, now, at_least)` reschedules."""
+    name = alert["channel"]
+    configured = config.channel(name)
+    if configured is None or alert.get("payload") is None:
+        error = (f"channel {name!r} is not configured any more (no [[channels]] entry named {name!r} in"
+                 f" {config.path}); add it back and requeue, or ignore this message")
+        store.mark_alert_failed(alert["id"], error, iso(now))
+        return "failed", False
+    channel = Channel(name=name, kind=configured.kind, url=configured.url, secret=configured.secret(),
+                      secret_env=configured.secret_env, timeout=configured.timeout)
+    try:
+        send_payload(channel, alert["payload"], message_id=alert["message_id"])
+    except RetryableChannelError as exc:
+        outcome = retry(store, alert, f"channel {name}: {exc}", now, exc.retry_after)
+        return outcome, outcome == "retried" and (exc.unreachable or exc.retry_after is not None)
+    except PermanentChannelError as exc:
+        log.error("channel message %s to %s failed permanently: %s", alert["id"], name, exc)
+        store.mark_alert_failed(alert["id"], f"channel {name}: {exc}", iso(now))
+        return "failed", False
+    store.mark_alert_sent(alert["id"], iso(datetime.now(UTC)))
+    return "sent", False

@@ -1,0 +1,67 @@
+"""The chat-channel outbox (changes waiting for a channel) and the channel messages assembled from it."""
+
+from __future__ import annotations
+
+from .errors import StorageError
+from .util import dumps, loads, rows
+
+
+class ChannelOutboxMixin:
+    """Store methods for channel_outbox; the messages themselves are alert rows with a `channel`."""
+
+    def enqueue_channel(
+        self, change_id: int, channel: str, run_id: int | None, *, matched_keywords: list[str] | None = None
+    ) -> None:
+        """Queue a change for a chat channel; call inside the change's transaction so none is lost."""
+        if not channel or not isinstance(channel, str):
+            raise StorageError(f"channel name {channel!r} is empty; fix the site's channels = [...]")
+        with self.transaction():
+            self.change(change_id)  # NotFoundError naming the id, not a bare FOREIGN KEY failure
+            self.db.execute(
+                "INSERT OR IGNORE INTO channel_outbox (change_id, channel, run_id, matched) VALUES (?, ?, ?, ?)",
+                [change_id, channel, run_id, dumps(list(matched_keywords or []))],
+            )
+
+    def pending_channel_digests(self) -> list[dict]:
+        """Channel outbox rows not yet in a message, one group per (run_id, channel), oldest run first."""
+        found = rows(
+            self.db.execute(
+                "SELECT change_id, channel, run_id, matched FROM channel_outbox WHERE alert_id IS NULL"
+                " ORDER BY run_id, channel, change_id"
+            )
+        )
+        groups: dict[tuple, dict] = {}
+        for row in found:
+            group = groups.setdefault(
+                (row["run_id"], row["channel"]),
+                {"run_id": row["run_id"], "channel": row["channel"], "change_ids": [], "matched": {}},
+            )
+            group["change_ids"].append(row["change_id"])
+            group["matched"][row["change_id"]] = loads(row["matched"]) or []
+        return list(groups.values())
+
+    def create_channel_messages(self, *, run_id: int | None, channel: str, parts: list[dict], created_at: str) -> list[int]:
+        """Turn one (run, channel) group into its message(s), all in one transaction, so a crash never
+        leaves half a split digest; repeating a message_id returns the existing message.
+
+        Each part: {"change_ids": [...], "subject": str, "payload": dict (the exact JSON to post), "message_id": str}.
+        """
+        ids = []
+        with self.transaction():
+            for part in parts:
+                existing = self.db.execute("SELECT id FROM alerts WHERE message_id = ?", [part["message_id"]]).fetchone()
+                if existing:
+                    ids.append(existing[0])
+                    continue
+                alert_id = self.db.execute(
+                    "INSERT INTO alerts (recipients, subject, created_at, message_id, run_id, change_ids, channel, payload)"
+                    " VALUES ('[]', ?, ?, ?, ?, ?, ?, ?)",
+                    [part["subject"], created_at, part["message_id"], run_id, dumps(list(part["change_ids"])),
+                     channel, dumps(part["payload"])],
+                ).lastrowid
+                self.db.conn.executemany(
+                    "UPDATE channel_outbox SET alert_id = ? WHERE change_id = ? AND channel = ? AND alert_id IS NULL",
+                    [[alert_id, change_id, channel] for change_id in part["change_ids"]],
+                )
+                ids.append(alert_id)
+        return ids
