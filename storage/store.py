@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .attachments import AttachmentsMixin
 from .changes import ChangesMixin
 from .db import Connection
 from .feeds import FeedsMixin
@@ -13,8 +14,8 @@ from .versions import VersionsMixin
 
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, SearchMixin,
-            FeedsMixin):
-    """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox and search, in one file.
+            FeedsMixin, AttachmentsMixin):
+    """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds and attachment files, in one file.
 
     Every write method runs in a transaction; wrap several calls in `with store.transaction():`
     to make them one (a crash then leaves all of them or none).

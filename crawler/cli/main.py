@@ -252,7 +252,10 @@ def cmd_history(args) -> int:
         versions = _stored_versions(store, args.url)
     if args.json:
         _print_json([{"version": v["version"], "first_seen": v["first_seen"], "last_seen": v["last_seen"],
-                      "content_hash": v["content_hash"], "title": v["title"]} for v in versions])
+                      "content_hash": v["content_hash"], "title": v["title"],
+                      "attachments": [{"title": a.get("title"), "url": a.get("url"), "sha256": a.get("sha256"),
+                                       "text_chars": a.get("text_chars")}
+                                      for a in v["article"].get("attachments") or []]} for v in versions])
         return 0
     state = f" (state: {page['state']})" if page else ""
     print(f"{args.url}{state}")
@@ -302,12 +305,14 @@ def cmd_search(args) -> int:
         hits = store.search(args.query, site=args.site, since=parse_when(args.since), until=parse_when(args.until),
                             limit=args.limit)
     if args.json:
-        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet")} for h in hits])
+        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet", "attachment")}
+                     for h in hits])
         return 0
     if not hits:
         print(f"nothing found for {args.query!r}")
     for hit in hits:
-        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}\n    {hit['snippet']}")
+        where = f"\n    附件《{hit['attachment']['title']}》 {hit['attachment']['url']}" if hit.get("attachment") else ""
+        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}{where}\n    {hit['snippet']}")
     return 0
 
 

@@ -70,3 +70,6 @@ EDUWATCH_PROGRESS_INTERVAL = 10.0  # seconds between progress lines on stderr; 0
 # Record pages (extract, diff, SQLite) in a worker process beside the crawl, which keeps Scrapy's core free
 # for fetching (bench/throughput.py); False records in the crawl process itself.
 EDUWATCH_RECORD_WORKER = True
+# Attachments (pdf, docx, xlsx, ...) an article links are downloaded in the same crawl, up to this size each
+# (Scrapy's per-request download_maxsize); 0 downloads none. The CLI sets it from [crawl] attachment_max_mb.
+EDUWATCH_ATTACHMENT_MAX_MB = 20
