@@ -139,3 +139,22 @@ def test_a_new_scan_is_reported_as_updated_without_text(page, tmp_path):
     page.crawl()
     [change] = page.changes()
     assert "附件已更新（扫描件，无法读取文本）" in change["diff"]
+
+
+def test_reextract_rereads_attachments_from_stored_bytes_without_alerts(page):
+    page.attach("招标文件", "tender.pdf", PDF)
+    page.crawl()
+    with Store(page.workspace.db) as store:
+        sha = store.latest_version(page.url)["article"]["attachments"][0]["sha256"]
+        good = store.attachment_document(sha)
+        old_reader = {"kind": "pdf", "parts": [{"label": "第1页", "text": "旧读取器的结果", "note": ""}],
+                      "flags": [], "error": None}
+        store.replace_attachment_document(sha, old_reader)
+    result = page.workspace.cli("reextract")
+    assert result.code == 0, result.err
+    assert "1 attachment files re-read" in result.out
+    with Store(page.workspace.db) as store:
+        assert store.attachment_document(sha) == good
+    assert page.changes() == []
+    hits = page.workspace.cli("search", "行政楼三楼会议室", "--json").json()
+    assert [h["attachment"]["title"] for h in hits] == ["招标文件"]

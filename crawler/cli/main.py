@@ -351,7 +351,7 @@ def cmd_reextract(args) -> int:
         _known_site(store, config, args.site)
         report = reextract(store, site=args.site)
     print(f"re-extracted {report.versions} versions: {report.rewritten} rewritten, {report.unchanged} unchanged, "
-          f"{report.missing_raw} without a stored raw page")
+          f"{report.missing_raw} without a stored raw page; {report.attachments_reread} attachment files re-read")
     return 0
 
 

@@ -116,3 +116,36 @@ def unreadable_note(attachment: Attachment) -> str:
     if FLAG_UNSUPPORTED in attachment.flags:
         return "附件已更新（无法读取文本）"
     return "附件已更新"
+
+
+def copy_readings(source: Article, target: Article) -> None:
+    """Give `target`'s attachments the readings `source` has for the same URLs (titles kept)."""
+    read = {a.url: a for a in source.attachments if a.sha256}
+    for index, attachment in enumerate(target.attachments):
+        if attachment.url in read:
+            target.attachments[index] = replace(read[attachment.url], title=attachment.title)
+
+
+def with_stored_readings(article: Article, stored: Article, load) -> Article:
+    """A fresh extraction given the attachment readings its stored version had (re-read from `load(sha)`)."""
+    before = {a.url: a for a in stored.attachments if a.sha256}
+    for index, attachment in enumerate(article.attachments):
+        old = before.get(attachment.url)
+        document = load(old.sha256) if old else None
+        if document is not None:
+            article.attachments[index] = with_reading(attachment, old.sha256, Document.from_dict(document))
+    return article
+
+
+def reread_attachments(store) -> int:
+    """Read every stored attachment file again from its bytes (after a reader improved); returns how many
+    readings changed. A file that no longer reads keeps its old reading."""
+    changed = 0
+    for sha256 in store.attachment_hashes():
+        stored = store.attachment_document(sha256)
+        data = store.attachment_bytes(sha256)
+        document = read_document(data, f"file.{stored.get('kind')}").to_dict()
+        if document != stored and not document.get("error"):
+            store.replace_attachment_document(sha256, document)
+            changed += 1
+    return changed

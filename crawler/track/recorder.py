@@ -112,6 +112,8 @@ class PageRecorder:
             if reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
                 # the stored reading changed since it was looked up (a concurrent reextract): read the bytes
                 article, reused = _read(page), False
+                if extraction.attachments is not None:
+                    attachment_readings.copy_readings(extraction.article, article)
             if extraction.attachments is not None:
                 latest = self._store_attachments(page, extraction, article, latest, at)
             previous = Article.from_dict(latest["article"]) if latest else None
