@@ -73,6 +73,8 @@ def test_an_edit_inside_a_pdf_of_an_unchanged_page_is_one_change_naming_attachme
     assert "开标时间（附件《招标文件》）: 2024年4月2日 09:30（北京时间） → 2024年4月9日 14:30（北京时间）" in diff
     assert "第1页" not in diff, "the unchanged page of the PDF is not reported"
     assert [len(v["attachments"]) for v in page.history()] == [1, 1]
+    shown = page.workspace.cli("diff", page.url).out  # the stored versions compared again, files included
+    assert "附件《招标文件》 第2页" in shown and "+ 四、开标时间：2024年4月9日 14:30（北京时间）" in shown
     page.crawl()
     assert len(page.changes()) == 1, "reported once"
 

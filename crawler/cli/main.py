@@ -283,20 +283,21 @@ def cmd_diff(args) -> int:
 
     with _open_store(args, readonly=True) as store:
         versions = _stored_versions(store, args.url)
-    result = compare_versions(args.url, versions, args.from_version, args.to_version)
-    from_v, to_v, diff = result.from_version, result.to_version, result.diff
-    if diff is None:
+        result = compare_versions(args.url, versions, args.from_version, args.to_version, store.attachment_document)
+    from_v, to_v = result.from_version, result.to_version
+    if result.same:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0
+    text, html, summary = result.rendered()
     if args.html:
         from crawler.clock import now_iso
         from crawler.web.widgets import standalone_diff
 
         title = result.new.get("title") or args.url
-        print(standalone_diff(args.url, title, from_v, to_v, diff.summary, diff.html, now_iso()), end="")
+        print(standalone_diff(args.url, title, from_v, to_v, summary, html, now_iso()), end="")
         return 0
-    print(f"{args.url}: v{from_v} → v{to_v}\n{diff.summary}")
-    print(diff.text)
+    print(f"{args.url}: v{from_v} → v{to_v}\n{summary}")
+    print(text)
     return 0
 
 

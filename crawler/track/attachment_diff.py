@@ -13,6 +13,7 @@ from crawler.model import Article, Attachment
 from crawler.track.attachments import unreadable_note
 from crawler.track.diff import (
     BodyChange,
+    Diff,
     FieldChange,
     body_changes,
     field_changes,
@@ -62,6 +63,17 @@ def diff_attachments(old: Article, new: Article, load: Callable[[str], dict | No
     if not edits:
         return None
     return AttachmentDiff(edits, _text(edits, labels), _html(edits), _summary(edits))
+
+
+def combined(diff: Diff | None, inside: AttachmentDiff | None) -> tuple[str | None, str | None, str]:
+    """(text, html, summary) of a page diff and its attachment diff together; page parts first."""
+    text, html_, summary = (diff.text, diff.html, diff.summary) if diff else (None, None, "")
+    if inside is None:
+        return text, html_, summary
+    text = "\n".join(t for t in (text, inside.text) if t)
+    html_ = "\n".join(h for h in (html_, inside.html) if h)
+    summary = inside.summary if summary in ("", "内容已修改") else f"{summary}；{inside.summary}"
+    return text, html_, summary
 
 
 def _edit(old: Attachment, new: Attachment, load) -> AttachmentEdit:

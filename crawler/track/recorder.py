@@ -15,7 +15,7 @@ from crawler.config import Config
 from crawler.extract import extract
 from crawler.model import Article, ChangeKind, FetchedPage
 from crawler.track import attachments as attachment_readings
-from crawler.track.attachment_diff import diff_attachments
+from crawler.track.attachment_diff import combined, diff_attachments
 from crawler.track.corrections import link_correction
 from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
@@ -166,13 +166,9 @@ class PageRecorder:
         if verdict.change == "changed" or (verdict.change == "restored" and version):
             labels = {"old_label": f"v{latest['version']}", "new_label": f"v{version}"} if version else {}
             diff = diff_articles(previous, article, **labels)
-            diff_text, diff_html, summary = (diff.text, diff.html, diff.summary) if diff else (None, None, "")
             inside = diff_attachments(previous, article, self.store.attachment_document,
                                       (labels.get("old_label", "旧版本"), labels.get("new_label", "新版本")))
-            if inside is not None:
-                diff_text = "\n".join(t for t in (diff_text, inside.text) if t)
-                diff_html = "\n".join(h for h in (diff_html, inside.html) if h)
-                summary = inside.summary if summary in ("", "内容已修改") else f"{summary}；{inside.summary}"
+            diff_text, diff_html, summary = combined(diff, inside)
         elif verdict.change == "new":
             diff_text, diff_html, summary = render_article_text(article), render_article_html(article), "新文章"
         elif verdict.change == "removed":
