@@ -35,10 +35,14 @@ def attachment_urls(response: Response) -> list[str]:
     urls: list[str] = []
     for href in response.xpath("//a/@href").getall():
         href = href.strip()
-        if not href or href.startswith(("javascript:", "#")) or not ATTACHMENT_HREF.search(href):
+        if not href or href.startswith("#") or not ATTACHMENT_HREF.search(href):
             continue
-        url = urljoin(response.url, href)
-        if urlsplit(url).scheme in ("http", "https") and url not in urls:
+        try:
+            url = urljoin(response.url, href)
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:  # a malformed link (bad IPv6 host, ...) is no attachment, as for the extractor
+            continue
+        if scheme in ("http", "https") and url not in urls:
             urls.append(url)
     return urls
 
