@@ -65,6 +65,7 @@ class CrawlConfig:
     health_failures: int = 3  # failed checks in a row before a site raises a health alert
     raw_retention_days: int = 0  # 0 keeps every raw page forever
     recheck_days: int = 30  # known articles first seen within this many days are rechecked each crawl
+    attachment_max_mb: int = 20  # attachments larger than this are not downloaded (an error); 0: no attachments
 
 
 @dataclass
@@ -182,12 +183,14 @@ def _smtp(v: _Validator, table: dict) -> SmtpConfig:
 
 
 def _crawl(v: _Validator, table: dict) -> CrawlConfig:
-    v.keys(table, "crawl", {"removal_confirmations", "health_failures", "raw_retention_days", "recheck_days"})
+    v.keys(table, "crawl", {"removal_confirmations", "health_failures", "raw_retention_days", "recheck_days",
+                                 "attachment_max_mb"})
     return CrawlConfig(
         removal_confirmations=v.integer(table, "crawl.removal_confirmations", default=2, low=1, high=100),
         health_failures=v.integer(table, "crawl.health_failures", default=3, low=1, high=1000),
         raw_retention_days=v.integer(table, "crawl.raw_retention_days", default=0, low=0, high=100000),
         recheck_days=v.integer(table, "crawl.recheck_days", default=30, low=0, high=100000),
+        attachment_max_mb=v.integer(table, "crawl.attachment_max_mb", default=20, low=0, high=2000),
     )
 
 

@@ -27,12 +27,37 @@ class FetchedPage:
     duration_ms: int = 0
     error: str | None = None  # "timeout", "connection refused", "HTTP 503", ... None on success
     list_url: str | None = None  # the list page the link was found on, None for --url pages
+    attachments: list[FetchedAttachment] = field(default_factory=list)  # the documents the page links
+
+
+@dataclass
+class FetchedAttachment:
+    """One attachment download made for an article page in the same crawl: bytes, or why there are none."""
+
+    url: str  # as the page links it (the key that joins it to Article.attachments)
+    status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    filename: str | None = None  # from Content-Disposition, a hint for the file's kind
+    error: str | None = None  # "HTTP 404", "over the 20 MB attachment cap", "timeout" ...
 
 
 @dataclass
 class Attachment:
+    """A document the article links; once fetched, which file it was and how its text reads."""
+
     title: str
     url: str  # absolute
+    sha256: str | None = None  # of the file's bytes; None until it has been fetched and read once
+    text_chars: int | None = None  # length of its extracted text
+    content_sha256: str | None = None  # of its text (of its bytes when no text can be read): what "changed" means
+    kind: str | None = None  # pdf, docx, xlsx, xls, zip, doc, other
+    flags: list[str] = field(default_factory=list)  # scanned, unsupported, truncated (see extract.documents)
+
+    def content_key(self) -> list:
+        """What of this attachment counts as article content; unread ones keep the pre-attachment form."""
+        key = [self.title, self.url]
+        return key + [self.content_sha256] if self.content_sha256 else key
 
 
 # Flags an Article may carry: the extractor says what kind of page it was handed.
@@ -66,7 +91,7 @@ class Article:
     def to_dict(self) -> dict:
         """Plain JSON-ready data, keys in field order (what dataclasses.asdict gives, without its deep copies)."""
         data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
-        data["attachments"] = [dict(vars(a)) for a in self.attachments]
+        data["attachments"] = [_attachment_dict(a) for a in self.attachments]
         data["fields"] = dict(self.fields)
         data["flags"] = list(self.flags)
         return data
@@ -85,7 +110,7 @@ class Article:
             "subtitle": self.subtitle or "",
             "body": self.body,
             "fields": dict(sorted(self.fields.items())),
-            "attachments": [[a.title, a.url] for a in self.attachments],
+            "attachments": [a.content_key() for a in self.attachments],
         }
 
     def content_hash(self) -> str:
@@ -136,3 +161,12 @@ def change_label(kind: str) -> str:
         return ChangeKind(kind).label
     except ValueError:
         return str(kind)
+
+
+def _attachment_dict(a: Attachment) -> dict:
+    """title and url always; the reading keys only once the file was read (old versions stay byte-identical)."""
+    data = {"title": a.title, "url": a.url}
+    if a.sha256 is not None:
+        data.update(sha256=a.sha256, text_chars=a.text_chars, content_sha256=a.content_sha256, kind=a.kind,
+                    flags=list(a.flags))
+    return data

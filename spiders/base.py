@@ -14,6 +14,7 @@ from scrapy.http import Response
 
 from crawler.clock import now_iso
 from crawler.model import FetchedPage
+from spiders import attachments
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class SiteSpider(scrapy.Spider):
     def parse_article(self, response: Response):
         charset, content_type = header_charset(response)
         requested = response.meta.get("redirect_urls", [response.request.url])[0]
-        yield FetchedPage(
+        page = FetchedPage(
             url=requested,
             site=self.site,
             final_url=response.url,
@@ -181,6 +182,15 @@ class SiteSpider(scrapy.Spider):
             duration_ms=int(1000 * response.meta.get("download_latency", 0.0)),
             list_url=response.meta.get("list_url"),
         )
+        max_mb = self.crawler.settings.getint("EDUWATCH_ATTACHMENT_MAX_MB", 20)
+        requests = attachments.attachment_requests(page, response, max_mb, self.parse_attachment, self.attachment_failed)
+        yield from requests or [page]
+
+    def parse_attachment(self, response: Response, pending: attachments.PendingPage):
+        yield from attachments.settle(pending, attachments.fetched_attachment(response))
+
+    def attachment_failed(self, failure):
+        yield from attachments.settle(failure.request.cb_kwargs["pending"], attachments.failed_attachment(failure))
 
     def article_failed(self, failure):
         request = failure.request

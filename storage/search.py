@@ -53,7 +53,10 @@ class SearchMixin:
             found = self._search_fts(terms, site, since, until, limit)
         else:
             found = self._search_scan(terms, site, since, until, limit)
-        return [_hit(row, terms) for row in found]
+        hits = [_hit(row, terms) for row in found]
+        seen = {h["url"] for h in hits}  # a page found by its own text is not listed again for an attachment
+        hits += [h for h in self.search_attachments(terms, site, since, until, limit) if h["url"] not in seen]
+        return hits[:limit]
 
     def _search_fts(self, terms, site, since, until, limit) -> list[dict]:
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)

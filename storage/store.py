@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .attachments import AttachmentsMixin
 from .changes import ChangesMixin
 from .channels import ChannelOutboxMixin
 from .cluster import ClusterMixin
@@ -15,8 +16,9 @@ from .versions import VersionsMixin
 
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
-            SearchMixin, FeedsMixin, ClusterMixin):
-    """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox and search, in one file.
+            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin):
+    """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds, the cluster's stream
+    bookkeeping and attachment files, in one file.
 
     Every write method runs in a transaction; wrap several calls in `with store.transaction():`
     to make them one (a crash then leaves all of them or none).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .attachments import index_attachments
 from .errors import NotFoundError, StorageError
 from .search import index_latest
 from .util import dumps, loads, one, rows
@@ -62,6 +63,7 @@ class VersionsMixin:
             )
             self.db.execute("UPDATE pages SET latest_version = ? WHERE id = ?", [number, page["id"]])
             index_latest(self.db, page["id"], page["site"], article)
+            index_attachments(self.db, page["id"], article)
             return number
 
     def touch_version(self, url: str, seen_at: str) -> None:
@@ -119,6 +121,7 @@ class VersionsMixin:
             )
             if n == page["latest_version"]:
                 index_latest(self.db, page["id"], page["site"], article)
+                index_attachments(self.db, page["id"], article)
 
     def find_versions_by_field(self, key: str, value: str, exclude_url: str | None = None) -> list[dict]:
         """Latest versions whose article.fields[key] equals value (e.g. the notice a 更正公告 corrects)."""

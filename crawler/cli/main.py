@@ -2,128 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
 import sys
 
-from crawler.cli.cluster import add_cluster_parsers, run_cluster_command
+from crawler.cli.cluster import run_cluster_command
+from crawler.cli.parser import EPILOG_EXAMPLES, build_parser  # noqa: F401 (EPILOG_EXAMPLES: tests read it here)
 from crawler.clock import display_time, parse_when, zoned_iso
 from crawler.config import DEFAULT_DB, Config, load_config
 from crawler.errors import EduwatchError, UsageError
-from crawler.model import ChangeKind
 from storage.errors import StorageError
-
-EPILOG_EXAMPLES = {
-    "extract": "example: eduwatch extract --json page1.html page2.html   |   eduwatch extract --url http://www.moe.gov.cn/x.html saved.html",
-    "crawl": "example: eduwatch crawl --site moe   |   eduwatch crawl --url http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html",
-    "changes": "example: eduwatch changes --since 2d --json",
-    "history": "example: eduwatch history http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html --json",
-    "diff": "example: eduwatch diff URL --from 1 --to 2",
-    "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01",
-    "alerts": "example: eduwatch alerts --send",
-    "schedule": "example: eduwatch schedule --config eduwatch.toml",
-    "demo": "example: eduwatch demo   |   eduwatch demo --serve --keep ./demo   (then: eduwatch crawl --config ./demo/eduwatch.toml)",
-    "reextract": "example: eduwatch reextract --site moe",
-    "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
-    "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
-    "calendar": "example: eduwatch calendar --site ccgp > bids.ics",
-    "node": "example: eduwatch node --host 0.0.0.0 --port 6800 --dir /var/lib/eduwatch-node",
-    "record": "example: eduwatch record   |   eduwatch record --once",
-    "nodes": "example: eduwatch nodes --json",
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="snapshot database (default: $EDUWATCH_DB, the config's database.path, or ./eduwatch.db)")
-    common.add_argument("--config", help="configuration file (default: ./eduwatch.toml when present)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
-    parser = argparse.ArgumentParser(
-        prog="eduwatch", description="Track Chinese education-procurement and government news sites: "
-        "crawl, keep every version, detect changes, alert by email.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
-                              epilog=EPILOG_EXAMPLES[name])
-
-    p = command("extract", "run the extractor on pages (files, URLs, or - for stdin) and print the records")
-    p.add_argument("inputs", nargs="+", metavar="FILE|URL|-", help="saved HTML files, http(s) URLs, or - for stdin")
-    p.add_argument("--url", help="the page's address, when extracting a saved file (resolves links, picks the profile)")
-    p.add_argument("--charset", help="the charset the server declared for the saved file, if known")
-    p.add_argument("--json", action="store_true", help="print JSON (one object per line for several inputs)")
-    p.add_argument("--generic", action="store_true", help="skip the site profiles; use the generic path only")
-
-    p = command("crawl", "crawl once: configured sites (list → articles) or given article URLs; store and detect changes")
-    p.add_argument("--site", action="append", default=[], metavar="NAME", help="only this configured site (repeatable)")
-    p.add_argument("--url", action="append", default=[], metavar="URL", help="crawl just this article URL (repeatable)")
-    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", dest="settings",
-                   help="override a Scrapy setting for this run, e.g. -s DOWNLOAD_DELAY=0")
-    p.add_argument("--local", action="store_true", help="with [cluster]: crawl in this process, not on the nodes")
-    p.add_argument("--no-wait", action="store_true", help="with [cluster]: return once the jobs are dispatched")
-
-    p = command("changes", "the detected changes, newest first")
-    p.add_argument("--since", metavar="WHEN", help="ISO date/time, or an age such as 90m, 12h, 3d")
-    p.add_argument("--site", help="only this site")
-    p.add_argument("--kind", choices=[str(k) for k in ChangeKind], help="only this kind of change")
-    p.add_argument("--limit", type=int, default=None, help="at most this many changes")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-
-    p = command("history", "the stored versions of one page, oldest first")
-    p.add_argument("url", help="the page's URL, as crawled")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-
-    p = command("diff", "the difference between two stored versions of a page (default: the last two)")
-    p.add_argument("url", help="the page's URL, as crawled")
-    p.add_argument("--from", dest="from_version", type=_version, metavar="V", help="the older version (default: the one before --to)")
-    p.add_argument("--to", dest="to_version", type=_version, metavar="V", help="the newer version (default: the latest)")
-    p.add_argument("--html", action="store_true", help="print a standalone HTML document (meta charset, styles) to open in a browser or mail on")
-
-    p = command("search", "full-text search over the stored articles (Chinese of any length)")
-    p.add_argument("query", help="words to find (Chinese of any length); every word must match")
-    p.add_argument("--site", help="only this site")
-    p.add_argument("--since", metavar="WHEN", help="published on or after: ISO date/time, or an age such as 3d")
-    p.add_argument("--until", metavar="WHEN", help="published on or before: ISO date/time, or an age")
-    p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-
-    p = command("alerts", "list pending, sent and failed alert emails; --send delivers pending ones now")
-    p.add_argument("--send", action="store_true", help="deliver pending alerts now (retries included), then list")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-
-    command("schedule", "run the scheduler in the foreground until SIGINT/SIGTERM")
-    p = command("demo", "the whole pipeline offline: local sample sites, crawl, edit, crawl again, show the change")
-    p.add_argument("--keep", metavar="DIR", help="keep the demo's database and config in DIR")
-    p.add_argument("--serve", action="store_true", help="keep the sample sites and an SMTP inbox up until Ctrl-C and "
-                   "write a config pointing at them (in --keep DIR, default ./eduwatch-demo) to crawl or schedule")
-    p.add_argument("--port", type=int, help="with --serve: the sample sites' port (default: the kept config's, or any)")
-    p = command("reextract", "rebuild stored versions from the raw pages after the extractor improved (no alerts)")
-    p.add_argument("--site", help="only this site's versions")
-    p = command("serve", "a read-only web view of the archive: changes, page histories, diffs, search, alerts")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    p = command("feed", "an Atom 1.0 feed of the detected changes, newest first, for feed readers")
-    p.add_argument("--site", help="only this site")
-    p.add_argument("--kind", choices=[str(k) for k in ChangeKind], help="only this kind of change")
-    p.add_argument("--keyword", metavar="WORD", help="only changes whose title, summary or diff contains WORD")
-    p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
-    p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
-    p.add_argument("--site", help="only this site's announcements")
-    add_cluster_parsers(command)
-    return parser
-
-
-def _version(text: str) -> int:
-    """A version number as `history` lists them: 1, 2, 3 … (0 used to mean "the default")."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a version number; versions count from 1 (see eduwatch history URL)")
-    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,7 +148,10 @@ def cmd_history(args) -> int:
     if args.json:
         _print_json([{"version": v["version"], "first_seen": zoned_iso(v["first_seen"], zone),
                       "last_seen": zoned_iso(v["last_seen"], zone), "content_hash": v["content_hash"],
-                      "title": v["title"]} for v in versions])
+                      "title": v["title"],
+                      "attachments": [{"title": a.get("title"), "url": a.get("url"), "sha256": a.get("sha256"),
+                                       "text_chars": a.get("text_chars")}
+                                      for a in v["article"].get("attachments") or []]} for v in versions])
         return 0
     state = f" (state: {page['state']})" if page else ""
     print(f"{args.url}{state}")
@@ -288,20 +180,21 @@ def cmd_diff(args) -> int:
 
     with _open_store(args, readonly=True) as store:
         versions = _stored_versions(store, args.url)
-    result = compare_versions(args.url, versions, args.from_version, args.to_version)
-    from_v, to_v, diff = result.from_version, result.to_version, result.diff
-    if diff is None:
+        result = compare_versions(args.url, versions, args.from_version, args.to_version, store.attachment_document)
+    from_v, to_v = result.from_version, result.to_version
+    if result.same:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0
+    text, html, summary = result.rendered()
     if args.html:
         from crawler.clock import now_iso
         from crawler.web.widgets import standalone_diff
 
         title = result.new.get("title") or args.url
-        print(standalone_diff(args.url, title, from_v, to_v, diff.summary, diff.html, now_iso()), end="")
+        print(standalone_diff(args.url, title, from_v, to_v, summary, html, now_iso()), end="")
         return 0
-    print(f"{args.url}: v{from_v} → v{to_v}\n{diff.summary}")
-    print(diff.text)
+    print(f"{args.url}: v{from_v} → v{to_v}\n{summary}")
+    print(text)
     return 0
 
 
@@ -312,12 +205,14 @@ def cmd_search(args) -> int:
         hits = store.search(args.query, site=args.site, since=parse_when(args.since, zone=zone, dates_in_zone=False),
                             until=parse_when(args.until, zone=zone, dates_in_zone=False), limit=args.limit)
     if args.json:
-        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet")} for h in hits])
+        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet", "attachment")}
+                     for h in hits])
         return 0
     if not hits:
         print(f"nothing found for {args.query!r}")
     for hit in hits:
-        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}\n    {hit['snippet']}")
+        where = f"\n    附件《{hit['attachment']['title']}》 {hit['attachment']['url']}" if hit.get("attachment") else ""
+        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}{where}\n    {hit['snippet']}")
     return 0
 
 
@@ -356,7 +251,7 @@ def cmd_reextract(args) -> int:
         _known_site(store, config, args.site)
         report = reextract(store, site=args.site)
     print(f"re-extracted {report.versions} versions: {report.rewritten} rewritten, {report.unchanged} unchanged, "
-          f"{report.missing_raw} without a stored raw page")
+          f"{report.missing_raw} without a stored raw page; {report.attachments_reread} attachment files re-read")
     return 0
 
 

@@ -15,6 +15,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from crawler.demo.files import DemoFiles, linked_attachment
 from crawler.demo.sites import TEMPLATES, Page, Site, build_site, default_sites
 from crawler.errors import EduwatchError
 
@@ -81,6 +82,7 @@ class SiteServer:
         self._httpd: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.hits: list[tuple[str, int]] = []  # (path, status) in arrival order
+        self.files = DemoFiles()  # attachment files: put_file(), served with ETag and Last-Modified
 
     @property
     def url(self) -> str:
@@ -92,6 +94,12 @@ class SiteServer:
         if site not in self.sites:
             raise DemoServerError(f"no site {site!r}; mounted: {', '.join(self.sites)}")
         return f"{self.url}/{site}{path}"
+
+    def put_file(self, path: str, data: bytes, content_type: str, filename: str | None = None) -> None:
+        """Serve a file (an attachment) at server path `path`, e.g. "/moe/files/招标文件.pdf"."""
+        self.files.put(path, data, content_type, filename)
+        if self.cache is not None:
+            self.cache.pop(path, None)
 
     def forget_cache(self) -> None:
         if self.cache is not None:
@@ -186,6 +194,7 @@ class _Prepared:
 class _Handler(BaseHTTPRequestHandler):
     owner: SiteServer
     protocol_version = "HTTP/1.1"
+    _query = ""  # the request's query string (demo download links are told apart by it)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s " + format, self.address_string(), *args)
@@ -198,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.owner.take_fault(path)
         if fault and self._misbehave(fault, path):
             return
+        self._query = urlsplit(self.path).query
         prepared = self._prepared(path)
         if prepared is None:
             self._send(
@@ -208,14 +218,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _prepared(self, path: str) -> _Prepared | None:
         cache = self.owner.cache
-        if cache is not None and path in cache:
-            return cache[path]
+        key = path + ("?" + self._query if self._query else "")  # demo downloads differ by ?uuid=
+        if cache is not None and key in cache:
+            return cache[key]
         page = self._lookup(path)
         if page is None:
             return None
         prepared = _Prepared(page)
         if cache is not None and page.status == 200:
-            cache[path] = prepared
+            cache[key] = prepared
         return prepared
 
     def _lookup(self, path: str) -> Page | None:
@@ -225,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return None
         site, inner, _ = found
-        page = site.render(inner)
+        page = site.render(inner) or self.owner.files.get(path) \
+            or linked_attachment(site, inner, self._query)
         if page is not None and page.status == 200:
             page.headers.setdefault("Last-Modified", formatdate(site.last_modified(inner), usegmt=True))
         return page

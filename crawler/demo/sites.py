@@ -216,7 +216,7 @@ def _decorate(t: Template, i: int, a: DemoArticle, rng: random.Random) -> None:
         ]
     if t.name == "ccgp" and a.kind == "tender":
         uuid = hashlib.md5(a.path.encode()).hexdigest()
-        a.attachments = [("采购文件", f"http://download.ccgp.gov.cn/oss/download?uuid={uuid}")]
+        a.attachments = [("采购文件", f"./oss/download?uuid={uuid}")]  # served by the demo server (no internet)
     if t.name == "gd" and i % 3 == 1:
         a.encoding, a.http_charset = "gbk", "utf-8"
 

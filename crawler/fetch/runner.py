@@ -41,6 +41,7 @@ def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], ver
     settings.set("EDUWATCH_CONFIG_OBJECT", config, priority="cmdline")  # the pipeline never re-reads the file
     settings.set("HTTPCACHE_DIR", str(Path(db_path).resolve()) + "-httpcache", priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    settings.set("EDUWATCH_ATTACHMENT_MAX_MB", config.crawl.attachment_max_mb, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     return settings

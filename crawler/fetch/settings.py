@@ -76,3 +76,7 @@ EDUWATCH_RECORD_WORKER = True
 EDUWATCH_STREAM = os.environ.get("EDUWATCH_STREAM", "")
 EDUWATCH_STREAM_RETRY_SECONDS = 60.0  # how long a node retries a message while Redis is away before failing
 EDUWATCH_STREAM_MAX_WAITING = 50_000  # a node holds pages back while the stream holds more entries than this
+
+# Attachments (pdf, docx, xlsx, ...) an article links are downloaded in the same crawl, up to this size each
+# (Scrapy's per-request download_maxsize); 0 downloads none. The CLI sets it from [crawl] attachment_max_mb.
+EDUWATCH_ATTACHMENT_MAX_MB = 20

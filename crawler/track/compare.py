@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from crawler.errors import EduwatchError
 from crawler.model import Article
+from crawler.track.attachment_diff import AttachmentDiff, combined, diff_attachments
 from crawler.track.diff import Diff, diff_articles
 
 
@@ -25,10 +27,19 @@ class Comparison:
     old: dict  # the stored version rows, article included
     new: dict
     diff: Diff | None  # None when the two have the same content
+    attachments: AttachmentDiff | None = None  # edits inside attachments, when a loader was given
+
+    @property
+    def same(self) -> bool:
+        return self.diff is None and self.attachments is None
+
+    def rendered(self) -> tuple[str | None, str | None, str]:
+        """(text, html, summary) of the page and its attachments together."""
+        return combined(self.diff, self.attachments)
 
 
 def compare_versions(url: str, versions: list[dict], from_version: int | None = None,
-                     to_version: int | None = None) -> Comparison:
+                     to_version: int | None = None, load: Callable[[str], dict | None] | None = None) -> Comparison:
     """`to` defaults to the latest version and `from` to the one before `to`; a bad `to` is named first."""
     by_number = {v["version"]: v for v in versions}
     stored = sorted(by_number)
@@ -38,6 +49,7 @@ def compare_versions(url: str, versions: list[dict], from_version: int | None = 
         if wanted not in by_number:
             raise VersionNotStored(url, wanted, stored)
     old, new = by_number[from_v], by_number[to_v]
-    diff = diff_articles(Article.from_dict(old["article"]), Article.from_dict(new["article"]),
-                         old_label=f"v{from_v}", new_label=f"v{to_v}")
-    return Comparison(from_v, to_v, old, new, diff)
+    before, after = Article.from_dict(old["article"]), Article.from_dict(new["article"])
+    diff = diff_articles(before, after, old_label=f"v{from_v}", new_label=f"v{to_v}")
+    inside = diff_attachments(before, after, load, (f"v{from_v}", f"v{to_v}")) if load else None
+    return Comparison(from_v, to_v, old, new, diff, inside)

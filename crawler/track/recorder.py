@@ -14,6 +14,8 @@ from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.extract import extract
 from crawler.model import Article, ChangeKind, FetchedPage
+from crawler.track import attachments as attachment_readings
+from crawler.track.attachment_diff import combined, diff_attachments
 from crawler.track.corrections import link_correction
 from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
@@ -48,6 +50,7 @@ class Extraction:
 
     article: Article | None  # None when the fetch brought no bytes
     reused_hash: str | None = None  # content hash of the stored version whose article was reused
+    attachments: attachment_readings.AttachmentReadings | None = None  # files to store, attachment errors
 
 
 def _read(page: FetchedPage) -> Article:
@@ -71,6 +74,18 @@ class PageRecorder:
         return self.write(page, self.extract_page(page))
 
     def extract_page(self, page: FetchedPage) -> Extraction:
+        """The page's article, its downloaded attachments read into it (a stored file is not read again)."""
+        extraction = self._extract_article(page)
+        if extraction.article is None or not page.attachments:
+            return extraction
+        latest = self.store.latest_version(page.url)
+        previous = Article.from_dict(latest["article"]) if latest else None
+        article = Article.from_dict(extraction.article.to_dict())  # the reused stored article stays untouched
+        readings = attachment_readings.read_attachments(article, page.attachments, previous,
+                                                        self.store.attachment_document)
+        return Extraction(article, extraction.reused_hash, readings)
+
+    def _extract_article(self, page: FetchedPage) -> Extraction:
         """The page's article. Bytes identical to those the latest version was read from (same final URL,
         same charset header) give back that version's stored article without parsing: a recheck of a
         static page, or a 304 revalidated from the HTTP cache, costs a hash instead of an extraction.
@@ -97,6 +112,10 @@ class PageRecorder:
             if reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
                 # the stored reading changed since it was looked up (a concurrent reextract): read the bytes
                 article, reused = _read(page), False
+                if extraction.attachments is not None:
+                    attachment_readings.copy_readings(extraction.article, article)
+            if extraction.attachments is not None:
+                latest = self._store_attachments(page, extraction, article, latest, at)
             previous = Article.from_dict(latest["article"]) if latest else None
             verdict = decide(
                 signal=read_signal(page, article), state=row.get("state"), miss_count=row.get("miss_count") or 0,
@@ -121,6 +140,23 @@ class PageRecorder:
                             outcome=verdict.outcome)
         return Recorded(verdict.outcome, verdict.reason, reused)
 
+    def _store_attachments(self, page: FetchedPage, extraction: Extraction, article: Article | None,
+                           latest: dict | None, at: str) -> dict | None:
+        """New files stored once, attachment errors recorded (or cleared), and a stored version that only
+        lacked its attachments' first readings completed in place (no alert). Returns the latest version."""
+        store, readings = self.store, extraction.attachments
+        for new in readings.new_files:
+            store.put_attachment(new.sha256, new.data, new.document, at)
+        for url, error in readings.errors.items():
+            store.set_attachment_error(page.url, url, error, at, self.context.run_id)
+        for url in readings.read_ok:
+            store.set_attachment_error(page.url, url, None, at, self.context.run_id)
+        if latest and article is not None and attachment_readings.first_readings_only(
+                Article.from_dict(latest["article"]), article):
+            store.replace_version_article(page.url, latest["version"], article.to_dict(), article.content_hash())
+            latest = store.latest_version(page.url)
+        return latest
+
     def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
         """Record the change and, in the same transaction, queue it for each interested recipient and channel."""
         # a removal is told by what was removed: the 404 page's own title ("Error response") names nothing
@@ -130,7 +166,9 @@ class PageRecorder:
         if verdict.change == "changed" or (verdict.change == "restored" and version):
             labels = {"old_label": f"v{latest['version']}", "new_label": f"v{version}"} if version else {}
             diff = diff_articles(previous, article, **labels)
-            diff_text, diff_html, summary = (diff.text, diff.html, diff.summary) if diff else (None, None, "")
+            inside = diff_attachments(previous, article, self.store.attachment_document,
+                                      (labels.get("old_label", "旧版本"), labels.get("new_label", "新版本")))
+            diff_text, diff_html, summary = combined(diff, inside)
         elif verdict.change == "new":
             diff_text, diff_html, summary = render_article_text(article), render_article_html(article), "新文章"
         elif verdict.change == "removed":

@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 
 from crawler.extract import extract
+from crawler.model import Article
+from crawler.track.attachments import reread_attachments, with_stored_readings
 from storage import NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -20,10 +22,12 @@ class ReextractReport:
     rewritten: int = 0
     unchanged: int = 0
     missing_raw: int = 0
+    attachments_reread: int = 0  # stored attachment files whose reading changed (a better reader)
 
 
 def reextract(store, site: str | None = None) -> ReextractReport:
     report = ReextractReport()
+    report.attachments_reread = reread_attachments(store)
     for url, number, raw_hash, charset in list(store.raw_versions(site=site)):
         report.versions += 1
         try:
@@ -33,6 +37,7 @@ def reextract(store, site: str | None = None) -> ReextractReport:
             continue
         stored = store.version(url, number)
         article = extract(body, stored["article"].get("url") or url, charset)  # the URL it was read at (redirects)
+        article = with_stored_readings(article, Article.from_dict(stored["article"]), store.attachment_document)
         if article.content_hash() == stored["content_hash"]:
             report.unchanged += 1
             continue

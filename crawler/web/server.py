@@ -180,16 +180,16 @@ class App:
             if store.page(url) is None:
                 raise not_found(f"数据库中没有这个网址：{url}。先抓取它：eduwatch crawl --url {url}")
             versions = store.versions(url)
-        if not versions or (len(versions) < 2 and not (from_v or to_v)):
-            raise not_found(f"{url} 只存有 {len(versions)} 个版本，没有可比较的差异。")
-        try:
-            result = compare_versions(url, versions, from_v, to_v)
-        except VersionNotStored as exc:
-            stored = f"v{exc.stored[0]}…v{exc.stored[-1]}" if exc.stored else "无"
-            raise not_found(f"{url} 没有版本 v{exc.wanted}；已存版本：{stored}。") from None
-        diff = result.diff
+            if not versions or (len(versions) < 2 and not (from_v or to_v)):
+                raise not_found(f"{url} 只存有 {len(versions)} 个版本，没有可比较的差异。")
+            try:
+                result = compare_versions(url, versions, from_v, to_v, store.attachment_document)
+            except VersionNotStored as exc:
+                stored = f"v{exc.stored[0]}…v{exc.stored[-1]}" if exc.stored else "无"
+                raise not_found(f"{url} 没有版本 v{exc.wanted}；已存版本：{stored}。") from None
+        _, diff_html, summary = result.rendered()
         return t.diff_page(url, result.new.get("title") or url, result.from_version, result.to_version,
-                           diff and diff.summary, diff and diff.html,
+                           None if result.same else summary, None if result.same else diff_html,
                            compare_form(url, versions, result.from_version, result.to_version))
 
     def search(self, req: Request) -> str:

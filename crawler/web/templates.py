@@ -160,9 +160,16 @@ def search_page(query: str, site: str | None, sites: list[str], hits: list[dict]
         return layout("搜索", form + '<p class="muted">输入关键词搜索各页面的最新版本（标题、正文、采购字段）。</p>')
     terms = [t for t in query.split() if t]
     rows = [[page_link(h["url"], h.get("title")) + marks.get(h["url"], ""), esc(h.get("published")),
-             esc(labels.get(h.get("site"), h.get("site"))), highlight(h.get("snippet") or "", terms)] for h in hits]
+             esc(labels.get(h.get("site"), h.get("site"))),
+             _in_attachment(h) + highlight(h.get("snippet") or "", terms)] for h in hits]
     return layout(f"搜索：{query}", form + pager
                   + table(["标题", "发布时间", "站点", "摘录"], rows, f"没有找到“{query}”。") + pager)
+
+
+def _in_attachment(hit: dict) -> str:
+    """"附件《…》：" before a snippet found in an attachment's text, linking the file."""
+    att = hit.get("attachment")
+    return f"附件《{link_html(att.get('url'), att.get('title'))}》：" if att else ""
 
 
 def highlight(snippet: str, terms: list[str]) -> str:
