@@ -28,6 +28,8 @@ class FetchedPage:
     error: str | None = None  # "timeout", "connection refused", "HTTP 503", ... None on success
     list_url: str | None = None  # the list page the link was found on, None for --url pages
     attachments: list[FetchedAttachment] = field(default_factory=list)  # the documents the page links
+    etag: str | None = None  # the response's validators, kept for the next fetch's conditional request
+    last_modified: str | None = None
 
 
 @dataclass

@@ -41,7 +41,7 @@ def test_one_failing_page_rolls_back_alone_and_the_rest_of_the_batch_is_committe
         batch = [_page("http://x.test/a.html", "第一篇通知"),
                  _page("http://x.test/b.html", "第二篇通知", site=None),  # pages.site is NOT NULL: no page row
                  _page("http://x.test/c.html", "第三篇通知")]
-        results = record_batch(store, [(recorder, page) for page in batch])
+        results = record_batch(store, [(recorder, page, None) for page in batch])
 
         assert [type(r) for r in results] == [Recorded, RecordError, Recorded]
         assert str(results[1]).startswith("recording http://x.test/b.html failed:") and "Traceback" in str(results[1])
@@ -49,6 +49,21 @@ def test_one_failing_page_rolls_back_alone_and_the_rest_of_the_batch_is_committe
         assert [len(store.versions(u)) for u in ("http://x.test/a.html", "http://x.test/c.html")] == [1, 1]
     with sqlite3.connect(tmp_path / "eduwatch.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_page_the_crawl_process_extracted_is_written_with_that_reading(tmp_path):
+    """When the worker is behind, the crawl process extracts pages itself and sends the reading along."""
+    with Store(tmp_path / "eduwatch.db") as store:
+        run = store.start_run(kind="crawl", sites=["pages"], started_at="2026-11-23T08:00:00+00:00")
+        recorder = PageRecorder(RunContext(str(tmp_path / "eduwatch.db"), Config(path=None), "pages", run, False), store)
+        ahead, plain = _page("http://x.test/a.html", "第一篇通知"), _page("http://x.test/b.html", "第二篇通知")
+        extraction = recorder.extract_page(ahead)
+
+        results = record_batch(store, [(recorder, ahead, extraction), (recorder, plain, None)])
+
+        assert [r.outcome for r in results] == ["baseline", "baseline"]
+        assert store.latest_version(ahead.url)["content_hash"] == extraction.article.content_hash()
+        assert store.latest_version(plain.url)["article"]["title"] == "第二篇通知"
 
 
 def test_a_savepoint_outside_a_transaction_is_refused_with_the_fix(tmp_path):

@@ -33,11 +33,14 @@ class RunCounts:
     pages: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     reused: int = 0  # pages whose bytes were those of their stored version: no extraction needed
+    not_modified: int = 0  # of those, pages the site answered 304 to (nothing downloaded)
+    extracted_here: int = 0  # pages the crawl process extracted because the recording worker was behind
 
     def add(self, recorded: Recorded) -> None:
         self.pages += 1
         self.outcomes[recorded.outcome] = self.outcomes.get(recorded.outcome, 0) + 1
         self.reused += recorded.reused
+        self.not_modified += recorded.not_modified
 
 
 class SnapshotPipeline:
@@ -139,6 +142,8 @@ class SnapshotPipeline:
         if status == "ok":
             self._record_health(stats, at)
         summary = {"pages": self.counts.pages, **self.counts.outcomes, "extractions_reused": self.counts.reused,
+                   "not_modified": self.counts.not_modified,
+                   "extracted_in_crawl_process": self.counts.extracted_here,
                    "finish_reason": reason,
                    "list_pages": stats.get_value("eduwatch/list_pages", 0),
                    "list_links": stats.get_value("eduwatch/list_links", 0),
@@ -173,12 +178,19 @@ class SnapshotPipeline:
     async def _record(self, page: FetchedPage) -> Recorded:
         """In the worker process when there is one; in this one if it was turned off or has died."""
         if self.worker is not None:
+            extraction = None
+            if self.worker.behind():  # the worker is the bottleneck: extract here, on the crawl's core
+                extraction = self._local_recorder().extract_page(page)
+                self.counts.extracted_here += 1
             try:
-                return await self.worker.record(self.run_id, page)
+                return await self.worker.record(self.run_id, page, extraction)
             except WorkerGone as exc:
                 logger.error("the page-recording process stopped (%s); recording the rest of this crawl in the "
                              "crawl process (pages it had not committed are recorded again)", exc)
                 self.worker = None
+        return self._local_recorder().record(page)
+
+    def _local_recorder(self) -> PageRecorder:
         if self.recorder is None:
             self.recorder = PageRecorder(self._context(), store=self.store)
-        return self.recorder.record(page)
+        return self.recorder

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
-from crawler.track.recorder import PageRecorder, Recorded, RunContext
+from crawler.track.recorder import Extraction, PageRecorder, Recorded, RunContext
 from storage import Store
 
 MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
@@ -40,6 +40,10 @@ MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1
 # benchmark): at HIGH_WATER waiting pages the crawls are paused, at LOW_WATER they resume.
 HIGH_WATER = 4 * MAX_BATCH
 LOW_WATER = MAX_BATCH
+# When a whole batch already waits behind the one being written, the worker is the bottleneck and the crawl
+# process has CPU to spare (it is about to be paused): it extracts the pages it hands over itself, so both
+# cores extract. It stops by itself as the queue shrinks (bench/throughput.py: first crawl of heavy pages).
+SHARE_AT = MAX_BATCH
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
 
 
@@ -53,7 +57,8 @@ class WorkerGone(EduwatchError, RuntimeError):
 
 # --- the worker process ----------------------------------------------------------------------------------------
 def _serve(conn: Connection, db_path: str) -> None:
-    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("pages", [(run_id, page)]),
+    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("pages", [(run_id, page, extraction
+    or None)]),
     None to stop; a closed pipe (the crawl process died) stops it too."""
     # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
     # dying here mid-batch would only make it record the rest itself.
@@ -78,24 +83,27 @@ def _serve(conn: Connection, db_path: str) -> None:
             elif kind == "close":
                 recorders.pop(payload, None)
             else:
-                conn.send(("done", record_batch(store, [(recorders[run], page) for run, page in payload])))
+                conn.send(("done", record_batch(store, [(recorders[run], page, extraction)
+                                                        for run, page, extraction in payload])))
     except (BrokenPipeError, ConnectionResetError):
         return  # the crawl process died while we wrote: the batch is committed, the next crawl carries on
     finally:
         store.close()
 
 
-def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage]]) -> list[Recorded | RecordError]:
-    """Extract every page first, outside the write lock, then write them all in one transaction.
+def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extraction | None]]
+                 ) -> list[Recorded | RecordError]:
+    """Extract every page first (unless the crawl process already did), outside the write lock, then write
+    them all in one transaction.
 
     A page whose rows fail to write is rare, so the batch goes in without per-page savepoints (with FTS5,
     each savepoint release flushes the index: ~15 % of a page's cost). If one fails, the transaction
     rolls back and the batch is written again, each page in its own savepoint, so only that page fails."""
     results: list[Recorded | RecordError | None] = [None] * len(work)
     ready = []
-    for index, (recorder, page) in enumerate(work):
+    for index, (recorder, page, extraction) in enumerate(work):
         try:
-            ready.append((index, recorder, page, recorder.extract_page(page)))
+            ready.append((index, recorder, page, extraction or recorder.extract_page(page)))
         except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
             results[index] = _failed(page, exc)
     try:
@@ -150,8 +158,8 @@ class RecordWorker:
         child.close()
         self.runs: set[int] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.waiting: list[tuple[tuple[int, FetchedPage], asyncio.Future]] = []
-        self.in_flight: list[tuple[tuple[int, FetchedPage], asyncio.Future]] = []
+        self.waiting: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
+        self.in_flight: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
         self.gone: WorkerGone | None = None
         self.batches = 0  # transactions sent; pages / batches is the group-commit factor
         self.peak_waiting = 0  # most pages ever queued behind the batch being written
@@ -172,8 +180,13 @@ class RecordWorker:
         if not self.runs:
             self.close()
 
-    async def record(self, run_id: int, page: FetchedPage) -> Recorded:
-        """Queue the page for the next batch and wait until it is committed (or failed)."""
+    def behind(self) -> bool:
+        """More pages wait than the worker takes in one batch: the crawl process should extract for it."""
+        return len(self.waiting) >= SHARE_AT
+
+    async def record(self, run_id: int, page: FetchedPage, extraction: Extraction | None = None) -> Recorded:
+        """Queue the page (and its extraction, when the crawl process made it) for the next batch and wait
+        until it is committed (or failed)."""
         if self.gone:
             raise WorkerGone(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
         loop = asyncio.get_running_loop()
@@ -181,7 +194,7 @@ class RecordWorker:
             self.loop = loop
             loop.add_reader(self.conn.fileno(), self._on_reply)
         result = loop.create_future()
-        self.waiting.append(((run_id, page), result))
+        self.waiting.append(((run_id, page, extraction), result))
         self.peak_waiting = max(self.peak_waiting, len(self.waiting))
         self._send_next()
         if not self.throttled and len(self.waiting) >= HIGH_WATER:

@@ -8,12 +8,12 @@ second one; both paths run this same code against the same database.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.extract import extract
-from crawler.model import Article, ChangeKind, FetchedPage
+from crawler.model import Article, ChangeKind, FetchedPage, Outcome
 from crawler.track import attachments as attachment_readings
 from crawler.track.attachment_diff import combined, diff_attachments
 from crawler.track.corrections import link_correction
@@ -22,6 +22,10 @@ from crawler.track.diff import diff_articles, render_article_html, render_articl
 from crawler.track.health import ListWalk, judge_site_health
 from crawler.track.keywords import match_keywords
 from storage import Store
+
+NOT_MODIFIED = 304
+# outcomes after which the stored reading stands for the fetched bytes (their content hash is the latest's)
+KEEPS_VALIDATORS = (Outcome.BASELINE, Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED, Outcome.RESTORED)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Recorded:
     outcome: str  # baseline|new|changed|unchanged|error|missing|removed|restored|flagged
     reason: str | None = None
     reused: bool = False  # the bytes were those of the stored version: its article was reused, not re-extracted
+    not_modified: bool = False  # the site answered 304: nothing was downloaded or extracted
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,20 @@ class Extraction:
     article: Article | None  # None when the fetch brought no bytes
     reused_hash: str | None = None  # content hash of the stored version whose article was reused
     attachments: attachment_readings.AttachmentReadings | None = None  # files to store, attachment errors
+    not_modified: bool = False  # the site answered 304 to the stored validators: the stored reading holds
+
+
+def _validators_after(page: FetchedPage, outcome: str, stored: tuple) -> tuple[str | None, str | None]:
+    """The validators to keep after this fetch. A 200 whose reading is now the stored one (or equal to it)
+    brings its own; a 304 or an error leaves the stored ones (they still describe the reading's bytes); a
+    page that looks gone or suspect, or that redirected, forgets them so the next fetch is a full one."""
+    if outcome in KEEPS_VALIDATORS and page.status == 200:
+        if page.final_url and page.final_url != page.url:
+            return (None, None)
+        return (page.etag, page.last_modified)
+    if outcome in KEEPS_VALIDATORS or outcome == Outcome.ERROR:
+        return stored
+    return (None, None)
 
 
 def _read(page: FetchedPage) -> Article:
@@ -91,6 +110,8 @@ class PageRecorder:
         static page, or a 304 revalidated from the HTTP cache, costs a hash instead of an extraction.
         It also keeps an upgraded extractor from reporting every unchanged page as edited; `eduwatch
         reextract` is how stored readings are renewed."""
+        if page.status == NOT_MODIFIED:
+            return Extraction(None, not_modified=True)  # the stored reading is taken inside write's transaction
         if not page.body:
             return Extraction(None)
         url = page.final_url or page.url
@@ -109,7 +130,10 @@ class PageRecorder:
             row = store.upsert_page(page.url, page.site, at)
             latest = store.latest_version(page.url)
             article, reused = extraction.article, extraction.reused_hash is not None
-            if reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
+            validators = store.page_validators(page.url)
+            if extraction.not_modified:
+                page, article, reused = self._not_modified(page, latest, validators)
+            elif reused and (latest is None or latest["content_hash"] != extraction.reused_hash):
                 # the stored reading changed since it was looked up (a concurrent reextract): read the bytes
                 article, reused = _read(page), False
                 if extraction.attachments is not None:
@@ -133,12 +157,24 @@ class PageRecorder:
                 store.touch_version(page.url, at)
             if verdict.change:
                 self._add_change(page, verdict, article, previous, latest, version, at)
+            fresh = _validators_after(page, verdict.outcome, validators)
+            if fresh != validators:
+                store.set_validators(page.url, *fresh)
             store.set_page_state(page.url, verdict.state, at=at, miss_count=verdict.miss_count,
                                  last_status=page.status, last_error=verdict.reason)
             store.log_fetch(self.context.run_id, page.url, at=at, status=page.status, nbytes=len(page.body),
                             duration_ms=page.duration_ms, error=verdict.reason, raw_hash=raw_hash,
                             outcome=verdict.outcome)
-        return Recorded(verdict.outcome, verdict.reason, reused)
+        return Recorded(verdict.outcome, verdict.reason, reused, extraction.not_modified and reused)
+
+    @staticmethod
+    def _not_modified(page: FetchedPage, latest: dict | None, validators: tuple) -> tuple[FetchedPage, Article | None, bool]:
+        """A 304 to the stored validators: the bytes are those the stored reading stands for, so it is the article.
+        Without validators or a reading (cleared since the request was sent), nothing can be concluded."""
+        if latest is None or validators == (None, None):
+            return replace(page, error="HTTP 304 Not Modified, but no stored reading to reuse (its validators were "
+                                       "cleared meanwhile); the next crawl fetches the page in full"), None, False
+        return page, Article.from_dict(latest["article"]), True
 
     def _store_attachments(self, page: FetchedPage, extraction: Extraction, article: Article | None,
                            latest: dict | None, at: str) -> dict | None:
