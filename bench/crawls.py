@@ -32,9 +32,10 @@ class CrawlResult:
     stderr_tail: str = ""
 
 
-def eduwatch_command(workdir: Path, db: Path, extra: list[str]) -> list[str]:
+def eduwatch_command(workdir: Path, db: Path, extra: list[str], root: Path = ROOT) -> list[str]:
+    """`eduwatch crawl` of this checkout, or `python -m crawler crawl` of another one (run from its root)."""
     exe = Path(sys.executable).with_name("eduwatch")
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "crawler"]
+    base = [str(exe)] if exe.exists() and root == ROOT else [sys.executable, "-m", "crawler"]
     settings = [arg for setting in POLITENESS + extra for arg in ("-s", setting)]
     return [*base, "crawl", "--config", str(workdir / "eduwatch.toml"), "--db", str(db), *settings]
 
@@ -45,15 +46,15 @@ def bare_command(workdir: Path, extra: list[str]) -> list[str]:
             *settings]
 
 
-def run(label: str, command: list[str], workdir: Path, db: Path | None) -> CrawlResult:
+def run(label: str, command: list[str], workdir: Path, db: Path | None, root: Path = ROOT) -> CrawlResult:
     """Start the command, wait for it (wait4: its CPU and peak RSS), and read what it did."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("EDUWATCH_DB", None)
     err_path, out_path = workdir / f"{label}.stderr", workdir / f"{label}.stdout"
     before = _last_run(db) if db else 0
     started = time.monotonic()
     with open(err_path, "wb") as err, open(out_path, "wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=err)
         sampler = TreeMemory(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
@@ -74,6 +75,8 @@ def _last_run(db: Path) -> int:
     if not db.exists():
         return 0
     with sqlite3.connect(db) as conn:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone():
+            return 0
         return conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]
 
 

@@ -43,6 +43,7 @@ class Round:
 class Series:
     label: str
     settings: list[str]
+    root: Path = crawls.ROOT  # the eduwatch checkout that crawls (--before: an older one, for before/after)
     rounds: list[Round] = field(default_factory=list)
 
     def ratios(self, which: str) -> list[float]:
@@ -57,16 +58,17 @@ def config_text(base_url: str, sites) -> str:
     return "\n".join(lines)
 
 
-def one_round(series: Series, workdir: Path, n: int, k: int) -> Round:
-    """Bare Scrapy, then eduwatch's first crawl and an unchanged recheck of a fresh database."""
-    db = workdir / f"{series.label}.db"
-    for old in workdir.glob(f"{series.label}.db*"):
+def one_round(series: Series, workdir: Path, n: int, bare: CrawlResult) -> Round:
+    """eduwatch's first crawl of a fresh database and an unchanged recheck, against this round's bare crawl."""
+    slug = series.label.replace(" ", "-")
+    db = workdir / f"{slug}.db"
+    for old in workdir.glob(f"{slug}.db*"):
         crawls_rm(old)
-    bare = crawls.run(f"{series.label}-bare-{k}", crawls.bare_command(workdir, []), workdir, None)
-    first = crawls.run(f"{series.label}-first-{k}", crawls.eduwatch_command(workdir, db, series.settings), workdir, db)
+    command = crawls.eduwatch_command(workdir, db, series.settings, series.root)
+    k = len(series.rounds) + 1
+    first = crawls.run(f"{slug}-first-{k}", command, workdir, db, series.root)
     size, cache = crawls.db_bytes(db), crawls.dir_bytes(Path(f"{db.resolve()}-httpcache"))
-    recheck = crawls.run(f"{series.label}-recheck-{k}", crawls.eduwatch_command(workdir, db, series.settings),
-                         workdir, db)
+    recheck = crawls.run(f"{slug}-recheck-{k}", command, workdir, db, series.root)
     return Round(bare, first, recheck, (crawls.db_bytes(db) - size) / n,
                  (crawls.dir_bytes(Path(f"{db.resolve()}-httpcache")) - cache) / n, size)
 
@@ -107,13 +109,15 @@ def series_rows(series: Series, n: int, main: bool) -> list[str]:
     first_ratio, recheck_ratio = median(series.ratios("first")), median(series.ratios("recheck"))
     growth = median([r.growth for r in rs])
     cache = median([r.cache_growth for r in rs])
-    name = "defaults" if main else f"variant {series.label} ({' '.join(series.settings)})"
+    name = "defaults" if main else f"{series.label} ({' '.join(series.settings) or series.root})"
     target, verdict = ("≥ 0.7×", ok(first_ratio >= 0.7)) if main else ("", "")
     lines = [
         row(f"{name}: bare Scrapy, process wall time", f"{median([r.bare.wall_s for r in rs]):.2f} s "
             f"(runs {spread([r.bare.wall_s for r in rs])}; {rs[0].bare.pages} pages)"),
         row(f"{name}: eduwatch first crawl, process wall time", f"{median([r.first.wall_s for r in rs]):.2f} s "
-            f"(runs {spread([r.first.wall_s for r in rs])}; {rs[0].first.pages} pages)"),
+            f"(runs {spread([r.first.wall_s for r in rs])}; {rs[0].first.pages} pages, "
+            f"{int(median([r.first.stats.get('extracted_in_crawl_process', 0) for r in rs]))} extracted in the "
+            "crawl process)"),
         row(f"{name}: **eduwatch first crawl ÷ bare Scrapy** (speed, pairwise median)",
             f"**{first_ratio:.2f}×** (rounds {spread(series.ratios('first'))})", target, verdict),
         row(f"{name}: eduwatch unchanged recheck, process wall time",
@@ -154,12 +158,15 @@ def run(args) -> int:
     all_series = [Series("defaults", [])]
     for spec in args.variant:
         label, _, settings = spec.partition("=")
-        all_series.append(Series(label, [s for s in settings.split(",") if s]))
+        all_series.append(Series(f"variant {label}", [s for s in settings.split(",") if s]))
+    if args.before:
+        all_series.append(Series("before", [], Path(args.before).resolve()))
     try:
         (workdir / "eduwatch.toml").write_text(config_text(server.url, sites), encoding="utf-8")
         for k in range(1, args.rounds + 1):  # series alternate round by round: drift hits them all alike
+            bare = crawls.run(f"bare-{k}", crawls.bare_command(workdir, []), workdir, None)
             for series in all_series:
-                series.rounds.append(one_round(series, workdir, n, k))
+                series.rounds.append(one_round(series, workdir, n, bare))
                 print(f"round {k} {series.label}: bare {series.rounds[-1].bare.wall_s:.2f} s, first "
                       f"{series.rounds[-1].first.wall_s:.2f} s, recheck {series.rounds[-1].recheck.wall_s:.2f} s",
                       file=sys.stderr)
@@ -204,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the mirror's server (default: nginx when installed)")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=NAME=VALUE[,NAME=VALUE]",
                         help="also measure eduwatch with these settings, e.g. 'cache=HTTPCACHE_ENABLED=true'")
+    parser.add_argument("--before", metavar="DIR", help="also measure the eduwatch checkout in DIR (before/after)")
     parser.add_argument("--stage-pages", type=int, default=600, help="pages to time the stages over (0 = all)")
     parser.add_argument("--keep", metavar="DIR", help="keep the mirror, databases and crawl logs in DIR")
     args = parser.parse_args(argv)
