@@ -132,11 +132,14 @@ def _memory_kb(pid: int) -> int:
 
 
 def db_bytes(path: Path) -> int:
-    """File size after folding the WAL back in (what the database really occupies)."""
+    """Bytes the database's pages in use hold, after folding the WAL back in. Not the file size: SQLite
+    reuses pages an earlier transaction freed (FTS5 merges free many) before it grows the file, so a
+    recheck's rows can land in free pages and leave the file's size unchanged."""
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    wal = path.with_name(path.name + "-wal")
-    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        size, pages, free = (conn.execute(f"PRAGMA {name}").fetchone()[0]
+                             for name in ("page_size", "page_count", "freelist_count"))
+    return size * (pages - free)
 
 
 def dir_bytes(path: Path) -> int:

@@ -1,8 +1,8 @@
 """Conditional requests from the validators kept in the database: every fetch asks the site, never a cache.
 
 Why not Scrapy's HTTP cache: FilesystemCacheStorage writes several pickled files per response and reads
-them back on every 304 (bench/throughput.py: it cost more than the whole recording of a page), only to
-hand the pipeline bytes whose reading the database already holds. Here the database keeps, per page,
+them back on every 304, only to hand the pipeline bytes whose reading the database already holds
+(bench/throughput.py measures both). Here the database keeps, per page,
 the ETag and Last-Modified of the bytes its stored reading stands for (the recorder sets and clears them);
 this middleware adds If-None-Match / If-Modified-Since to each article request that has them, and a 304
 goes to the spider as it is: the recorder reuses the stored reading ("Rechecks of unchanged bytes").
