@@ -7,7 +7,6 @@ import time
 import zlib
 
 from .errors import NotFoundError, StorageError
-from .schema import migrations
 from .util import one, rows, to_epoch, utc_seconds
 
 PAGE_STATES = ("active", "missing", "removed", "error")
@@ -65,32 +64,6 @@ class PagesMixin:
         if site is None:
             return rows(self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages ORDER BY id"))
         return rows(self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE site = ? ORDER BY id", [site]))
-
-    # HTTP validators of the bytes a page's stored reading stands for (conditional requests)
-
-    def validators(self, site: str) -> dict[str, tuple[str | None, str | None]]:
-        """url → (ETag, Last-Modified) for the site's pages that have a stored reading and validators.
-
-        Pages whose reading lists attachments are left out: a 304 carries no links, so the crawl could not
-        fetch the attachments to notice an edit inside one; those pages are fetched in full."""
-        cur = self.db.execute(
-            "SELECT p.url, p.etag, p.last_modified FROM pages p"
-            " JOIN versions v ON v.page_id = p.id AND v.version = p.latest_version"
-            " WHERE p.site = ? AND (p.etag IS NOT NULL OR p.last_modified IS NOT NULL)"
-            " AND coalesce(json_array_length(v.article, '$.attachments'), 0) = 0",
-            [site],
-        )
-        return {url: (etag, modified) for url, etag, modified in cur.fetchall()}
-
-    def page_validators(self, url: str) -> tuple[str | None, str | None]:
-        """(ETag, Last-Modified) stored for the page; (None, None) when none are."""
-        row = self.db.execute("SELECT etag, last_modified FROM pages WHERE url = ?", [url]).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
-    def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        """Keep (or, with None, None, forget) the validators of the bytes the page's reading stands for."""
-        with self.transaction():
-            self.db.execute("UPDATE pages SET etag = ?, last_modified = ? WHERE url = ?", [etag, last_modified, url])
 
     # raw bytes
 
@@ -196,12 +169,3 @@ class PagesMixin:
             fetch["url"] = url
             fetch["outcome"] = OUTCOMES[fetch["outcome"]]
         return found
-
-
-@migrations(name="0006_page_validators")
-def page_validators(db) -> None:
-    """HTTP validators (ETag, Last-Modified) of the bytes each page's stored reading stands for, so a recheck can
-    ask "changed since?" and a 304 reuses the reading (crawler/fetch/validators.py): small text on the page row,
-    rewritten in place. Registered here, beside the methods that use it, so it follows 0005 (attachments.py)."""
-    db.execute("ALTER TABLE pages ADD COLUMN etag TEXT")
-    db.execute("ALTER TABLE pages ADD COLUMN last_modified TEXT")

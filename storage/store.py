@@ -12,11 +12,12 @@ from .outbox import OutboxMixin
 from .pages import PagesMixin
 from .runs import RunsMixin
 from .search import SearchMixin
+from .validators import ValidatorsMixin
 from .versions import VersionsMixin
 
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
-            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin):
+            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds, the cluster's stream
     bookkeeping and attachment files, in one file.
 
