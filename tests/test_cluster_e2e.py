@@ -29,7 +29,7 @@ def test_six_sites_on_two_nodes_exactly_once(workspace, server, cluster, mailbox
                            + site_toml(server, SIX, recipients=["bids@example.org"]))
     recorder.start()
     first = workspace.crawl()
-    assert first.code == 0, first.err + recorder.log()
+    assert first.code == 0, first.out + first.err + recorder.log()
     stored = versions_by_url(workspace.db)
     expected = [url for name in SIX for url in public_articles(server, name)]
     assert sorted(stored) == sorted(expected)

@@ -16,13 +16,17 @@ from crawler.cluster.messages import (
     decode,
     encode,
 )
-from crawler.model import FetchedPage
+from crawler.model import FetchedAttachment, FetchedPage
 
 GBK_PAGE = FetchedPage(
     url="http://www.moe.gov.cn/a/t1.html", site="moe", final_url="http://www.moe.gov.cn/a/t1.html?x=1",
     status=200, body="<html><title>通知</title>预算金额：2,030,000.00元</html>".encode("gb18030") + b"\x00\xff",
     http_charset="gbk", content_type="text/html; charset=gbk", fetched_at="2026-11-29T12:00:00+00:00",
-    duration_ms=412, error=None, list_url="http://www.moe.gov.cn/a/")
+    duration_ms=412, error="none", list_url="http://www.moe.gov.cn/a/",
+    attachments=[FetchedAttachment(url="http://www.moe.gov.cn/a/W1.pdf", status=200, body=b"%PDF-1.7\x00\xff",
+                                   content_type="application/pdf", filename="招标文件.pdf"),
+                 FetchedAttachment(url="http://www.moe.gov.cn/a/W2.docx", status=404, error="HTTP 404")],
+    etag='"5f3a"', last_modified="Sun, 29 Nov 2026 12:00:00 GMT")
 
 MESSAGES = [
     RunDispatched(run="r1", site="moe", node="http://127.0.0.1:6800", job="j1", spider="moe", at="2026-11-29T12:00:00+00:00"),
@@ -43,8 +47,13 @@ def test_round_trip_is_exact(message):
 def test_page_carries_every_fetched_page_field():
     fields = encode(PageFetched(run="r1", seq=1, page=GBK_PAGE))
     assert fields[b"body"] == GBK_PAGE.body  # raw bytes, not re-encoded text
+    assert fields[b"att0"] == GBK_PAGE.attachments[0].body  # attachment bytes travel raw too
     page = decode(fields).page
     for field in dataclasses.fields(FetchedPage):
+        # the fixture sets every field, so a field added to FetchedPage later must travel too
+        if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING:
+            default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+            assert getattr(GBK_PAGE, field.name) != default, f"set {field.name} in GBK_PAGE"
         assert getattr(page, field.name) == getattr(GBK_PAGE, field.name), field.name
 
 

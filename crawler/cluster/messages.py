@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 
-from crawler.model import FetchedPage
+from crawler.model import FetchedAttachment, FetchedPage
 
 FORMAT = b"1"  # bump when a message's fields change incompatibly; the recorder refuses what it cannot read
 
@@ -106,14 +106,18 @@ class RunFailed:
 
 Message = RunDispatched | RunStarted | PageFetched | RunFinished | RunFailed
 _KINDS = {cls.kind: cls for cls in (RunDispatched, RunStarted, PageFetched, RunFinished, RunFailed)}
-_PAGE_FIELDS = tuple(f.name for f in dataclass_fields(FetchedPage) if f.name != "body")
+_PAGE_FIELDS = tuple(f.name for f in dataclass_fields(FetchedPage) if f.name not in ("body", "attachments"))
+_ATTACHMENT_FIELDS = tuple(f.name for f in dataclass_fields(FetchedAttachment) if f.name != "body")
 
 
 def encode(message: Message) -> dict[bytes, bytes]:
     """The stream entry's fields: format, kind, message id, JSON metadata and (for pages) the raw body."""
     if isinstance(message, PageFetched):
-        meta = {"run": message.run, "seq": message.seq,
-                "page": {name: getattr(message.page, name) for name in _PAGE_FIELDS}}
+        page = {name: getattr(message.page, name) for name in _PAGE_FIELDS}
+        # attachment downloads travel like the body: metadata in JSON, bytes raw in their own fields
+        page["attachments"] = [{name: getattr(a, name) for name in _ATTACHMENT_FIELDS}
+                               for a in message.page.attachments]
+        meta = {"run": message.run, "seq": message.seq, "page": page}
         body = message.page.body
     else:
         meta = {f.name: getattr(message, f.name) for f in dataclass_fields(message)}
@@ -122,6 +126,10 @@ def encode(message: Message) -> dict[bytes, bytes]:
               b"meta": json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")}
     if body:
         fields[b"body"] = body
+    if isinstance(message, PageFetched):
+        for index, attachment in enumerate(message.page.attachments):
+            if attachment.body:
+                fields[b"att%d" % index] = attachment.body
     return fields
 
 
@@ -139,8 +147,11 @@ def decode(fields: dict[bytes, bytes]) -> Message:
         meta = json.loads(fields[b"meta"])
         if cls is PageFetched:
             page = {k: v for k, v in meta["page"].items() if k in _PAGE_FIELDS}
+            attachments = [FetchedAttachment(**{k: v for k, v in a.items() if k in _ATTACHMENT_FIELDS},
+                                             body=fields.get(b"att%d" % i, b""))
+                           for i, a in enumerate(meta["page"].get("attachments") or [])]
             message = PageFetched(run=meta["run"], seq=int(meta["seq"]),
-                                  page=FetchedPage(**page, body=fields.get(b"body", b"")))
+                                  page=FetchedPage(**page, body=fields.get(b"body", b""), attachments=attachments))
         else:
             message = cls(**meta)
     except (KeyError, TypeError, ValueError) as exc:
