@@ -60,18 +60,24 @@ class ChangesMixin:
         site: str | None = None,
         kind: str | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict]:
-        """Changes newest first, optionally since an ISO time (any offset) or date, for one site or kind."""
-        since = utc_iso(since) if since else None
+        """Changes newest first, optionally since an ISO time (any offset) or date, for one site or kind;
+        `limit` rows after skipping `offset` (a page of the web view's list)."""
+        where, params = _filter(since, site, kind)
         found = rows(
             self.db.execute(
-                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE (? IS NULL OR detected_at >= ?)"
-                " AND (? IS NULL OR site = ?) AND (? IS NULL OR kind = ?)"
-                " ORDER BY detected_at DESC, id DESC LIMIT ?",
-                [since, since, site, site, kind, kind, -1 if limit is None else limit],
+                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE {where}"
+                " ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, -1 if limit is None else limit, offset],
             )
         )
         return [_decode(c) for c in found]
+
+    def count_changes(self, since: str | None = None, site: str | None = None, kind: str | None = None) -> int:
+        """How many changes Store.changes would list with these filters (for result counts)."""
+        where, params = _filter(since, site, kind)
+        return self.db.execute(f"SELECT count(*) FROM changes WHERE {where}", params).fetchone()[0]
 
     def change(self, change_id: int) -> dict:
         found = one(self.db.execute(f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE id = ?", [change_id]))
@@ -84,3 +90,10 @@ def _decode(row: dict) -> dict:
     row["details"] = loads(row["details"])
     row["diff"] = row["diff_text"]
     return row
+
+
+def _filter(since: str | None, site: str | None, kind: str | None) -> tuple[str, list]:
+    """The WHERE clause and parameters that changes() and count_changes() share."""
+    since = utc_iso(since) if since else None
+    return ("(? IS NULL OR detected_at >= ?) AND (? IS NULL OR site = ?) AND (? IS NULL OR kind = ?)",
+            [since, since, site, site, kind, kind])

@@ -1,10 +1,10 @@
-"""What feeds, the bid calendar and paged lists read: filtered changes and their count, announcements'
-version histories, correction links."""
+"""What feeds and the bid calendar read: keyword-filtered changes, announcements' version histories, correction
+links."""
 
 from __future__ import annotations
 
 from .changes import _CHANGE_COLUMNS, _decode
-from .util import loads, rows, utc_iso
+from .util import loads, rows
 
 FEED_LIMIT = 100  # entries in a feed unless the caller asks otherwise
 
@@ -22,27 +22,6 @@ class FeedsMixin:
                 f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE (? IS NULL OR site = ?) AND (? IS NULL OR kind = ?)"
                 f" AND (? IS NULL OR instr({text}, lower(?)) > 0) ORDER BY detected_at DESC, id DESC LIMIT ?",
                 [site, site, kind, kind, keyword, keyword, limit],
-            )
-        )
-        return [_decode(c) for c in found]
-
-    def count_changes(self, since: str | None = None, site: str | None = None, kind: str | None = None) -> int:
-        """How many changes Store.changes would list with these filters (for result counts)."""
-        since = utc_iso(since) if since else None
-        return self.db.execute(
-            "SELECT count(*) FROM changes WHERE (? IS NULL OR detected_at >= ?) AND (? IS NULL OR site = ?)"
-            " AND (? IS NULL OR kind = ?)", [since, since, site, site, kind, kind]).fetchone()[0]
-
-    def changes_window(self, *, since: str | None = None, site: str | None = None, kind: str | None = None,
-                       limit: int, offset: int = 0) -> list[dict]:
-        """One page of Store.changes (newest first): `limit` rows after skipping `offset`."""
-        since = utc_iso(since) if since else None
-        found = rows(
-            self.db.execute(
-                f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE (? IS NULL OR detected_at >= ?)"
-                " AND (? IS NULL OR site = ?) AND (? IS NULL OR kind = ?)"
-                " ORDER BY detected_at DESC, id DESC LIMIT ? OFFSET ?",
-                [since, since, site, site, kind, kind, limit, offset],
             )
         )
         return [_decode(c) for c in found]

@@ -148,7 +148,7 @@ class App:
             try:
                 when = parse_when(since, zone=self.zone)
                 paging = Paging(store.count_changes(since=when, site=site, kind=kind), number, limit)
-                rows = store.changes_window(since=when, site=site, kind=kind, limit=limit, offset=paging.offset)
+                rows = store.changes(since=when, site=site, kind=kind, limit=limit, offset=paging.offset)
             except (EduwatchError, StorageError) as exc:
                 raise bad_request(f"since={since!r} 不是时间：{exc}") from exc
             sites = sorted({p["site"] for p in store.pages() if p["site"]} | {r["site"] for r in rows if r["site"]})
