@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .errors import StorageError
-from .util import dumps, loads, rows
+from .outbox import group_pending
+from .util import dumps, rows
 
 
 class ChannelOutboxMixin:
@@ -30,15 +31,7 @@ class ChannelOutboxMixin:
                 " ORDER BY run_id, channel, change_id"
             )
         )
-        groups: dict[tuple, dict] = {}
-        for row in found:
-            group = groups.setdefault(
-                (row["run_id"], row["channel"]),
-                {"run_id": row["run_id"], "channel": row["channel"], "change_ids": [], "matched": {}},
-            )
-            group["change_ids"].append(row["change_id"])
-            group["matched"][row["change_id"]] = loads(row["matched"]) or []
-        return list(groups.values())
+        return group_pending(found, "channel")
 
     def create_channel_messages(self, *, run_id: int | None, channel: str, parts: list[dict], created_at: str) -> list[int]:
         """Turn one (run, channel) group into its message(s), all in one transaction, so a crash never

@@ -38,15 +38,7 @@ class OutboxMixin:
                 " ORDER BY run_id, recipient, change_id"
             )
         )
-        digests: dict[tuple, dict] = {}
-        for row in found:
-            key = (row["run_id"], row["recipient"])
-            digest = digests.setdefault(
-                key, {"run_id": row["run_id"], "recipient": row["recipient"], "change_ids": [], "matched": {}}
-            )
-            digest["change_ids"].append(row["change_id"])
-            digest["matched"][row["change_id"]] = loads(row["matched"]) or []
-        return list(digests.values())
+        return group_pending(found, "recipient")
 
     def create_alert(
         self,
@@ -135,3 +127,17 @@ def _decode(row: dict) -> dict:
     row["change_ids"] = loads(row["change_ids"])
     row["payload"] = loads(row["payload"])  # None for email alerts
     return row
+
+
+def group_pending(found: list[dict], target: str) -> list[dict]:
+    """Queued rows (ordered by run, target, change) as one group per (run_id, target): the email outbox groups by
+    recipient, the channel outbox by channel."""
+    groups: dict[tuple, dict] = {}
+    for row in found:
+        group = groups.setdefault(
+            (row["run_id"], row[target]),
+            {"run_id": row["run_id"], target: row[target], "change_ids": [], "matched": {}},
+        )
+        group["change_ids"].append(row["change_id"])
+        group["matched"][row["change_id"]] = loads(row["matched"]) or []
+    return list(groups.values())
