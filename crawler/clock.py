@@ -17,7 +17,12 @@ DISPLAY_FORMAT = "%Y-%m-%d %H:%M"  # what people read: 2026-11-29 19:20
 
 def now_iso() -> str:
     """The current time as ISO 8601 UTC, second precision: what every stored row is stamped with."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return iso_utc(datetime.now(UTC))
+
+
+def iso_utc(moment: datetime) -> str:
+    """An aware moment as stored: ISO 8601 in UTC, second precision."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse_interval(text: str) -> int | None:

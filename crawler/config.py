@@ -106,6 +106,10 @@ class Config:
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
 
+    def site_labels(self) -> dict[str, str]:
+        """Each site's human name (its label, e.g. 教育部), as digests, chat messages and the web view show it."""
+        return {site.name: site.label or site.name for site in self.sites}
+
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
             if site.name == name:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from crawler.clock import iso_utc
 from crawler.config import Config
 from crawler.notify.channels import Channel, PermanentChannelError, RetryableChannelError, send_payload
 from crawler.notify.chat import channel_parts
@@ -18,12 +19,6 @@ from crawler.notify.digest import ordered
 log = logging.getLogger(__name__)
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def labels_of(config: Config) -> dict[str, str]:
-    return {site.name: site.label or site.name for site in config.sites}
 
 
 def assemble_channel_messages(store, config: Config, now: datetime) -> int:
@@ -37,10 +32,10 @@ def assemble_channel_messages(store, config: Config, now: datetime) -> int:
                       "message_id": f"<eduwatch.{group['run_id']}.orphan.{group['change_ids'][0]}@eduwatch.local>"}]
         else:
             parts = channel_parts(channel.kind, channel.name, group["run_id"], changes,
-                                  site_labels=labels_of(config), zone=config.display.timezone,
+                                  site_labels=config.site_labels(), zone=config.display.timezone,
                                   base_url=config.web_base_url)
         store.create_channel_messages(run_id=group["run_id"], channel=group["channel"], parts=parts,
-                                      created_at=iso(now))
+                                      created_at=iso_utc(now))
     return len(groups)
 
 
@@ -54,7 +49,7 @@ def send_channel_alert(store, config: Config, alert: dict, now: datetime, retry)
     if configured is None or alert.get("payload") is None:
         error = (f"channel {name!r} is not configured any more (no [[channels]] entry named {name!r} in"
                  f" {config.path}); add it back and requeue, or ignore this message")
-        store.mark_alert_failed(alert["id"], error, iso(now))
+        store.mark_alert_failed(alert["id"], error, iso_utc(now))
         return "failed", False
     channel = Channel(name=name, kind=configured.kind, url=configured.url, secret=configured.secret(),
                       secret_env=configured.secret_env, timeout=configured.timeout)
@@ -65,7 +60,7 @@ def send_channel_alert(store, config: Config, alert: dict, now: datetime, retry)
         return outcome, outcome == "retried" and (exc.unreachable or exc.retry_after is not None)
     except PermanentChannelError as exc:
         log.error("channel message %s to %s failed permanently: %s", alert["id"], name, exc)
-        store.mark_alert_failed(alert["id"], f"channel {name}: {exc}", iso(now))
+        store.mark_alert_failed(alert["id"], f"channel {name}: {exc}", iso_utc(now))
         return "failed", False
-    store.mark_alert_sent(alert["id"], iso(datetime.now(UTC)))
+    store.mark_alert_sent(alert["id"], iso_utc(datetime.now(UTC)))
     return "sent", False

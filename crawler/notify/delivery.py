@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from crawler.clock import DISPLAY_ZONE
+from crawler.clock import DISPLAY_ZONE, iso_utc
 from crawler.config import Config
 from crawler.errors import ConfigError
 from crawler.notify.chat_delivery import assemble_channel_messages, send_channel_alert
@@ -45,9 +45,6 @@ class DeliveryReport:
     assembled: int = 0  # new digests created this round
     unreachable: int = 0  # 1 when the server could not be reached and the round stopped early
 
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def message_id_for(run_id: int | None, recipient: str, part: int = 1) -> str:
@@ -81,7 +78,7 @@ def deliver_pending(
     if config is not None:
         report.assembled += assemble_channel_messages(store, config, now)
     waiting: set[str] = set()  # "email" or channel names that are down / rate-limiting this round
-    for alert in store.alerts(status="pending") if force else store.due_alerts(iso(now)):
+    for alert in store.alerts(status="pending") if force else store.due_alerts(iso_utc(now)):
         transport = alert.get("channel") or "email"
         if transport in waiting or (alert.get("channel") is None and settings is None) \
                 or (alert.get("channel") and config is None):
@@ -121,7 +118,7 @@ def _create_alert(store, group: dict, subject: str, now: datetime) -> int:
             change_ids=group["change_ids"],
             subject=subject,
             message_id=message_id_for(group["run_id"], group["recipient"], part),
-            created_at=iso(now),
+            created_at=iso_utc(now),
         )
         if wanted <= set(store.alert(alert_id)["change_ids"]):
             return alert_id
@@ -157,13 +154,13 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
         outcome = _retry_or_give_up(store, alert, str(exc), now)
         return "unreachable" if exc.unreachable and outcome == "retried" else outcome
     except NotFoundError as exc:  # a change row vanished (manual DB edit): nothing sensible to send
-        store.mark_alert_failed(alert["id"], f"cannot render alert: {exc}", iso(now))
+        store.mark_alert_failed(alert["id"], f"cannot render alert: {exc}", iso_utc(now))
         return "failed"
     except PermanentSendError as exc:
         log.error("alert %s failed permanently: %s", alert["id"], exc)
-        store.mark_alert_failed(alert["id"], str(exc), iso(now))
+        store.mark_alert_failed(alert["id"], str(exc), iso_utc(now))
         return "failed"
-    store.mark_alert_sent(alert["id"], iso(datetime.now(UTC)))
+    store.mark_alert_sent(alert["id"], iso_utc(datetime.now(UTC)))
     return "sent"
 
 
@@ -171,11 +168,11 @@ def _retry_or_give_up(store, alert: dict, error: str, now: datetime, at_least: f
     """Reschedule with backoff (never sooner than `at_least` seconds, a rate limit's wait), or give up."""
     attempts = alert.get("attempts") or 0
     if attempts + 1 >= GIVE_UP_AFTER:
-        store.mark_alert_failed(alert["id"], f"gave up after {attempts + 1} attempts: {error}", iso(now))
+        store.mark_alert_failed(alert["id"], f"gave up after {attempts + 1} attempts: {error}", iso_utc(now))
         return "failed"
     next_at = now + max(retry_delay(attempts), timedelta(seconds=at_least or 0))
-    log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso(next_at))
-    store.mark_alert_retry(alert["id"], error, iso(next_at))
+    log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso_utc(next_at))
+    store.mark_alert_retry(alert["id"], error, iso_utc(next_at))
     return "retried"
 
 
@@ -192,11 +189,8 @@ def smtp_settings(config: Config) -> SmtpSettings | None:
         raise ConfigError(f"{config.path}: [smtp]: {exc}") from None
 
 
-def site_labels(config: Config) -> dict[str, str]:
-    return {site.name: site.label or site.name for site in config.sites}
-
 
 def deliver_configured(store, config: Config, *, force: bool = False) -> DeliveryReport:
     """Assemble digests from the outbox and send the due ones (all, with force) through the configured channels:
     what `crawl` does after its runs, `alerts --send` on demand, and the cluster recorder when a run ends."""
-    return deliver_pending(store, smtp_settings(config), site_labels=site_labels(config), force=force, config=config)
+    return deliver_pending(store, smtp_settings(config), site_labels=config.site_labels(), force=force, config=config)

@@ -158,8 +158,8 @@ class App:
                               labels=self.labels(), pager=nav, zone=self.zone)
 
     def labels(self) -> dict[str, str]:
-        """Site name → the label people know it by ([[sites]] label), for every configured site with one."""
-        return {s.name: s.label for s in self.config.sites if s.label}
+        """Site name → the label people know it by ([[sites]] label)."""
+        return self.config.site_labels()
 
     def page(self, req: Request) -> str:
         url = req.required("url", "/page?url=http://www.moe.gov.cn/…")
