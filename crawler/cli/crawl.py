@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
+from crawler.clock import now_iso
 from crawler.config import Config
 from crawler.fetch.crawl_lock import hold_sites
 from crawler.fetch.runner import plan_crawl, run_crawl
@@ -16,7 +16,7 @@ def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], ov
           verbose: bool = False, local: bool = False, wait: bool = True) -> int:
     if config.cluster is not None and not local:
         return _crawl_on_nodes(config, db_path, sites=sites, urls=urls, overrides=overrides, wait=wait)
-    started = datetime.now(UTC).isoformat(timespec="seconds")
+    started = now_iso()
     with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path or file
         store.check_writable()
         plans = plan_crawl(config, store, sites, urls)
@@ -39,7 +39,7 @@ def _report(config: Config, db_path: str, urls: list[str], started: str, plans: 
             print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
                   f"{report.pending} pending", file=sys.stderr)
         if config.crawl.raw_retention_days:
-            store.prune_raw(config.crawl.raw_retention_days, datetime.now(UTC).isoformat(timespec="seconds"))
+            store.prune_raw(config.crawl.raw_retention_days, now_iso())
     for url, reason in failed:
         print(f"eduwatch: error: could not fetch {url}: {reason}; check the address, or retry later", file=sys.stderr)
     interrupted = [r for r in runs if r.get("status") != "ok"]
