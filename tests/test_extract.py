@@ -7,8 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from crawler.extract import MAX_BYTES, extract
+from crawler.extract.text import node_lines, walk_lines
 from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
@@ -262,6 +264,35 @@ def test_5000_deep_nested_divs():
     body = ("<html><body>" + "<div>" * 5000 + f"<p>{text}</p>" + "</div>" * 5000 + "</body></html>").encode()
     article = extract(body, "http://x.test/deep.html")
     assert text in article.body
+
+
+SHIPPED_PAGES = sorted([*GOLDEN.glob("*/*.html"), *(GOLDEN.parent / "realpages").glob("*/*.html")])
+
+
+@pytest.mark.parametrize("page", SHIPPED_PAGES, ids=lambda p: f"{p.parent.name}/{p.stem[:12]}")
+def test_lines_drawn_in_c_are_the_lines_walked_in_python(page):
+    """node_lines draws lines with libxslt for speed; the Python walk is the definition (and the fallback)."""
+    root = etree.HTML(page.read_bytes(), etree.HTMLParser(huge_tree=True))
+    for node in [root, *root.iter("div", "td", "p")][:200]:
+        assert node_lines(node) == walk_lines(node)
+
+
+def test_lines_keep_newlines_in_text_as_spaces_and_cells_apart():
+    html = ("<html><body><div>第一行\n仍是第一行<br>第二行<!-- 注释 --><table><tr><td>序号</td><td>名称</td></tr>"
+            "</table><p>\u3000段落\xa0文字</p>尾<!-- 注释 -->仍是尾</div>之后</body></html>")
+    div = etree.HTML(html).find(".//div")
+    assert node_lines(div) == walk_lines(div) == ["第一行 仍是第一行", "第二行", "序号 名称", "段落 文字", "尾仍是尾"]
+
+
+def test_lines_of_the_deepest_tree_the_parser_builds():
+    html = "<html><body>" + "<div>" * 2100 + "<p>深处的段落</p>" + "</div>" * 2100 + "</body></html>"
+    root = etree.HTML(html, etree.HTMLParser(huge_tree=True))
+    assert node_lines(root) == walk_lines(root)
+
+
+def test_lines_after_a_second_html_root_are_not_the_first_roots():
+    root = etree.HTML("<html><body><p>正文</p></body></html><html><p>之后</p></html>")
+    assert node_lines(root) == walk_lines(root) == ["正文"]
 
 
 def test_list_page_is_not_an_article():

@@ -36,12 +36,15 @@ def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
     """Text gathered onto its nearest block element: each block's own words, nested blocks excluded."""
     texts: dict[etree._Element, list[str]] = defaultdict(list)
     for el in root.iter(etree.Element):
-        own = squash(_direct_text(el)) if el.tag != "a" else squash(el.tail or "")
         if el.tag == "a":
+            own = el.tail
             el = el.getparent() if el.getparent() is not None else el
-        if own:
+        else:
+            own = _direct_text(el)
+        if own and not own.isspace():  # squashed once per block below, not once per element
             texts[_block_of(el)].append(own)
-    return {block: "".join(parts) for block, parts in texts.items()}
+    joined = ((block, squash("".join(parts))) for block, parts in texts.items())
+    return {block: text for block, text in joined if text}
 
 
 def link_density(el: etree._Element) -> float:
@@ -83,10 +86,19 @@ def best_container(root: etree._Element) -> etree._Element | None:
             node = node.getparent()
             if node is None:
                 break
-    if not scores:
-        return None
-    ranked = {el: s * _class_weight(el) * (1 - link_density(el)) for el, s in scores.items() if el.tag != "html"}
-    return max(ranked, key=ranked.__getitem__) if ranked else None
+    # score × class weight × (1 − link density): the density costs a walk of the element, and (1 − density) ≤ 1,
+    # so candidates are weighed best bound first and the walk stops once no bound can beat the best (ties go to
+    # the element found first in the page, as before)
+    bounds = sorted(((s * _class_weight(el), order, el) for order, (el, s) in enumerate(scores.items())
+                     if el.tag != "html"), key=lambda c: (-c[0], c[1]))
+    best, best_key = None, None
+    for bound, order, el in bounds:
+        if best_key is not None and bound < best_key[0]:
+            break
+        key = (bound * (1 - link_density(el)), -order)
+        if best_key is None or key > best_key:
+            best, best_key = el, key
+    return best
 
 
 def prune_link_lists(container: etree._Element) -> None:

@@ -140,10 +140,16 @@ def find_subtitle(root: etree._Element, raw_text: str) -> str | None:
     return norm(match.group(1)) or None if match else None
 
 
+def headline_at(lines: list[str], key: str, start: int = 0) -> list[int]:
+    """Indexes of the lines that are the headline (squashed `key`); the first character rules most lines out
+    unsquashed (lines are stripped, so a match starts with the key's first character)."""
+    first = key[:1]
+    return [i for i in range(start, len(lines)) if first and lines[i][:1] == first and squash(lines[i]) == key]
+
+
 def _near_title(lines: list[str], title: str) -> list[str]:
     """The lines after each copy of the headline (a hidden or nav copy can come before the real one)."""
-    key = squash(title)
-    near = [line for i, line in enumerate(lines) if key and squash(line) == key for line in lines[i + 1:i + 8]]
+    near = [line for i in headline_at(lines, squash(title)) for line in lines[i + 1:i + 8]]
     return near or lines[:40]
 
 
@@ -169,9 +175,7 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
     key = squash(title)
     head = squash(" ".join(root.xpath("//title//text()")))
     skip = 1 if lines and head and squash(lines[0]) == head else 0  # the <title> itself opens the page's lines
-    first = key[:1]
-    after = [line for i, line in enumerate(lines) if i >= skip and first and line[:1] == first and squash(line) == key
-             for line in lines[i + 1:i + 8]]
+    after = [line for i in headline_at(lines, key, skip) for line in lines[i + 1:i + 8]]
     near = [date for line in after if (date := _byline_date(line))]
     if meta:  # the byline's time of day refines a bare meta date of the same day
         return next((date for date in near if len(meta) == 10 and date[:10] == meta and len(date) > 10), meta)
@@ -194,7 +198,7 @@ def find_published(root: etree._Element, lines: list[str], title: str) -> str | 
 def find_source(root: etree._Element, lines: list[str], title: str) -> str | None:
     near = _near_title(lines, title)
     key = squash(title)
-    start = next((i for i, line in enumerate(lines) if key and squash(line) == key), 0)
+    start = next(iter(headline_at(lines, key)), 0)
     for line in [*near, *lines[start:]]:
         match = _SOURCE.search(line)
         if match:
