@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.extract.generic import ATTACHMENT_HREF
+from crawler.extract.generic import ATTACHMENT_HREF, may_link_attachments
 from crawler.model import FetchedAttachment, FetchedPage
 
 ATTACHMENT_PRIORITY = 5  # after list pages (10), before new articles (0): a page's item is not held long
@@ -33,6 +33,8 @@ class PendingPage:
 def attachment_urls(response: Response) -> list[str]:
     """Absolute attachment URLs on the page, by the extractor's rule (so they join Article.attachments)."""
     urls: list[str] = []
+    if not may_link_attachments(response.body):  # most article pages: no need to parse them for their links
+        return urls
     for href in response.xpath("//a/@href").getall():
         href = href.strip()
         if not href or href.startswith("#") or not ATTACHMENT_HREF.search(href):
