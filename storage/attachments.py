@@ -34,17 +34,26 @@ def document_text(document: dict) -> str:
     return "\n".join(p.get("text") or "" for p in document.get("parts") or [] if p.get("text"))
 
 
+# A page's attachment search rows have rowids page_id × ROWS_PER_PAGE + 0, 1, …: FTS5 finds a rowid range in its
+# index, while a WHERE on the page_id column reads every row of the table (2 ms per version at 2,000 rows,
+# growing with the archive). Attachments past the first ROWS_PER_PAGE of one page are not searchable.
+ROWS_PER_PAGE = 1024
+
+
 def index_attachments(db: Database, page_id: int, article: dict) -> None:
     """Point the attachment search rows of a page at this (latest) article's attachments."""
-    db.execute("DELETE FROM attachment_fts WHERE page_id = ?", [page_id])
+    first = page_id * ROWS_PER_PAGE
+    db.execute("DELETE FROM attachment_fts WHERE rowid >= ? AND rowid < ?", [first, first + ROWS_PER_PAGE])
+    rowid = first
     for a in article.get("attachments") or []:
-        if not a.get("sha256"):
+        if not a.get("sha256") or rowid >= first + ROWS_PER_PAGE:
             continue
         found = one(db.execute("SELECT document FROM attachment_files WHERE sha256 = ?", [a["sha256"]]))
         text = document_text(loads(found["document"])) if found else ""
         if text:
-            db.execute("INSERT INTO attachment_fts (title, text, url, page_id) VALUES (?, ?, ?, ?)",
-                       [a.get("title") or "", text, a.get("url") or "", page_id])
+            db.execute("INSERT INTO attachment_fts (rowid, title, text, url, page_id) VALUES (?, ?, ?, ?, ?)",
+                       [rowid, a.get("title") or "", text, a.get("url") or "", page_id])
+            rowid += 1
 
 
 class AttachmentsMixin:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .attachments import index_attachments
+from sqlite_utils import Database
+
+from .attachments import ROWS_PER_PAGE, index_attachments
 from .errors import NotFoundError, StorageError
+from .schema import migrations
 from .search import index_latest
 from .util import dumps, loads, one, rows
 
@@ -164,3 +167,18 @@ def _check_article(url: str, article) -> None:
 
 def _project_code(article: dict) -> str | None:
     return (article.get("fields") or {}).get(PROJECT_CODE_FIELD) or None
+
+
+@migrations(name="0007_attachment_search_rowids")
+def number_attachment_search_rows_by_page(db: Database) -> None:
+    """Give the attachment search rows 0005 wrote the rowids index_attachments now deletes by (page_id ×
+    ROWS_PER_PAGE + n). Here, not in attachments.py, so that it registers after 0006 (storage/validators.py)."""
+    rows = db.execute("SELECT rowid, title, text, url, page_id FROM attachment_fts ORDER BY page_id, rowid").fetchall()
+    db.execute("DELETE FROM attachment_fts")
+    seen: dict[int, int] = {}
+    for _, title, text, url, page_id in rows:
+        n = seen.get(page_id, 0)
+        seen[page_id] = n + 1
+        if n < ROWS_PER_PAGE:
+            db.execute("INSERT INTO attachment_fts (rowid, title, text, url, page_id) VALUES (?, ?, ?, ?, ?)",
+                       [page_id * ROWS_PER_PAGE + n, title, text, url, page_id])

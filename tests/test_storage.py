@@ -1,5 +1,6 @@
 """Tests for storage.Store on real SQLite files: versions, crash safety, concurrency, raw, fetch size, outbox."""
 
+import hashlib
 import multiprocessing
 import os
 import sqlite3
@@ -59,7 +60,7 @@ def test_open_creates_parent_directories_wal_and_schema(tmp_path):
     with Store(path) as again:  # migrations are idempotent: reopening keeps data and applies nothing twice
         names = [r[0] for r in again.db.execute("SELECT name FROM _sqlite_migrations")]
         assert names == ["0001_initial", "0002_readable_schema", "0003_cluster_stream", "0004_chat_channels",
-                         "0005_attachments", "0006_page_validators"]
+                         "0005_attachments", "0006_page_validators", "0007_attachment_search_rowids"]
 
 
 def test_not_a_database_gives_clear_error(tmp_path):
@@ -625,3 +626,61 @@ def test_a_reader_asks_for_a_writer_when_the_database_needs_an_upgrade(tmp_path)
         Store(path, readonly=True)
     with pytest.raises(StorageError, match="no database at"):
         Store(tmp_path / "absent.db", readonly=True)
+
+
+# --- attachment search rows ------------------------------------------------------------------------------
+
+def _with_attachments(store, url: str, *names: str) -> None:
+    """A new latest version of the page whose attachments (read, with text) are `names`."""
+    attachments = []
+    for name in names:
+        sha = hashlib.sha256(name.encode()).hexdigest()
+        store.put_attachment(sha, name.encode(), {"kind": "pdf", "parts": [{"label": "第1页", "text": f"{name}的招标内容"}]},
+                             "2026-11-01T00:00:00+00:00")
+        attachments.append({"title": name, "url": f"http://www.ccgp.gov.cn/{name}.pdf", "sha256": sha})
+    if store.page(url) is None:
+        store.upsert_page(url, "ccgp", "2026-11-01T00:00:00+00:00")
+    article = {"title": url.rsplit("/", 1)[-1], "body": "正文", "attachments": attachments}
+    store.add_version(url, article=article, content_hash=hashlib.sha256(repr(names).encode()).hexdigest(),
+                      raw_hash=None, seen_at="2026-11-01T00:00:00+00:00", run_id=None)
+
+
+def _found(store, term: str) -> list[tuple[str, str]]:
+    return sorted((hit["url"], hit["attachment"]["title"]) for hit in store.search_attachments([term]))
+
+
+def test_a_new_version_replaces_its_pages_attachment_search_rows_and_no_others(store):
+    a, b = "http://www.ccgp.gov.cn/a.htm", "http://www.ccgp.gov.cn/b.htm"
+    _with_attachments(store, a, "甲方案", "乙报价")
+    _with_attachments(store, b, "丙清单")
+    assert _found(store, "招标内容") == [(a, "乙报价"), (a, "甲方案"), (b, "丙清单")]
+    _with_attachments(store, a, "丁更正")  # the page now links one other file
+    assert _found(store, "招标内容") == [(a, "丁更正"), (b, "丙清单")]
+    _with_attachments(store, b)  # and this one none
+    assert _found(store, "招标内容") == [(a, "丁更正")]
+
+
+def test_attachment_search_rows_written_before_0007_are_renumbered_and_still_found(tmp_path):
+    path = tmp_path / "eduwatch.db"
+    a, b = "http://www.ccgp.gov.cn/a.htm", "http://www.ccgp.gov.cn/b.htm"
+    with Store(path) as store:
+        _with_attachments(store, a, "甲方案", "乙报价")
+        _with_attachments(store, b, "丙清单")
+        rows = store.db.execute("SELECT title, text, url, page_id FROM attachment_fts").fetchall()
+        store.db.execute("DELETE FROM attachment_fts")
+        for row in rows:  # as 0005 wrote them: rowids in insertion order
+            store.db.execute("INSERT INTO attachment_fts (title, text, url, page_id) VALUES (?, ?, ?, ?)", row)
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_attachment_search_rowids'")
+    with Store(path) as store:
+        assert _found(store, "招标内容") == [(a, "乙报价"), (a, "甲方案"), (b, "丙清单")]
+        _with_attachments(store, a, "丁更正")
+        assert _found(store, "招标内容") == [(a, "丁更正"), (b, "丙清单")]
+
+
+def test_migrations_apply_in_the_order_of_their_numbers():
+    from sqlite_utils import Database
+
+    from storage.schema import migrations
+
+    names = [m.name for m in migrations.pending(Database(memory=True))]
+    assert names == sorted(names) and len(set(n[:4] for n in names)) == len(names)

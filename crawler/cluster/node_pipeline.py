@@ -11,15 +11,17 @@ import asyncio
 import logging
 import time
 import uuid
+from typing import TYPE_CHECKING
 
-import redis
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.clock import now_iso
 from crawler.cluster.messages import Message, PageFetched, RunFinished, RunStarted
-from crawler.cluster.stream import Stream, redis_failure
 from crawler.model import FetchedPage
+
+if TYPE_CHECKING:
+    from crawler.cluster.stream import Stream
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class StreamPipeline:
         return pipeline
 
     def open_spider(self):
+        from crawler.cluster.stream import Stream  # redis-py: imported on a crawl node only (~0.15 s)
+
         spider = self.crawler.spider
         self.run = getattr(spider, "eduwatch_run", None) or uuid.uuid4().hex
         self.stream = Stream(self.url)
@@ -79,6 +83,8 @@ class StreamPipeline:
             await asyncio.sleep(1.0)
 
     def _waiting(self) -> int:
+        import redis
+
         try:
             return self.stream.length()
         except redis.RedisError:
@@ -86,6 +92,10 @@ class StreamPipeline:
 
     def _send(self, message: Message) -> None:
         """XADD, retried while Redis is away; a message id makes a retried duplicate harmless."""
+        import redis
+
+        from crawler.cluster.stream import redis_failure
+
         deadline = time.monotonic() + self.retry_s
         while True:
             try:
