@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from lxml import etree
 
 from crawler.extract import MAX_BYTES, extract
-from crawler.extract.text import node_lines, walk_lines
+from crawler.extract.text import node_lines, norm, squash, walk_lines
 from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
@@ -275,6 +277,17 @@ def test_lines_drawn_in_c_are_the_lines_walked_in_python(page):
     root = etree.HTML(page.read_bytes(), etree.HTMLParser(huge_tree=True))
     for node in [root, *root.iter("div", "td", "p")][:200]:
         assert node_lines(node) == walk_lines(node)
+
+
+def test_whitespace_is_unicode_whitespace_zero_width_space_and_bom():
+    """norm/squash split on str.split()'s whitespace; they must equal the regex they replaced, char for char."""
+    space = re.compile(r"[\s\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
+    spaces = [chr(c) for c in range(0x3001) if space.fullmatch(chr(c))] + ["\ufeff"]
+    alphabet = [*spaces, "a", "中", "，", "\u2028", "\x1c", "\x85", "\u200c"]
+    rng = random.Random(17)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert norm(text) == space.sub(" ", text).strip() and squash(text) == space.sub("", text), repr(text)
 
 
 def test_lines_keep_newlines_in_text_as_spaces_and_cells_apart():
