@@ -40,10 +40,13 @@ def document_text(document: dict) -> str:
 ROWS_PER_PAGE = 1024
 
 
-def index_attachments(db: Database, page_id: int, article: dict) -> None:
-    """Point the attachment search rows of a page at this (latest) article's attachments."""
+def index_attachments(db: Database, page_id: int, article: dict, first_version: bool = False) -> None:
+    """Point the attachment search rows of a page at this (latest) article's attachments. The page's first version
+    has no rows to replace (pages are never deleted, so no other page held its id): no DELETE, which costs
+    ~0.1–0.3 ms right after another FTS5 table's insert in the same transaction."""
     first = page_id * ROWS_PER_PAGE
-    db.execute("DELETE FROM attachment_fts WHERE rowid >= ? AND rowid < ?", [first, first + ROWS_PER_PAGE])
+    if not first_version:
+        db.execute("DELETE FROM attachment_fts WHERE rowid >= ? AND rowid < ?", [first, first + ROWS_PER_PAGE])
     rowid = first
     for a in article.get("attachments") or []:
         if not a.get("sha256") or rowid >= first + ROWS_PER_PAGE:

@@ -13,10 +13,12 @@ SNIPPET_CONTEXT = 30  # characters of context either side of the first match
 _SPACE = re.compile(r"\s+")
 
 
-def index_latest(db: Database, page_id: int, site: str, article: dict) -> None:
-    """Make the page's search row reflect this article (called inside the version's transaction)."""
+def index_latest(db: Database, page_id: int, site: str, article: dict, first: bool = False) -> None:
+    """Make the page's search row reflect this article (called inside the version's transaction); `first`: the
+    page's first version, which has no row to replace."""
     fields = " ".join(str(v) for v in (article.get("fields") or {}).values())
-    db.execute("DELETE FROM search_fts WHERE rowid = ?", [page_id])
+    if not first:
+        db.execute("DELETE FROM search_fts WHERE rowid = ?", [page_id])
     db.execute(
         "INSERT INTO search_fts (rowid, title, body, fields, site, published) VALUES (?, ?, ?, ?, ?, ?)",
         [

@@ -65,8 +65,8 @@ class VersionsMixin:
                 ],
             )
             self.db.execute("UPDATE pages SET latest_version = ? WHERE id = ?", [number, page["id"]])
-            index_latest(self.db, page["id"], page["site"], article)
-            index_attachments(self.db, page["id"], article)
+            index_latest(self.db, page["id"], page["site"], article, first=number == 1)
+            index_attachments(self.db, page["id"], article, first_version=number == 1)
             return number
 
     def touch_version(self, url: str, seen_at: str) -> None:
