@@ -163,6 +163,8 @@ def run(args) -> int:
         all_series.append(Series("before", [], Path(args.before).resolve()))
     try:
         (workdir / "eduwatch.toml").write_text(config_text(server.url, sites), encoding="utf-8")
+        for root in {ROOT, *(series.root for series in all_series if series.root)}:
+            crawls.compile_checkout(root)
         for k in range(1, args.rounds + 1):  # series alternate round by round: drift hits them all alike
             bare = crawls.run(f"bare-{k}", crawls.bare_command(workdir, []), workdir, None)
             for series in all_series:
