@@ -6,11 +6,14 @@ trigger) and the scheduler (which runs them), so neither imports the other.
 
 from __future__ import annotations
 
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING
 
 from crawler.clock import parse_interval
 from crawler.errors import ScheduleError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
 TIMEZONE = "Asia/Shanghai"  # cron schedules are read in China Standard Time, where the sites publish
 CRON_JITTER = 60  # seconds of random delay added to cron runs
@@ -20,6 +23,11 @@ _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab number
 
 def build_trigger(schedule: str) -> IntervalTrigger | CronTrigger:
     """An interval ("90s", "30m", "2h", "1d") or a 5-field cron in Asia/Shanghai, with jitter."""
+    # APScheduler is imported here, not at the top: every crawl and its recording worker load the config
+    # (0.1 s each), and only a config with schedules needs a trigger
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
     seconds = parse_interval(schedule)
     if seconds is not None:
         if seconds <= 0:
