@@ -64,7 +64,10 @@ def strip_noise(root: etree._Element) -> None:
     total = len(squash(root.text_content()))
     doomed = []
     for el in root.iter("div", "ul", "dl", "span", "p", "table", "section", "td", "a", "header"):
-        attrs = f"{el.get('id', '')} {el.get('class', '')}"
+        ident, cls = el.get("id"), el.get("class")
+        if not (ident or cls):  # most elements: nothing to match
+            continue
+        attrs = f"{ident or ''} {cls or ''}"
         if attrs.strip() and _NOISE_ATTR.search(attrs) and not _KEEP_ATTR.search(attrs):
             text = el.text_content()  # squashing is only needed when the raw length alone doesn't decide
             if len(text) < 0.4 * total or len(squash(text)) < 0.4 * total:  # a "nav" holding the page is a wrapper
@@ -170,8 +173,8 @@ def drop_title(root: etree._Element, title: str) -> None:
         return
     doomed = []
     for el in root.iter(etree.Element):
-        attrs = f"{el.get('id', '')} {el.get('class', '')}"
-        if el.tag in _HEADLINE_TAGS or _TITLE_ATTR.search(attrs):
+        ident, cls = el.get("id"), el.get("class")
+        if el.tag in _HEADLINE_TAGS or (ident or cls) and _TITLE_ATTR.search(f"{ident or ''} {cls or ''}"):
             if squash(el.text_content()) == key:
                 doomed.append(el)
     for el in doomed:

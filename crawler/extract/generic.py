@@ -38,9 +38,8 @@ def _block_of(el: etree._Element) -> etree._Element:
 
 
 def _direct_text(el: etree._Element) -> str:
-    parts = [el.text or ""]
-    parts.extend(child.tail or "" for child in el)
-    return "".join(parts)
+    text = el.text or ""
+    return text + "".join([child.tail or "" for child in el]) if len(el) else text
 
 
 def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
