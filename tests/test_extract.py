@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from crawler.extract import MAX_BYTES, extract
-from crawler.extract.text import node_lines, norm, squash, walk_lines
+from crawler.extract.text import AttrPattern, node_lines, norm, squash, walk_lines
 from crawler.model import (
     FLAG_BINARY,
     FLAG_EMPTY,
@@ -288,6 +288,18 @@ def test_whitespace_is_unicode_whitespace_zero_width_space_and_bom():
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         assert norm(text) == space.sub(" ", text).strip() and squash(text) == space.sub("", text), repr(text)
+
+
+def test_attribute_patterns_match_as_case_insensitive_regexes_do():
+    pattern = r"share|tit\b|(^|[\s_-])ad([\s_-]|$)|trs_editor"
+    attr, regex = AttrPattern(pattern), re.compile(pattern, re.I)
+    alphabet = ["share", "SHARE", "Tit", "ad", "AD", "TRS_Editor", " ", "_", "-", "x", "\u212a", "é", "标题"]
+    rng = random.Random(3)
+    for _ in range(5_000):
+        attrs = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+        assert bool(attr.search(attrs)) == bool(regex.search(attrs)), repr(attrs)
+    with pytest.raises(ValueError, match="lower case"):
+        AttrPattern(r"\S+")
 
 
 def test_lines_keep_newlines_in_text_as_spaces_and_cells_apart():

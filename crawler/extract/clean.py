@@ -6,19 +6,18 @@ import re
 
 from lxml import etree
 
-from .text import BLOCK_TAGS, squash
+from .text import BLOCK_TAGS, AttrPattern, squash
 
 NOISE_TAGS = (
     "script", "style", "noscript", "iframe", "input", "select", "button", "textarea",
     "object", "embed", "svg", "canvas", "nav", "footer", "aside", "head",
 )
-_NOISE_ATTR = re.compile(
+_NOISE_ATTR = AttrPattern(
     r"share|relnews|related|xgxw|xgyd|moecode|page-set|shoucang|footer|copyright|breadcrumb|currentloc|"
     r"curpage|sidebar|comment|qrcode|erweima|detail-editor|random_comp|toolbar|login|(^|[\s_-])nav|menu|"
-    r"banner|advert|printbtn|newsletter|subscribe|self-promo|(^|[\s_-])ad([\s_-]|$)",
-    re.I,
+    r"banner|advert|printbtn|newsletter|subscribe|self-promo|(^|[\s_-])ad([\s_-]|$)"
 )
-_KEEP_ATTR = re.compile(r"TRS_Editor|vF_detail_content|vT_detail_content|^zoom|article", re.I)
+_KEEP_ATTR = AttrPattern(r"trs_editor|vf_detail_content|vt_detail_content|^zoom|article")
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _META_WORDS = re.compile(r"来源|发布时间|发布日期|发文日期|更新时间|围观|浏览|点击|阅读|www\.|\(\d+\)|（\d+）|作者[:：]")
 # Lines that are page furniture, not article: bylines, counters, share/print buttons, index metadata.
@@ -52,7 +51,7 @@ _STOP_LINE = re.compile(
     r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
 )
 _HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
-_TITLE_ATTR = re.compile(r"title|tit\b|headline|font20|\bbt\b|biaoti", re.I)
+_TITLE_ATTR = AttrPattern(r"title|tit\b|headline|font20|\bbt\b|biaoti")
 _STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下一|行业访谈|版权|免责|声明")
 MEMBERS_ONLY = "该正文内容您无权限浏览"
 _EDIT_LINK = re.compile(r"\s*[\[【]\s*(编辑|编辑本段|修改)\s*[\]】]$")  # a wiki section heading's edit button

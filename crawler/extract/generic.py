@@ -8,13 +8,11 @@ from collections import defaultdict
 from lxml import etree
 
 from .clean import is_drop_line, is_meta_line, is_stop_line
-from .text import BLOCK_TAGS, CELL_TAGS, node_lines, norm, squash
+from .text import BLOCK_TAGS, CELL_TAGS, AttrPattern, node_lines, norm, squash
 
 _PUNCT = re.compile(r"[，。；：！？、,;]")
-_POSITIVE = re.compile(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr", re.I)
-_NEGATIVE = re.compile(
-    r"comment|footer|foot|header|title|side|nav|menu|related|recommend|share|list|link|ad-|hot|rank|tag", re.I
-)
+_POSITIVE = AttrPattern(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr")
+_NEGATIVE = AttrPattern(r"comment|footer|foot|header|title|side|nav|menu|related|recommend|share|list|link|ad-|hot|rank|tag")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "a", "html"})
 _PARA_TAGS = BLOCK_TAGS | CELL_TAGS
 ATTACHMENT_HREF = re.compile(r"\.(docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)(\?|#|$)|download\.ccgp\.gov\.cn|/oss/download", re.I)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
@@ -12,6 +14,20 @@ CELL_TAGS = frozenset({"td", "th"})
 # Whitespace is what str.split() splits on (Unicode whitespace, the same set as re's \s: full-width space and
 # nbsp included) plus the zero-width space and BOM, which pages use as spacing. split/join is 3× a regex.
 _ZERO_WIDTH = ("\u200b", "\ufeff")
+
+
+class AttrPattern:
+    """A case-insensitive pattern for id/class values. Those are ASCII on every real page: lowered once and matched
+    without re.IGNORECASE, which makes Python's re 3× slower on a long alternation (other text keeps IGNORECASE)."""
+
+    def __init__(self, pattern: str):
+        if pattern != pattern.lower():
+            raise ValueError(f"write the attribute pattern in lower case: {pattern!r}")
+        self._lower = re.compile(pattern)
+        self._any_case = re.compile(pattern, re.I)
+
+    def search(self, attrs: str) -> re.Match | None:
+        return self._lower.search(attrs.lower()) if attrs.isascii() else self._any_case.search(attrs)
 
 
 def norm(text: str) -> str:
