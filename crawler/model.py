@@ -42,6 +42,9 @@ class FetchedAttachment:
     content_type: str | None = None
     filename: str | None = None  # from Content-Disposition, a hint for the file's kind
     error: str | None = None  # "HTTP 404", "over the 20 MB attachment cap", "timeout" ...
+    etag: str | None = None  # the validators the site sent with the bytes (a recheck asks "changed since?")
+    last_modified: str | None = None
+    stored_sha256: str | None = None  # on a 304: the stored file the request's validators stand for
 
 
 @dataclass

@@ -17,6 +17,12 @@ from scrapy.http import Response
 from crawler.extract.generic import ATTACHMENT_HREF, may_link_attachments
 from crawler.model import FetchedAttachment, FetchedPage
 
+# request.meta keys: the article page an attachment request is made for (crawler/fetch/validators.py looks up
+# the validators of that page's stored file), and the stored file's sha256 when validators were sent
+ATTACHMENT_OF = "eduwatch_attachment_of"
+STORED_SHA256 = "eduwatch_stored_sha256"
+# statuses the callback sees (an error is recorded on the attachment); redirects are followed to the file
+_ANSWERED = [304, *range(400, 600)]
 ATTACHMENT_PRIORITY = 5  # after list pages (10), before new articles (0): a page's item is not held long
 _FILENAME = re.compile(r"filename\*?\s*=\s*(?:UTF-8'')?\"?([^\";]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml")
@@ -59,7 +65,7 @@ def attachment_requests(page: FetchedPage, response: Response, max_mb: int, call
     return [scrapy.Request(url, callback=callback, errback=errback, dont_filter=True, priority=ATTACHMENT_PRIORITY,
                            cb_kwargs={"pending": pending},
                            meta={"download_maxsize": cap, "download_warnsize": cap, "max_mb": max_mb,
-                                 "handle_httpstatus_all": True})
+                                 "handle_httpstatus_list": _ANSWERED, ATTACHMENT_OF: page.url})
             for url in urls]
 
 
@@ -70,13 +76,21 @@ def fetched_attachment(response: Response) -> FetchedAttachment:
     disposition = (response.headers.get(b"Content-Disposition") or b"").decode("utf-8", "replace")
     match = _FILENAME.search(disposition)
     filename = unquote(match.group(1).strip()) if match else None
-    if response.status >= 400:
+    if response.status == 304 and response.meta.get(STORED_SHA256):  # unchanged since the stored file
+        return FetchedAttachment(url, status=304, stored_sha256=response.meta[STORED_SHA256])
+    if response.status >= 300:  # an error, or a 304 to validators this crawl did not send
         return FetchedAttachment(url, status=response.status, content_type=content_type, error=f"HTTP {response.status}")
     if content_type and content_type.lower().startswith(_HTML_TYPES) and not filename:
         return FetchedAttachment(url, status=response.status, content_type=content_type,
                                  error=f"the link answered with a web page ({content_type}), not a document")
     return FetchedAttachment(url, status=response.status, body=response.body, content_type=content_type,
-                             filename=filename)
+                             filename=filename, etag=_header(response, b"ETag"),
+                             last_modified=_header(response, b"Last-Modified"))
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def failed_attachment(failure) -> FetchedAttachment:

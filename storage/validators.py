@@ -27,6 +27,30 @@ class ValidatorsMixin:
         row = self.db.execute("SELECT etag, last_modified FROM pages WHERE url = ?", [url]).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    def attachment_validators(self, site: str) -> dict[tuple[str, str], tuple[str | None, str | None, str]]:
+        """(page url, attachment url) → (ETag, Last-Modified, sha256 of the stored file) for the site's pages:
+        a recheck asks "changed since?" for each attachment, and a 304 reuses the file's stored reading."""
+        cur = self.db.execute(
+            "SELECT p.url, v.url, v.etag, v.last_modified, v.sha256 FROM attachment_validators v"
+            " JOIN pages p ON p.id = v.page_id WHERE p.site = ?", [site])
+        return {(page, url): (etag, modified, sha) for page, url, etag, modified, sha in cur.fetchall()}
+
+    def set_attachment_validators(self, page_url: str, url: str, sha256: str | None, etag: str | None,
+                                  last_modified: str | None) -> None:
+        """Keep the validators of the file the page's attachment `url` served (its bytes' sha256); forget them
+        when there are none, or when no stored file stands for them (sha256 None)."""
+        with self.transaction():
+            page = self.db.execute("SELECT id FROM pages WHERE url = ?", [page_url]).fetchone()
+            if page is None:
+                return
+            if sha256 is None or not (etag or last_modified):
+                self.db.execute("DELETE FROM attachment_validators WHERE page_id = ? AND url = ?", [page[0], url])
+                return
+            self.db.execute(
+                "INSERT INTO attachment_validators (page_id, url, sha256, etag, last_modified) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (page_id, url) DO UPDATE SET sha256 = excluded.sha256, etag = excluded.etag,"
+                " last_modified = excluded.last_modified", [page[0], url, sha256, etag, last_modified])
+
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Keep (or, with None, None, forget) the validators of the bytes the page's reading stands for."""
         with self.transaction():
@@ -40,3 +64,13 @@ def page_validators(db) -> None:
     rewritten in place. Registered here (store.py imports this module after attachments.py), so it follows 0005."""
     db.execute("ALTER TABLE pages ADD COLUMN etag TEXT")
     db.execute("ALTER TABLE pages ADD COLUMN last_modified TEXT")
+
+
+@migrations(name="0007_attachment_validators")
+def attachment_validators(db) -> None:
+    """The validators of each page's attachment files, so a recheck downloads a document only when it changed
+    (a 304 reuses the stored file's reading). Per page and URL: a 304 stands for the file this page's reading
+    holds; rows go with the validators (a file served without any is fetched in full)."""
+    db.execute("""CREATE TABLE attachment_validators (
+        page_id INTEGER NOT NULL REFERENCES pages(id), url TEXT NOT NULL, sha256 TEXT NOT NULL, etag TEXT,
+        last_modified TEXT, PRIMARY KEY (page_id, url))""")

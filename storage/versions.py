@@ -169,10 +169,10 @@ def _project_code(article: dict) -> str | None:
     return (article.get("fields") or {}).get(PROJECT_CODE_FIELD) or None
 
 
-@migrations(name="0007_attachment_search_rowids")
+@migrations(name="0008_attachment_search_rowids")
 def number_attachment_search_rows_by_page(db: Database) -> None:
     """Give the attachment search rows 0005 wrote the rowids index_attachments now deletes by (page_id ×
-    ROWS_PER_PAGE + n). Here, not in attachments.py, so that it registers after 0006 (storage/validators.py)."""
+    ROWS_PER_PAGE + n). Here, not in attachments.py, so that it registers after 0007 (storage/validators.py)."""
     rows = db.execute("SELECT rowid, title, text, url, page_id FROM attachment_fts ORDER BY page_id, rowid").fetchall()
     db.execute("DELETE FROM attachment_fts")
     seen: dict[int, int] = {}

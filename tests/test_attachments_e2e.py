@@ -160,3 +160,32 @@ def test_reextract_rereads_attachments_from_stored_bytes_without_alerts(page):
     assert page.changes() == []
     hits = page.workspace.cli("search", "行政楼三楼会议室", "--json").json()
     assert [h["attachment"]["title"] for h in hits] == ["招标文件"]
+
+
+def test_a_recheck_asks_each_attachment_changed_since_and_reads_nothing_again(page):
+    page.attach("招标文件", "tender.pdf", PDF)
+    page.attach("技术参数", "spec.docx", DOCX)
+    page.crawl()
+    path_pdf, path_docx = f"/moe{page.dir}/tender.pdf", f"/moe{page.dir}/spec.docx"
+    assert {(p, s) for p, s in page.server.hits if p in (path_pdf, path_docx)} == {(path_pdf, 200), (path_docx, 200)}
+    page.server.hits.clear()
+    page.crawl()  # nothing changed: the site answers 304 for both files, no bytes travel
+    assert sorted((p, s) for p, s in page.server.hits if p in (path_pdf, path_docx)) == [(path_docx, 304), (path_pdf, 304)]
+    readings = [(a["title"], a["sha256"], a["text_chars"]) for a in page.history()[0]["attachments"]]
+    assert len(page.history()) == 1 and all(sha and chars for _, sha, chars in readings)
+    page.put("tender.pdf", (FIXTURES / "tender_v2.pdf").read_bytes())  # an edit inside the file: a new validator
+    page.server.hits.clear()
+    page.crawl()
+    assert (path_pdf, 200) in page.server.hits and (path_docx, 304) in page.server.hits
+    changed = [c for c in page.changes() if c["kind"] == "changed"]
+    assert len(changed) == 1 and "招标文件" in changed[0]["diff"]
+
+
+def test_a_download_link_that_redirects_is_followed_to_the_file(page):
+    page.put("tender.pdf", (FIXTURES / "tender.pdf").read_bytes())
+    page.site.add_attachment(page.path, "招标文件", "./oss/download?uuid=7")  # as ccgp links its files
+    page.server.redirect(f"/moe{page.dir}/oss/download", f"/moe{page.dir}/tender.pdf")
+    page.crawl()
+    attachment = page.history()[0]["attachments"][0]
+    assert attachment["url"].endswith("/oss/download?uuid=7")
+    assert attachment["sha256"] and attachment["text_chars"] > 0

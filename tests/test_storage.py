@@ -60,7 +60,8 @@ def test_open_creates_parent_directories_wal_and_schema(tmp_path):
     with Store(path) as again:  # migrations are idempotent: reopening keeps data and applies nothing twice
         names = [r[0] for r in again.db.execute("SELECT name FROM _sqlite_migrations")]
         assert names == ["0001_initial", "0002_readable_schema", "0003_cluster_stream", "0004_chat_channels",
-                         "0005_attachments", "0006_page_validators", "0007_attachment_search_rowids"]
+                         "0005_attachments", "0006_page_validators", "0007_attachment_validators",
+                         "0008_attachment_search_rowids"]
 
 
 def test_not_a_database_gives_clear_error(tmp_path):
@@ -660,7 +661,7 @@ def test_a_new_version_replaces_its_pages_attachment_search_rows_and_no_others(s
     assert _found(store, "招标内容") == [(a, "丁更正")]
 
 
-def test_attachment_search_rows_written_before_0007_are_renumbered_and_still_found(tmp_path):
+def test_attachment_search_rows_written_before_0008_are_renumbered_and_still_found(tmp_path):
     path = tmp_path / "eduwatch.db"
     a, b = "http://www.ccgp.gov.cn/a.htm", "http://www.ccgp.gov.cn/b.htm"
     with Store(path) as store:
@@ -670,7 +671,7 @@ def test_attachment_search_rows_written_before_0007_are_renumbered_and_still_fou
         store.db.execute("DELETE FROM attachment_fts")
         for row in rows:  # as 0005 wrote them: rowids in insertion order
             store.db.execute("INSERT INTO attachment_fts (title, text, url, page_id) VALUES (?, ?, ?, ?)", row)
-        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0007_attachment_search_rowids'")
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_attachment_search_rowids'")
     with Store(path) as store:
         assert _found(store, "招标内容") == [(a, "乙报价"), (a, "甲方案"), (b, "丙清单")]
         _with_attachments(store, a, "丁更正")

@@ -82,6 +82,7 @@ class SiteServer:
         self._httpd: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.hits: list[tuple[str, int]] = []  # (path, status) in arrival order
+        self._redirects: dict[str, str] = {}  # server path → where it moved (redirect())
         self.files = DemoFiles()  # attachment files: put_file(), served with ETag and Last-Modified
 
     @property
@@ -128,6 +129,11 @@ class SiteServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def redirect(self, path: str, to: str) -> None:
+        """Answer `path` with a 302 to server path `to` (a download link that moves to the file, as real ones do)."""
+        with self._lock:
+            self._redirects[path] = to
 
     def set_fault(self, path: str, mode: str, seconds: float = 0.0, retry_after: int = 1) -> None:
         """Make `path` (server path, e.g. "/moe/jyb_xwfb/...") misbehave until clear_fault()."""
@@ -208,6 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and self._misbehave(fault, path):
             return
         self._query = urlsplit(self.path).query
+        moved = self.owner._redirects.get(path)
+        if moved is not None:
+            self._send(Page(302, {"Location": self.owner.url + moved}, b""), path)
+            return
         prepared = self._prepared(path)
         if prepared is None:
             self._send(

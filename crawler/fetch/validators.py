@@ -7,6 +7,10 @@ the ETag and Last-Modified of the bytes its stored reading stands for (the recor
 this middleware adds If-None-Match / If-Modified-Since to each article request that has them, and a 304
 goes to the spider as it is: the recorder reuses the stored reading ("Rechecks of unchanged bytes").
 
+Attachments too: an attachment request made for a page whose stored reading holds that file, served with
+validators, asks "changed since?" the same way; the 304 reaches the spider with the stored file's sha256,
+and the recorder reuses that file's reading.
+
 What a tracker needs stays true: every fetch goes to the site (nothing is served from a local copy, so
 nothing is stale), a 5xx or a timeout reaches the spider as the error it is (there are no stored bytes
 to mask it with), and only the site itself can answer "not modified".
@@ -20,6 +24,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from spiders.attachments import ATTACHMENT_OF, STORED_SHA256
 from storage import StorageError, Store
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,8 @@ class ConditionalRequestMiddleware:
         self.crawler = crawler
         self.db_path = db_path
         self.known: dict[str, tuple[str | None, str | None]] = {}
+        # (page url, attachment url) → (ETag, Last-Modified, sha256 of the stored file)
+        self.attachments: dict[tuple[str, str], tuple[str | None, str | None, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,9 +61,11 @@ class ConditionalRequestMiddleware:
         try:
             with Store(self.db_path, readonly=True) as store:
                 self.known = store.validators(site)
+                self.attachments = store.attachment_validators(site)
         except StorageError as exc:  # an old file no writer has upgraded yet: fetch everything in full
             logger.warning("no conditional requests this crawl: %s", exc)
-        logger.info("%s: %d pages can be asked 'changed since?'", site, len(self.known))
+        logger.info("%s: %d pages and %d attachments can be asked 'changed since?'", site, len(self.known),
+                    len(self.attachments))
 
     def process_request(self, request, spider=None):
         if request.meta.get("redirect_urls"):
@@ -64,11 +73,21 @@ class ConditionalRequestMiddleware:
             if request.meta.pop(CONDITIONAL, False):
                 for name in _HEADERS:
                     request.headers.pop(name, None)
+                request.meta.pop(STORED_SHA256, None)
             return None
-        found = self.known.get(request.url) if request.method == "GET" else None
-        if not found or CONDITIONAL in request.meta:
+        if request.method != "GET" or CONDITIONAL in request.meta:
             return None
-        etag, modified = found
+        page = request.meta.get(ATTACHMENT_OF)
+        if page is not None:  # an attachment: validators of the file this page's reading holds
+            stored = self.attachments.get((page, request.url))
+            if not stored:
+                return None
+            etag, modified, request.meta[STORED_SHA256] = stored
+        else:
+            found = self.known.get(request.url)
+            if not found:
+                return None
+            etag, modified = found
         if etag:
             request.headers.setdefault(b"If-None-Match", etag)
         if modified:

@@ -71,6 +71,11 @@ def read_attachments(article: Article, fetched: list[FetchedAttachment], previou
 
 def _read_one(got: FetchedAttachment, attachment: Attachment, stored_document, pending, readings):
     """(error, attachment with its reading); a file already stored is not read again."""
+    if got.status == 304 and got.stored_sha256:  # unchanged since the file the request's validators stand for
+        stored = stored_document(got.stored_sha256)
+        if stored is None:
+            return "the site answered 304 (not modified) but the stored file is gone; it is fetched in full next time", None
+        return None, with_reading(attachment, got.stored_sha256, Document.from_dict(stored))
     if got.error or not got.body:
         return got.error or f"empty answer (HTTP {got.status})", None
     sha256 = hashlib.sha256(got.body).hexdigest()

@@ -187,11 +187,22 @@ class PageRecorder:
             store.set_attachment_error(page.url, url, error, at, self.context.run_id)
         for url in readings.read_ok:
             store.set_attachment_error(page.url, url, None, at, self.context.run_id)
+        self._keep_attachment_validators(page, article, readings)
         if latest and article is not None and attachment_readings.first_readings_only(
                 Article.from_dict(latest["article"]), article):
             store.replace_version_article(page.url, latest["version"], article.to_dict(), article.content_hash())
             latest = store.latest_version(page.url)
         return latest
+
+    def _keep_attachment_validators(self, page: FetchedPage, article: Article | None, readings) -> None:
+        """The validators of each file read from a full download, so the next crawl asks "changed since?"; a
+        file that failed forgets them (fetched in full next time); a 304 keeps what it was asked with."""
+        read = {a.url: a.sha256 for a in article.attachments} if article is not None else {}
+        for got in page.attachments:
+            if got.status == 304 and got.url in readings.read_ok:
+                continue
+            sha256 = read.get(got.url) if got.url in readings.read_ok else None
+            self.store.set_attachment_validators(page.url, got.url, sha256, got.etag, got.last_modified)
 
     def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
         """Record the change and, in the same transaction, queue it for each interested recipient and channel."""
