@@ -229,6 +229,18 @@ def test_alerts_page_shows_the_sent_digest_and_its_changes(archive):
     assert "待发送（0）" in got.text and "<img" not in got.text
 
 
+def test_alerts_page_lists_changes_queued_for_a_chat_channel_too(archive):
+    with Store(archive.db) as store:
+        change = next(c for c in store.changes() if c["url"] == archive.edited_url)
+        store.enqueue_channel(change["id"], "招标群", change["run_id"])
+    try:
+        queued = get(archive.base, "/alerts").text.split("排队中")[1]
+        assert "频道 招标群" in queued and archive.edited_title in queued and "（尚未生成邮件或频道消息，1）" in queued
+    finally:
+        with Store(archive.db) as store, store.transaction():
+            store.db.execute("DELETE FROM channel_outbox WHERE channel = '招标群'")
+
+
 def test_only_http_links_are_clickable():
     assert link_html("javascript:alert(1)", "附件") == '附件 <span class="muted">(javascript:alert(1))</span>'
     assert link_html("https://www.moe.gov.cn/a?b=1&c=\"", "附件") == (

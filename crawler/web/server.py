@@ -205,7 +205,7 @@ class App:
 
     def alerts(self, req: Request) -> str:
         with self.store() as store:
-            alerts, queued = store.alerts(), store.pending_digests()
+            alerts, queued = store.alerts(), store.pending_digests() + store.pending_channel_digests()
             ids = {i for a in alerts for i in a.get("change_ids") or []} | {i for d in queued for i in d["change_ids"]}
             changes = {}
             for change_id in ids:

@@ -197,10 +197,11 @@ def alerts_page(alerts: list[dict], queued: list[dict], titles: dict[int, dict],
                 for a in alerts if a.get("status") == status]
         parts.append(f"<h2>{label}（{len(rows)}）</h2>" + table(
             ["编号", "生成时间", "收件人/频道", "主题", "变化", "尝试次数", "发送/下次尝试", "错误"], rows, "无。"))
-    rows = [[esc(d.get("run_id")), esc(d.get("recipient")), _change_list(d.get("change_ids") or [], titles)]
+    rows = [[esc(d.get("run_id")), esc(d.get("recipient") or f"频道 {d.get('channel')}"),
+             _change_list(d.get("change_ids") or [], titles)]
             for d in queued]
-    parts.append(f"<h2>排队中（尚未生成邮件，{len(rows)}）</h2>"
-                 + table(["抓取批次", "收件人", "变化"], rows, "无。运行 eduwatch alerts --send 发送。"))
+    parts.append(f"<h2>排队中（尚未生成邮件或频道消息，{len(rows)}）</h2>"
+                 + table(["抓取批次", "收件人/频道", "变化"], rows, "无。运行 eduwatch alerts --send 发送。"))
     return layout("提醒", "".join(parts))
 
 
