@@ -101,6 +101,8 @@ def test_a_second_crawl_of_the_same_site_is_refused_and_the_first_succeeds(works
         if first.poll() is None:
             first.kill()
             first.wait()
+        first.stdout.close()
+        first.stderr.close()
     assert second.code == 1
     assert "another crawl of site 'moe' is running" in one_line(second.err)
     assert first.returncode == 0, err.decode()[-3000:]
@@ -156,5 +158,7 @@ def test_demo_serve_brings_a_kept_demo_back_to_crawl_and_stops_on_ctrl_c(tmp_pat
         if serving.poll() is None:
             serving.kill()
             serving.wait()
+        serving.stdout.close()  # a failed assertion above must not leave open pipes to the next test
+        serving.stderr.close()
     assert serving.returncode == 0, err.decode()[-2000:]
     assert "Ctrl-C" in out.decode() and "stopped" in out.decode()

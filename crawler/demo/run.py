@@ -51,7 +51,11 @@ def write_config(path: Path, server: SiteServer, smtp_port: int, db: Path, *, sc
         if schedule:
             lines.append(f'schedule = "{schedule}"')
         lines.append('recipients = ["analyst@demo.local"]\n')
-    path.write_text("\n".join(lines), encoding="utf-8")
+    # written beside and moved into place: a crawl or scheduler reading the file while `demo --serve` rewrites it
+    # sees the old config or the new one, never an empty or half-written file
+    part = path.with_name(path.name + ".part")
+    part.write_text("\n".join(lines), encoding="utf-8")
+    part.replace(path)
 
 
 def crawl(config: Path, db: Path) -> int:
