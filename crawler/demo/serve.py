@@ -83,5 +83,8 @@ def _watch_inbox(mailbox: LocalMailbox, stop: threading.Event) -> None:
 
 
 def _stop_on_sigterm(stop: threading.Event) -> None:
+    """SIGTERM and Ctrl-C both end the watch loop at its next tick, so shutdown runs in the normal flow (a
+    KeyboardInterrupt raised at an arbitrary point could leave the inbox or the sites half stopped)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
