@@ -84,11 +84,12 @@ def fetched_attachment(response: Response) -> FetchedAttachment:
         return FetchedAttachment(url, status=response.status, content_type=content_type,
                                  error=f"the link answered with a web page ({content_type}), not a document")
     return FetchedAttachment(url, status=response.status, body=response.body, content_type=content_type,
-                             filename=filename, etag=_header(response, b"ETag"),
-                             last_modified=_header(response, b"Last-Modified"))
+                             filename=filename, etag=header(response, b"ETag"),
+                             last_modified=header(response, b"Last-Modified"))
 
 
-def _header(response: Response, name: bytes) -> str | None:
+def header(response: Response, name: bytes) -> str | None:
+    """A response header as text (validators are ASCII; latin-1 never fails), None when absent."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 

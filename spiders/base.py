@@ -48,11 +48,6 @@ def header_charset(response: Response) -> tuple[str | None, str | None]:
     return (match.group(1).lower() if match else None), content_type
 
 
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
 class SiteSpider(scrapy.Spider):
     """Walk a site's list pages and fetch every article they link to (plus known articles to recheck).
 
@@ -186,8 +181,8 @@ class SiteSpider(scrapy.Spider):
             fetched_at=now_iso(),
             duration_ms=int(1000 * response.meta.get("download_latency", 0.0)),
             list_url=response.meta.get("list_url"),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=attachments.header(response, b"ETag"),
+            last_modified=attachments.header(response, b"Last-Modified"),
         )
         max_mb = self.crawler.settings.getint("EDUWATCH_ATTACHMENT_MAX_MB", 20)
         requests = attachments.attachment_requests(page, response, max_mb, self.parse_attachment, self.attachment_failed)
