@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import extract
-from crawler.model import FLAG_TRUNCATED
+from crawler.model import FLAG_NOT_ARTICLE, FLAG_TRUNCATED
 from tests.test_extract import char_f1
 
 REAL = Path(__file__).parent / "realpages"
@@ -163,6 +163,16 @@ def test_paragraph_inside_thousands_of_nested_divs_is_kept(depth):
             + "<div>" * depth + DEEP + "</div>" * depth + "</div></body></html>").encode()
     article = extract(body, "http://www.example.cn/deep.html")
     assert "深处的段落" in article.body and "编号29" in article.body
+
+
+@pytest.mark.parametrize("level", ["<div><span>·</span>", "<div>·", "<div>&nbsp;"])
+def test_paragraph_alone_under_3000_levels_that_each_hold_a_little_text_is_kept(level):
+    """Levels holding a dot or an inline tag are no run of bare tags to collapse (issue 25): the notice must not
+    come out empty and flagged not_article."""
+    body = ("<html><head><title>通知</title></head><body>" + level * 3000 + DEEP + "</div>" * 3000
+            + "</body></html>").encode()
+    article = extract(body, "http://www.example.cn/notice.html")
+    assert "深处的段落" in article.body and FLAG_NOT_ARTICLE not in article.flags
 
 
 def test_text_the_parser_cannot_reach_is_flagged_not_silently_lost():

@@ -56,12 +56,14 @@ def _guard(body: bytes) -> tuple[bytes, list[str]]:
 def _parse(text: str) -> tuple[etree._Element | None, bool]:
     """Parse leniently: (root, whether text was lost). libxml2 gives up past ~2,000 levels of nesting and
     drops the rest of the page, so a page it gave up on is parsed again with its runs of nested tags
-    collapsed (the layout around them kept); if most text is still missing, with its container tags
-    flattened; if some is still missing after that, the loss is reported, never silent."""
+    collapsed (the layout around them kept); if text is still missing (levels that each hold a little
+    text or an inline tag are no run), with its container tags flattened, kept when that reads more of
+    the page; if some is still missing after that, the loss is reported, never silent."""
     root, gave_up = _parse_once(text)
     if not gave_up:
         return root, False
     visible = len(squash(_TAG.sub(" ", _SCRIPT.sub(" ", text))))
+    slack = max(10, visible // 50)
     collapsed = _OPEN_RUN.sub(r"\1", _CLOSE_RUN.sub(r"\1", text))
     if collapsed != text:
         log.info("parser gave up (deep nesting); collapsing runs of nested tags")
@@ -69,12 +71,13 @@ def _parse(text: str) -> tuple[etree._Element | None, bool]:
         if again is not None:
             root = again
     kept = len(squash(root.text_content())) if root is not None else 0
-    if visible >= 10 and kept < 0.5 * visible:
-        log.info("parser lost most of the text (deep nesting?); flattening container tags")
-        flat, _ = _parse_once(_CONTAINERS.sub("\n", text))
-        if flat is not None:
-            root, kept = flat, len(squash(flat.text_content()))
-    return root, gave_up and kept < visible - max(10, visible // 50)
+    if visible >= 10 and (kept < 0.5 * visible or gave_up and kept < visible - slack):
+        log.info("parser lost text (deep nesting?); flattening container tags")
+        flat, flat_gave_up = _parse_once(_CONTAINERS.sub("\n", text))
+        flat_kept = len(squash(flat.text_content())) if flat is not None else 0
+        if flat is not None and (flat_kept > kept or kept < 0.5 * visible):
+            root, kept, gave_up = flat, flat_kept, flat_gave_up
+    return root, gave_up and kept < visible - slack
 
 
 class _Element(etree.ElementBase):
