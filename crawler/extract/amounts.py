@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -76,6 +77,15 @@ def read_amount(text: str, unit: str | None = None) -> Amount:
     return Amount(_yuan(value), original.strip())
 
 
+def amounts_in(text: str, unit: str | None = None) -> list[float]:
+    """Every amount in text, in order (a correction's 由 120万元 变更为 100万元 → [1200000.0, 1000000.0])."""
+    text = normalise(text)
+    if _RATE_WORD.search(text) and not re.search(r"\d\s*(?:万元|元|亿元)", text):
+        return []
+    found = [*_arabic_all(text, unit), *_capital_all(text)]
+    return [_yuan(value) for _, value in sorted(found, key=lambda f: f[0])]
+
+
 def unit_of(label: str) -> str | None:
     """The unit a label or column header names: 中标金额（万元） → 万元, 报价(元) → 元."""
     match = re.search(r"(千元|万元|亿元|元)", normalise(label))
@@ -88,6 +98,14 @@ def format_yuan(value: float | None) -> str:
 
 
 def _first_arabic(text: str, unit: str | None) -> tuple[int, Decimal] | None:
+    return next(_arabic_all(text, unit), None)
+
+
+def _first_capital(text: str) -> tuple[int, Decimal] | None:
+    return next(_capital_all(text), None)
+
+
+def _arabic_all(text: str, unit: str | None) -> Iterator[tuple[int, Decimal]]:
     for match in _ARABIC.finditer(text):
         after = text[match.end():match.end() + 1]
         if after == "%" or after == "‰":
@@ -96,12 +114,11 @@ def _first_arabic(text: str, unit: str | None) -> tuple[int, Decimal] | None:
         if number is None:
             continue
         if match["unit"]:
-            return match.start(), number * UNITS[match["unit"]]
-        if match["prefix"]:
-            return match.start(), number
-        if unit and _only_number(text, match):
-            return match.start(), number * UNITS.get(unit, Decimal(1))
-    return None
+            yield match.start(), number * UNITS[match["unit"]]
+        elif match["prefix"]:
+            yield match.start(), number
+        elif unit and _only_number(text, match):
+            yield match.start(), number * UNITS.get(unit, Decimal(1))
 
 
 def _only_number(text: str, match: re.Match) -> bool:
@@ -110,7 +127,7 @@ def _only_number(text: str, match: re.Match) -> bool:
     return not rest or not re.search(r"\d", rest) and len(rest) <= 6
 
 
-def _first_capital(text: str) -> tuple[int, Decimal] | None:
+def _capital_all(text: str) -> Iterator[tuple[int, Decimal]]:
     for match in _CAPITAL.finditer(text):
         yuan = match["yuan"]
         if yuan and not any(c in _CAPITAL_DIGITS for c in yuan):
@@ -123,8 +140,7 @@ def _first_capital(text: str) -> tuple[int, Decimal] | None:
             value += Decimal(_CAPITAL_DIGITS.get(jiao[0], 0)) / 10
         if fen:
             value += Decimal(_CAPITAL_DIGITS.get(fen[0], 0)) / 100
-        return match.start(), value
-    return None
+        yield match.start(), value
 
 
 def _capital_integer(text: str) -> int:
