@@ -37,7 +37,8 @@ class ChannelOutboxMixin:
         """Turn one (run, channel) group into its message(s), all in one transaction, so a crash never
         leaves half a split digest; repeating a message_id returns the existing message.
 
-        Each part: {"change_ids": [...], "subject": str, "payload": dict (the exact JSON to post), "message_id": str}.
+        Each part: {"change_ids": [...], "subject": str, "payload": dict (the exact JSON to post), "message_id": str},
+        and "error" for a part that cannot be sent: it is stored as failed, with that reason, never sent.
         """
         ids = []
         with self.transaction():
@@ -46,11 +47,13 @@ class ChannelOutboxMixin:
                 if existing:
                     ids.append(existing[0])
                     continue
+                error = part.get("error")
                 alert_id = self.db.execute(
-                    "INSERT INTO alerts (recipients, subject, created_at, message_id, run_id, change_ids, channel, payload)"
-                    " VALUES ('[]', ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO alerts (recipients, subject, created_at, message_id, run_id, change_ids, channel,"
+                    " payload, status, error, last_attempt_at) VALUES ('[]', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [part["subject"], created_at, part["message_id"], run_id, dumps(list(part["change_ids"])),
-                     channel, dumps(part["payload"])],
+                     channel, dumps(part["payload"]), "failed" if error else "pending", error,
+                     created_at if error else None],
                 ).lastrowid
                 self.db.conn.executemany(
                     "UPDATE channel_outbox SET alert_id = ? WHERE change_id = ? AND channel = ? AND alert_id IS NULL",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from crawler.clock import display_time, zoned_iso
 from crawler.model import change_label
 from crawler.notify.channels import ChatChange, ChatDigest, kind_of
-from crawler.notify.channels.base import clip
+from crawler.notify.channels.base import MessageTooBig, clip
 from crawler.notify.channels.markdown import heading
-from crawler.notify.weblinks import change_link, history_link
+from crawler.notify.weblinks import change_link, history_link, short_link
 
 SUMMARY_MAX = 160  # characters of a change's summary in a chat message
 SENTENCE_MAX = 80  # characters of the first changed sentence added to a bare "正文 N 处修改"
@@ -51,7 +52,7 @@ def chat_change(change: dict, *, zone: str, base_url: str | None) -> ChatChange:
         title=change.get("title") or "", summary=summary_of(change), link=change_link(base_url, change),
         url=change.get("url") or "", site=change.get("site") or "",
         detected_at=display_time(change.get("detected_at"), zone), history=history_link(base_url, change),
-        record=change_record(change, zone, base_url), id=change.get("id"))
+        record=change_record(change, zone, base_url), id=change.get("id"), short_link=short_link(base_url, change))
 
 
 def chat_digest(changes: list[dict], run_id: int | None, *, site_labels: dict[str, str], zone: str,
@@ -73,14 +74,31 @@ def channel_message_id(run_id: int | None, channel: str, first_change_id: int, p
 def channel_parts(kind: str, channel: str, run_id: int | None, changes: list[dict], *,
                   site_labels: dict[str, str], zone: str, base_url: str | None) -> list[dict]:
     """One (run, channel) message, or its parts where the service's size limit splits it, in the form
-    storage keeps: change ids, subject, the exact payload to post, a deterministic message id."""
+    storage keeps: change ids, subject, the exact payload to post, a deterministic message id.
+
+    A change that cannot fit a message even shortened becomes a part of its own with no payload and an
+    `error`: stored as failed, so it fails alone and every other change goes out."""
     sender = kind_of(kind)
     digest = chat_digest(changes, run_id, site_labels=site_labels, zone=zone, base_url=base_url)
-    groups = sender.pack(list(digest.changes), digest)
+    fitting, unsent = [], []
+    for change in digest.changes:
+        try:
+            fitting.append(sender.fitted(digest, change))
+        except MessageTooBig as exc:
+            unsent.append(unsent_part(channel, run_id, change.id, f"【{change.label}】{change.title}", str(exc)))
+    digest = replace(digest, changes=tuple(fitting))
+    groups = sender.pack(fitting, digest) if fitting else []
     parts = []
     for number, group in enumerate(groups, 1):
         numbered = (number, len(groups)) if len(groups) > 1 else None
         parts.append({"payload": sender.payload(digest, group, numbered), "change_ids": [c.id for c in group],
                       "subject": heading(digest, numbered),
                       "message_id": channel_message_id(run_id, channel, changes[0]["id"], number)})
-    return parts
+    return parts + unsent
+
+
+def unsent_part(channel: str, run_id: int | None, change_id: int, subject: str, error: str) -> dict:
+    """A change that cannot be sent to this channel, kept as a failed message that names why."""
+    name = hashlib.sha1(channel.encode("utf-8")).hexdigest()[:10]
+    return {"payload": None, "change_ids": [change_id], "subject": clip(subject, 180),
+            "message_id": f"<eduwatch.{run_id}.ch-{name}.{change_id}.unsent@eduwatch.local>", "error": error}

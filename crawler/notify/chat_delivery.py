@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from crawler.clock import iso_utc
 from crawler.config import Config
 from crawler.notify.channels import Channel, PermanentChannelError, RetryableChannelError, send_payload
-from crawler.notify.chat import channel_parts
+from crawler.notify.chat import channel_parts, unsent_part
 from crawler.notify.digest import ordered
 
 log = logging.getLogger(__name__)
@@ -22,21 +22,39 @@ log = logging.getLogger(__name__)
 
 
 def assemble_channel_messages(store, config: Config, now: datetime) -> int:
-    """One message (or its split parts) per queued (run, channel) group; safe to repeat. Returns the groups."""
+    """One message (or its split parts) per queued (run, channel) group; safe to repeat. Returns the groups.
+    A group that cannot be built is built change by change, so only what cannot be built fails."""
     groups = store.pending_channel_digests()
     for group in groups:
-        changes = ordered([store.change(cid) for cid in group["change_ids"]])
-        channel = config.channel(group["channel"])
-        if channel is None:  # removed from the config since: keep the changes visible as a failed message
-            parts = [{"payload": None, "change_ids": group["change_ids"], "subject": f"channel {group['channel']}",
-                      "message_id": f"<eduwatch.{group['run_id']}.orphan.{group['change_ids'][0]}@eduwatch.local>"}]
-        else:
-            parts = channel_parts(channel.kind, channel.name, group["run_id"], changes,
-                                  site_labels=config.site_labels(), zone=config.display.timezone,
-                                  base_url=config.web_base_url)
+        try:
+            parts = group_parts(store, config, group, group["change_ids"])
+        except Exception as exc:  # noqa: BLE001 - recorded on the changes' own failed messages, never dropped
+            log.warning("channel %s: run %s's message could not be built (%s); building change by change",
+                        group["channel"], group["run_id"], exc)
+            parts = [part for cid in group["change_ids"] for part in single_parts(store, config, group, cid)]
         store.create_channel_messages(run_id=group["run_id"], channel=group["channel"], parts=parts,
                                       created_at=iso_utc(now))
     return len(groups)
+
+
+def group_parts(store, config: Config, group: dict, change_ids: list[int]) -> list[dict]:
+    """The stored parts for these queued changes of one (run, channel) group."""
+    changes = ordered([store.change(cid) for cid in change_ids])
+    channel = config.channel(group["channel"])
+    if channel is None:  # removed from the config since: keep the changes visible as a failed message
+        return [{"payload": None, "change_ids": change_ids, "subject": f"channel {group['channel']}",
+                 "message_id": f"<eduwatch.{group['run_id']}.orphan.{change_ids[0]}@eduwatch.local>"}]
+    return channel_parts(channel.kind, channel.name, group["run_id"], changes, site_labels=config.site_labels(),
+                         zone=config.display.timezone, base_url=config.web_base_url)
+
+
+def single_parts(store, config: Config, group: dict, change_id: int) -> list[dict]:
+    """One change's parts on its own, or a failed part naming why it cannot be built."""
+    try:
+        return group_parts(store, config, group, [change_id])
+    except Exception as exc:  # noqa: BLE001 - stored as this change's failed message with the reason
+        return [unsent_part(group["channel"], group["run_id"], change_id, f"change {change_id}",
+                            f"channel {group['channel']}: the message could not be built: {exc}")]
 
 
 def send_channel_alert(store, config: Config, alert: dict, now: datetime, retry) -> tuple[str, bool]:

@@ -74,7 +74,7 @@ def deliver_pending(
     own alerts for this round; other channels go on.
     """
     now = now or datetime.now(UTC)
-    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels))
+    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels, config))
     if config is not None:
         report.assembled += assemble_channel_messages(store, config, now)
     waiting: set[str] = set()  # "email" or channel names that are down / rate-limiting this round
@@ -83,13 +83,9 @@ def deliver_pending(
         if transport in waiting or (alert.get("channel") is None and settings is None) \
                 or (alert.get("channel") and config is None):
             continue
-        if alert.get("channel"):
-            outcome, pause = send_channel_alert(store, config, alert, now, _retry_or_give_up)
-        else:
-            outcome = send_alert(store, settings, alert, now, site_labels, config)
-            pause = outcome == "unreachable"  # counted as unreachable and as retried, as before
-            if pause:
-                report.retried += 1
+        outcome, pause = send_one(store, settings, alert, now, site_labels, config)
+        if outcome == "unreachable":  # counted as unreachable and as retried, as before
+            report.retried += 1
         setattr(report, outcome, getattr(report, outcome) + 1)
         if pause:
             waiting.add(transport)
@@ -97,14 +93,63 @@ def deliver_pending(
     return report
 
 
-def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None) -> int:
-    """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled."""
+def send_one(store, settings, alert: dict, now: datetime, site_labels, config: Config | None) -> tuple[str, bool]:
+    """Send one alert row whatever goes wrong with it: (the DeliveryReport field, whether its transport waits).
+
+    A row that cannot be built or sent for a reason no retry can mend is marked failed with that reason,
+    so it never stops the rows after it."""
+    try:
+        if alert.get("channel"):
+            return send_channel_alert(store, config, alert, now, _retry_or_give_up)
+        outcome = send_alert(store, settings, alert, now, site_labels, config)
+        return outcome, outcome == "unreachable"
+    except Exception as exc:  # noqa: BLE001 - recorded on the row as its failure, shown by `eduwatch alerts`
+        log.exception("alert %s could not be sent", alert["id"])
+        store.mark_alert_failed(alert["id"], f"this alert could not be built or sent: {exc!r}", iso_utc(now))
+        return "failed", False
+
+
+def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None, config: Config | None = None) -> int:
+    """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled.
+    A change whose part of the digest cannot be built becomes its own alert row, marked failed with the
+    reason, so the rest of its digest still goes out."""
     groups = store.pending_digests()
     for group in groups:
-        changes = [store.change(cid) for cid in group["change_ids"]]
-        subject = digest_subject(site_label_for(changes, site_labels), changes)
-        _create_alert(store, group, subject, now)
+        good = []
+        for change_id in group["change_ids"]:
+            problem = unbuildable(store, change_id, site_labels, config)
+            if problem:
+                _fail_alone(store, group, change_id, problem, now)
+            else:
+                good.append(change_id)
+        if good:
+            changes = [store.change(cid) for cid in good]
+            subject = digest_subject(site_label_for(changes, site_labels), changes)
+            _create_alert(store, {**group, "change_ids": good}, subject, now)
     return len(groups)
+
+
+def unbuildable(store, change_id: int, site_labels, config: Config | None) -> str | None:
+    """Why this change cannot be put in an email (a vanished or damaged row), or None when it can."""
+    try:
+        change = store.change(change_id)
+        render_digest(sender="eduwatch@localhost", recipient="check@localhost", changes=[change],
+                      message_id="<check@eduwatch.local>", site_labels=site_labels,
+                      zone=config.display.timezone if config else DISPLAY_ZONE,
+                      base_url=config.web_base_url if config else None)
+    except Exception as exc:  # noqa: BLE001 - returned, then stored as the change's failed alert
+        return f"change {change_id} could not be put in an email: {exc!r}"
+    return None
+
+
+def _fail_alone(store, group: dict, change_id: int, reason: str, now: datetime) -> None:
+    """The change's own alert row, failed with `reason` (idempotent, like every assembled alert)."""
+    alert_id = store.create_alert(
+        run_id=group["run_id"], recipients=[group["recipient"]], change_ids=[change_id],
+        subject=f"[eduwatch] change {change_id}", created_at=iso_utc(now),
+        message_id=message_id_for(group["run_id"], group["recipient"]).replace("@", f".unsent.{change_id}@"))
+    if store.alert(alert_id)["status"] == "pending":
+        store.mark_alert_failed(alert_id, reason, iso_utc(now))
 
 
 def _create_alert(store, group: dict, subject: str, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 
 def change_link(base_url: str | None, change: dict) -> str:
@@ -29,3 +29,12 @@ def history_link(base_url: str | None, change: dict) -> str:
     if not base_url or change.get("kind") == "health":
         return ""
     return f"{base_url}/page?{urlencode({'url': change.get('url') or ''})}"
+
+
+def short_link(base_url: str | None, change: dict) -> str:
+    """A short stand-in for a link too long for a chat message: the site's changes in the web view when
+    [web] base_url is set, else the article's site (a URL cut short would lead nowhere)."""
+    if base_url:
+        return f"{base_url}/?{urlencode({'site': change.get('site') or ''})}"
+    parts = urlsplit(change.get("url") or "")
+    return f"{parts.scheme}://{parts.netloc}/" if parts.scheme and parts.netloc else ""

@@ -30,6 +30,10 @@ class PermanentChannelError(ChannelError):
     """Retrying cannot help until someone fixes the config: bad key, bad signature, unknown URL, missing secret."""
 
 
+class MessageTooBig(PermanentChannelError):
+    """One change cannot fit the service's size limit even with its links and text shortened: it fails alone."""
+
+
 @dataclass(frozen=True)
 class Channel:
     """One configured `[[channels]]` entry, with its secret read from the environment at send time."""
@@ -57,6 +61,14 @@ class ChatChange:
     history: str = ""  # the web view's history page of the article, when [web] base_url is set
     record: dict = field(default_factory=dict)  # the change as `changes --json` prints it
     id: int | None = None  # the change row, so a split message knows which changes each part holds
+    short_link: str = ""  # a short stand-in (the site's changes in the web view, else the site) for a huge URL
+
+    def with_short_link(self) -> ChatChange:
+        """A copy whose links cannot outgrow a message: the short stand-in replaces the article and web-view links
+        (a URL cannot be cut and still work), and the summary says so. The first thing shortened."""
+        note = "原文网址过长，链接改为站点页面"
+        summary = f"{note}；{self.summary}" if self.summary else note
+        return replace(self, link=self.short_link, url=self.short_link, history="", summary=summary)
 
     def shrunk(self, budget: int) -> ChatChange:
         """A copy whose summary and title fit about `budget` characters, for one change too big for a message."""
@@ -192,12 +204,26 @@ class ChannelKind:
         return self.verified(digest, part[:middle]) + self.verified(digest, part[middle:])
 
     def fitted(self, digest: ChatDigest, change: ChatChange) -> ChatChange:
-        """`change` itself if it fits a message alone, else shortened until it does."""
+        """`change` itself if it fits a message alone, else shortened until it does: long links first (a URL
+        cannot be cut, so a short stand-in replaces it), then the summary and title. MessageTooBig when even
+        that cannot fit, so this change fails alone."""
+        if self.fits(digest, [change]):
+            return change
+        short_links = utf8_len(change.link + change.url + change.history) <= self.limit // 4
+        for start in ([change, change.with_short_link()] if short_links else [change.with_short_link()]):
+            found = self.shrunk_to_fit(digest, start)
+            if found is not None:
+                return found
+        raise MessageTooBig(f"{self.kind}: this change cannot fit a {self.limit}-byte message even with its link"
+                            " and summary shortened; see it with `eduwatch changes`")
+
+    def shrunk_to_fit(self, digest: ChatDigest, change: ChatChange) -> ChatChange | None:
+        """`change` with its summary and title cut until it fits, or None when nothing left to cut would do."""
         budget = self.limit
         while not self.fits(digest, [change]):
             budget = budget * 3 // 4
             if budget < 40:
-                raise ValueError(f"{self.kind}: one change cannot fit a {self.limit}-byte message")
+                return None
             change = change.shrunk(budget // 3)  # a Chinese character takes 3 bytes
         return change
 
