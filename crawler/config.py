@@ -57,6 +57,7 @@ class SiteConfig:
     keywords: list[str] = field(default_factory=list)
     exclude_keywords: list[str] = field(default_factory=list)
     label: str = ""  # human name used in alert subjects (e.g. 教育部)
+    allow_private: bool = False  # an intranet site: its links may lead to private addresses (crawler/fetch/address_guard)
 
 
 @dataclass
@@ -220,7 +221,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
     if not isinstance(entry, dict):
         raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
     v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
-                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label"})
+                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label", "allow_private"})
     name = v.string(entry, f"{where}.name")
     if not _SITE_NAME.match(name):
         raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
@@ -245,6 +246,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
         keywords=v.string_list(entry, f"{where}.keywords"),
         exclude_keywords=v.string_list(entry, f"{where}.exclude_keywords"),
         label=v.string(entry, f"{where}.label", default=name),
+        allow_private=v.boolean(entry, f"{where}.allow_private", default=False),
     )
     if site.schedule:
         _check_schedule(v, site.schedule, f"{where}.schedule")
@@ -317,6 +319,12 @@ class _Validator:
         value = table.get(key.rsplit(".", 1)[-1], default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise self.error(key, f"must be a positive number of seconds, not {value!r}")
+        return value
+
+    def boolean(self, table: dict, key: str, default: bool) -> bool:
+        value = table.get(key.rsplit(".", 1)[-1], default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false (no quotes), not {value!r}")
         return value
 
     def choice(self, table: dict, key: str, options: tuple[str, ...], default: str) -> str:

@@ -79,6 +79,8 @@ def _site_plan(site: SiteConfig, store: Store, recheck_days: int) -> CrawlPlan:
                if p.get("latest_version") and (recheck_days == 0 or (p.get("first_seen") or "") >= cutoff)]
     kwargs = {"site": site.name, "start_urls": site.start_urls, "follow": site.follow,
               "pagination": site.pagination, "max_list_pages": site.max_list_pages, "recheck_urls": recheck}
+    if site.allow_private:  # read by crawler/fetch/address_guard.py, as a spider attribute (also on nodes)
+        kwargs["allow_private"] = True
     return CrawlPlan(site.name, site.spider, kwargs)
 
 

@@ -29,6 +29,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # bigger pages are refused and logged as errors
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10  # a redirect loop ends as a recorded error
+# A request (redirect hop, followed link, attachment, API page) to a loopback/private/link-local/reserved
+# address on another origin than the site's configured URLs is refused as a fetch error
+# (crawler/fetch/address_guard.py); a site opts out with allow_private = true.
+EDUWATCH_REFUSE_PRIVATE_ADDRESSES = True
 
 # Conditional requests: the database keeps each page's ETag / Last-Modified, and every article request that
 # has them asks "changed since?" (crawler/fetch/validators.py). Every fetch goes to the site: a 304 comes
@@ -48,6 +52,7 @@ DOWNLOADER_MIDDLEWARES = {  # the stock cache middleware also serves cached page
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.fetch.httpcache.TrackerCacheMiddleware": 900,
     "crawler.fetch.validators.ConditionalRequestMiddleware": 850,
+    "crawler.fetch.address_guard.AddressGuardMiddleware": 50,  # before robots.txt, so no robots fetch either
 }
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504]
 DEFAULT_REQUEST_HEADERS = {

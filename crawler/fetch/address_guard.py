@@ -1,0 +1,134 @@
+"""Refuse requests to loopback, private, link-local or reserved addresses outside the site's own URLs.
+
+A site that answers `302 → http://127.0.0.1:.../internal/` (or links an "attachment" on 10.0.0.5) must not
+make the crawler fetch and archive an internal page. Every request passes here before it is sent —
+start pages, followed links, attachments, API pages and each redirect hop (RedirectMiddleware hands its new
+request back through the downloader middlewares) — so spiders get the check without asking for it.
+
+Allowed: any public address; and any address on the origin (scheme, host, port) of one of the spider's
+configured URLs (its start URLs and the `--url` pages asked for), so a site served on 127.0.0.1 still
+works. A site with `allow_private = true` skips the check (an intranet site). Host names are resolved, and
+a name that resolves to a non-public address counts as that address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+logger = logging.getLogger(__name__)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRUE = ("1", "true", "yes", "on")
+
+
+class PrivateAddressRefused(IgnoreRequest):
+    """A request would reach a non-public address on another origin than the site's configured URLs."""
+
+
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with the default port filled in; None for a URL without a host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def non_public(address: str) -> str | None:
+    """What kind of non-public address this is ("loopback", "private", ...), None when it is public."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "unparseable"
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind in ("unspecified", "loopback", "link_local", "private", "multicast", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if ip.is_global else "non-public"
+
+
+def is_true(value) -> bool:
+    """A spider argument arrives as a bool from code and as a string from `scrapy crawl -a` / scrapyd."""
+    return value is True or str(value).strip().lower() in _TRUE
+
+
+class AddressGuardMiddleware:
+    """Downloader middleware: refuse (as a recorded fetch error) requests to non-public addresses elsewhere."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.resolved: dict[str, list[str]] = {}  # host → its addresses, resolved once per crawl
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("EDUWATCH_REFUSE_PRIVATE_ADDRESSES"):
+            raise NotConfigured("EDUWATCH_REFUSE_PRIVATE_ADDRESSES is off")
+        return cls(crawler)
+
+    async def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        target = origin(request.url)
+        if target is None or target[0] not in _DEFAULT_PORTS:
+            return None  # not http(s): Scrapy refuses or handles it; file:// is refused elsewhere
+        if is_true(getattr(spider, "allow_private", False)) or target in allowed_origins(spider):
+            return None
+        for address in await self._addresses(target[1], target[2]):
+            kind = non_public(address)
+            if kind:
+                site = getattr(spider, "site", None) or "the site"
+                raise PrivateAddressRefused(
+                    f"refused {request.url}: {target[1]} is {address}, a {kind} address on another origin than "
+                    f"{site}'s configured URLs; set allow_private = true in its [[sites]] entry if it is an "
+                    "intranet site")
+        return None
+
+    async def _addresses(self, host: str, port: int | None) -> list[str]:
+        """Every address the host resolves to (an IP literal is itself); [] when it does not resolve."""
+        if host not in self.resolved:
+            try:
+                ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+                self.resolved[host] = [host.strip("[]")]
+            except ValueError:
+                self.resolved[host] = await _resolve(host, port)
+        return self.resolved[host]
+
+
+async def _resolve(host: str, port: int | None) -> list[str]:
+    """Resolve off the reactor thread (asyncio's executor); a name that does not resolve fails later, in Scrapy."""
+    try:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except RuntimeError:  # no asyncio loop (another reactor): resolve in place
+        infos = _getaddrinfo(host, port)
+    except OSError:
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def _getaddrinfo(host: str, port: int | None) -> list:
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return []
+
+
+def allowed_origins(spider) -> set[tuple[str, str, int | None]]:
+    """The origins of the spider's configured URLs (start URLs, `--url` pages), computed once per spider."""
+    cached = getattr(spider, "_eduwatch_origins", None)
+    if cached is None:
+        urls = [*(getattr(spider, "start_urls", None) or []), *(getattr(spider, "article_urls", None) or [])]
+        cached = {o for o in map(origin, urls) if o is not None}
+        try:
+            spider._eduwatch_origins = cached
+        except AttributeError:
+            pass
+    return cached
