@@ -17,7 +17,7 @@ SITE = '[[sites]]\nname = "moe"\nstart_urls = ["http://127.0.0.1:9/jyb_xwfb/gzdt
 CASES = {
     "malformed_toml": ('[[sites]\nname = "moe"\n', "line 1", "fix the syntax"),
     "unknown_top_key": (SITE + 'databse = "x.db"\n', "sites[0].databse", "allowed here"),
-    "unknown_site_key": (SITE + 'folow = "/t2024"\n', "sites[0].folow", "allowed here: channels, exclude_keywords, follow"),
+    "unknown_site_key": (SITE + 'folow = "/t2024"\n', "sites[0].folow", "allowed here: allow_private, channels, exclude_keywords, follow"),
     "port_not_a_number": (SITE + '[smtp]\nport = "x"\n', "smtp.port", "whole number from 1 to 65535"),
     "bad_follow_regex": (SITE + "follow = '([a-'\n", "sites[0].follow", "not a valid regular expression"),
     "bad_schedule": (SITE + 'schedule = "every tuesday"\n', "sites[0].schedule", 'an interval ("90s", "30m", "2h")'),
