@@ -30,7 +30,11 @@ def test_web_table_is_read_and_checked(tmp_path, monkeypatch):
 def test_beyond_loopback_without_a_password_refuses(host):
     with pytest.raises(ServeError, match=r"refusing to serve on .* password_env"):
         required_password(host, None, "")
-    with pytest.raises(ServeError, match=r"\$TEAM_PW .* is empty"):
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.20"])
+def test_a_configured_password_whose_variable_is_unset_refuses_on_any_address(host):
+    with pytest.raises(ServeError, match=r"\$TEAM_PW \(named by \[web\] password_env\) is not set"):
         required_password(host, None, "TEAM_PW")
 
 

@@ -100,8 +100,8 @@ def test_which_hosts_count_as_this_machine_only(host, loopback):
     assert is_loopback(host) is loopback
 
 
-def _serve(db, tmp_path, *, config: str | None, env: dict | None = None) -> subprocess.Popen:
-    args = [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--host", "0.0.0.0", "--port", "0"]
+def _serve(db, tmp_path, *, config: str | None, env: dict | None = None, host: str = "0.0.0.0") -> subprocess.Popen:
+    args = [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--host", host, "--port", "0"]
     if config is not None:
         (tmp_path / "eduwatch.toml").write_text(config, encoding="utf-8")
         args += ["--config", str(tmp_path / "eduwatch.toml")]
@@ -110,17 +110,25 @@ def _serve(db, tmp_path, *, config: str | None, env: dict | None = None) -> subp
     return subprocess.Popen(args, cwd=tmp_path, env=full_env, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("config", [None, '[web]\npassword_env = "EDUWATCH_WEB_PASSWORD"\n'],
-                         ids=["no-password-env", "variable-unset"])
-def test_serving_beyond_loopback_without_a_password_refuses_in_one_line(db, tmp_path, config):
-    proc = _serve(db, tmp_path, config=config)
+def _refusal(proc: subprocess.Popen) -> list[str]:
     try:
         assert proc.wait(timeout=60) == 1
-        lines = proc.stderr.read().strip().splitlines()
+        return proc.stderr.read().strip().splitlines()
     finally:
         proc.stderr.close()
+
+
+def test_serving_beyond_loopback_without_a_password_refuses_in_one_line(db, tmp_path):
+    lines = _refusal(_serve(db, tmp_path, config=None))
     assert len(lines) == 1 and lines[0].startswith("eduwatch: error: refusing to serve on 0.0.0.0"), lines
     assert "password_env" in lines[0] and "127.0.0.1" in lines[0]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_a_password_env_whose_variable_is_unset_refuses_on_any_address(db, tmp_path, host):
+    lines = _refusal(_serve(db, tmp_path, config='[web]\npassword_env = "EDUWATCH_WEB_PASSWORD"\n', host=host))
+    assert len(lines) == 1 and lines[0].startswith(f"eduwatch: error: refusing to serve on {host}"), lines
+    assert "$EDUWATCH_WEB_PASSWORD (named by [web] password_env) is not set" in lines[0]
 
 
 def test_serving_beyond_loopback_with_a_password_asks_for_it(db, tmp_path):

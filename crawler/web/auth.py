@@ -25,15 +25,16 @@ def is_loopback(host: str) -> bool:
 
 
 def required_password(host: str, password: str | None, password_env: str) -> str | None:
-    """The password to demand (None: open to this machine), or ServeError when binding beyond loopback
-    without one: a shared view must never start open."""
+    """The password to demand (None: open to this machine), or ServeError when one is configured but missing
+    (on any address: a password the user asked for must never silently fall away) or when binding beyond
+    loopback without one: a shared view must never start open."""
     if password:
         return password
+    if password_env:
+        raise ServeError(f"refusing to serve on {host}: ${password_env} (named by [web] password_env) is not set; "
+                         f"export {password_env} with the password, or remove password_env from [web]")
     if is_loopback(host):
         return None
-    if password_env:
-        raise ServeError(f"refusing to serve on {host}: ${password_env} (named by [web] password_env) is empty; "
-                         f"export it with the password, or serve on --host 127.0.0.1")
     raise ServeError(f"refusing to serve on {host} without a password: set [web] password_env = \"VAR\" in the "
                      "config and export VAR (HTTP Basic, user eduwatch), or serve on --host 127.0.0.1")
 
