@@ -10,6 +10,7 @@ from .db import Connection
 from .feeds import FeedsMixin
 from .outbox import OutboxMixin
 from .pages import PagesMixin
+from .projects import ProjectsMixin
 from .runs import RunsMixin
 from .search import SearchMixin
 from .validators import ValidatorsMixin
@@ -17,9 +18,9 @@ from .versions import VersionsMixin
 
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
-            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin):
+            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin, ProjectsMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds, the cluster's stream
-    bookkeeping and attachment files, in one file.
+    bookkeeping, attachment files and procurement projects, in one file.
 
     Every write method runs in a transaction; wrap several calls in `with store.transaction():`
     to make them one (a crash then leaves all of them or none).

@@ -44,7 +44,8 @@ _BUDGET_LINE = re.compile(r"预算金额|采购预算|项目预算|最高限价|
 
 @dataclass(frozen=True)
 class Notice:
-    """One notice's reading. `deadlines` maps DEADLINE_NAMES values to aware ISO times (+08:00)."""
+    """One notice's reading. `deadlines` maps DEADLINE_NAMES values to aware ISO times (+08:00), or a bare
+    ISO date for a deadline stated without a time of day."""
 
     kind: str
     number: str | None  # normalised 项目编号
@@ -65,6 +66,12 @@ class Notice:
             return self.number
         digest = hashlib.sha256(f"{self.buyer or ''}\n{self.name_key}".encode()).hexdigest()[:12]
         return f"N-{digest}"
+
+    def to_dict(self) -> dict:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["awards"] = [a.to_dict() for a in self.awards]
+        data["key"] = self.key
+        return data
 
     @property
     def region(self) -> str:
@@ -104,8 +111,12 @@ def normalise_name(text: str | None) -> str:
         value = shorter
 
 
-def read_notice(article: dict, site_label: str | None = None) -> Notice | None:
-    """The notice reading of an article, or None when it is no procurement notice (no 项目编号 and no 项目名称)."""
+def read_notice(article: dict, site_label: str | None = None, attachment_text: str = "") -> Notice | None:
+    """The notice reading of an article, or None when it is no procurement notice (no 项目编号 and no 项目名称).
+
+    `attachment_text`: the text of its attachments; deadlines and a budget the page itself does not state are
+    read from it (a tender whose 开标时间 is only in the 招标文件).
+    """
     fields = article.get("fields") or {}
     number = normalise_number(fields.get("项目编号"))
     name = (fields.get("项目名称") or "").strip()
@@ -118,7 +129,8 @@ def read_notice(article: dict, site_label: str | None = None) -> Notice | None:
     return Notice(
         kind=kind, number=number, name=name or normalise_name(title), name_key=normalise_name(name or title),
         buyer=_buyer_key(buyer), province=region.province, city=region.city,
-        budget=_budget(fields, body, kind), deadlines=_deadlines(article, kind),
+        budget=_budget(fields, body, kind) or _budget({}, attachment_text, kind),
+        deadlines=_deadlines(article, kind, attachment_text),
         awards=awards(article) if kind in ("award", "contract") else [], published=article.get("published"))
 
 
@@ -153,10 +165,17 @@ def _last_amount(text: str) -> float | None:
     return found[-1] if found else None
 
 
-def _deadlines(article: dict, kind: str) -> dict[str, str]:
+def _deadlines(article: dict, kind: str, attachment_text: str) -> dict[str, str]:
     if kind in ("award", "failed", "cancelled", "contract"):
         return {}
+    if attachment_text:
+        article = {**article, "body": f"{article.get('body') or ''}\n{attachment_text}"}
     if kind == "correction":
         stated = corrected_deadlines(article)
-        return {DEADLINE_NAMES[k]: d.at.isoformat() for k, d in stated.items()}
-    return {DEADLINE_NAMES[d.kind]: d.at.isoformat() for d in deadlines(article)}
+        return {DEADLINE_NAMES[k]: _iso(d) for k, d in stated.items()}
+    return {DEADLINE_NAMES[d.kind]: _iso(d) for d in deadlines(article)}
+
+
+def _iso(deadline) -> str:
+    """ISO with +08:00, or the bare date when the notice named no time of day."""
+    return deadline.at.date().isoformat() if deadline.all_day else deadline.at.isoformat()

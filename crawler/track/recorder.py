@@ -21,6 +21,7 @@ from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
 from crawler.track.health import ListWalk, judge_site_health
 from crawler.track.keywords import match_keywords
+from crawler.track.project_record import ProjectUpdate, ensure_built, notice_removed, record_notice
 from storage import Store
 
 NOT_MODIFIED = 304
@@ -88,6 +89,7 @@ class PageRecorder:
         self.context = context
         self.store = store  # the caller's connection: one per process, shared by the runs it records
         self.site_config = next((s for s in context.config.sites if s.name == context.site_name), None)
+        self._projects_ready = False
 
     def record(self, page: FetchedPage) -> Recorded:
         return self.write(page, self.extract_page(page))
@@ -155,8 +157,9 @@ class PageRecorder:
                                             raw_hash=raw_hash, seen_at=at, run_id=self.context.run_id)
             elif verdict.outcome in ("unchanged", "restored") and latest:
                 store.touch_version(page.url, at)
+            project = self._track_project(page, verdict, article, version, at)
             if verdict.change:
-                self._add_change(page, verdict, article, previous, latest, version, at)
+                self._add_change(page, verdict, article, previous, latest, version, at, project)
             fresh = _validators_after(page, verdict.outcome, validators)
             if fresh != validators:
                 store.set_validators(page.url, *fresh)
@@ -204,8 +207,26 @@ class PageRecorder:
             sha256 = read.get(got.url) if got.url in readings.read_ok else None
             self.store.set_attachment_validators(page.url, got.url, sha256, got.etag, got.last_modified)
 
-    def _add_change(self, page, verdict, article, previous, latest, version, at) -> None:
-        """Record the change and, in the same transaction, queue it for each interested recipient and channel."""
+    def _track_project(self, page: FetchedPage, verdict, article: Article | None, version: int | None,
+                       at: str) -> ProjectUpdate | None:
+        """Keep the page's procurement project in step (in this transaction): a new reading, or a removal."""
+        if not self._projects_ready:
+            ensure_built(self.store)  # an archive recorded before projects existed: built once, without alerts
+            self._projects_ready = True
+        if verdict.change == "removed":
+            notice_removed(self.store, page.url)
+        elif version is not None and article is not None:
+            return record_notice(self.store, url=page.url, site=page.site, article=article.to_dict(),
+                                 version=version, seen_at=at, site_label=self.site_config.label
+                                 if self.site_config else None)
+        elif verdict.change == "restored":
+            notice_removed(self.store, page.url, removed=False)
+        return None
+
+    def _add_change(self, page, verdict, article, previous, latest, version, at,
+                    project: ProjectUpdate | None = None) -> None:
+        """Record the change and, in the same transaction, queue it for each interested recipient and channel.
+        A later site's copy of a notice already stored is recorded but alerts nobody (the first copy did)."""
         # a removal is told by what was removed: the 404 page's own title ("Error response") names nothing
         current = previous if verdict.change == "removed" and previous is not None else article or previous
         details: dict = {}
@@ -230,7 +251,10 @@ class PageRecorder:
                 details["corrects"] = link.to_dict()
                 diff_text = f"{link.text}\n{diff_text or ''}".rstrip()
                 summary = f"更正公告：{summary}"
+        summary, diff_text = _project_summary(project, details, summary, diff_text)
         recipients, channels, matched = self._audience(current.to_dict(), details)
+        if project and project.copy_of and verdict.change == "new":
+            recipients, channels = [], []
         change_id = self.store.add_change(
             url=page.url, site=page.site, kind=verdict.change, detected_at=at, title=current.title,
             version=version or (latest["version"] if latest else None),
@@ -280,3 +304,25 @@ class PageRecorder:
             for channel in site.channels:
                 store.enqueue_channel(change_id, channel, self.context.run_id)
         return verdict.problem
+
+
+_LINE_HEADS = {"correction": "更正公告", "award": "中标结果", "contract": "合同公告"}
+
+
+def _project_summary(project: ProjectUpdate | None, details: dict, summary: str, diff_text: str | None):
+    """The project's lines lead the summary and the diff (what moved, who won); a copy names its original."""
+    if project is None:
+        return summary, diff_text
+    details["project"] = project.key
+    if project.copy_of:
+        details["copy_of"] = project.copy_of
+        return f"{summary}（同一公告已见于 {project.copy_of}）", diff_text
+    if not project.lines:
+        return summary, diff_text
+    details["project_lines"] = project.lines
+    text = "；".join(project.lines)
+    head = _LINE_HEADS.get(project.kind)
+    rest = summary.removeprefix("更正公告：")
+    rest = "" if rest in ("新文章", "") else f"；{rest}"
+    lines = "\n".join(project.lines)
+    return (f"{head}：{text}{rest}" if head else f"{text}{rest}"), f"{lines}\n{diff_text or ''}".rstrip()

@@ -1,0 +1,112 @@
+"""Projects from notices across two sites (tests/project_story.py), recorded in-process into a real SQLite file:
+one project per tender, status, deadlines, budget, awards, one alert for a doubly published tender, correction
+lines naming the move, and links that hold whatever the order of discovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.config import Config, SiteConfig
+from crawler.model import FetchedPage
+from crawler.track.project_record import ensure_built
+from crawler.track.recorder import PageRecorder, RunContext
+from storage import Store
+from tests import project_story as story
+
+CONFIG = Config(None, sites=[
+    SiteConfig("zj", [f"{story.ZJ}/list/"], recipients=["bids@example.org"]),
+    SiteConfig("edu", [f"{story.EDU}/list/"], recipients=["bids@example.org"]),
+])
+T1_TENDER, T1_COPY = f"{story.ZJ}/notice/t1.html", f"{story.EDU}/news/2024052001.shtml"
+T1_CORRECTION, T1_RESULT = f"{story.ZJ}/notice/t1-correction.html", f"{story.ZJ}/notice/t1-result.html"
+T2_TENDER, T2_FAILED = f"{story.EDU}/news/2024052102.shtml", f"{story.EDU}/news/2024061101.shtml"
+OTHER = f"{story.ZJ}/notice/other.html"
+
+
+def record(store: Store, db: Path, urls: list[str], at: str, *, baselined: bool = True) -> None:
+    for url in urls:
+        site, page = story.PAGES[url]
+        run = store.start_run(kind="crawl", sites=[site], started_at=at)
+        recorder = PageRecorder(RunContext(str(db), CONFIG, site, run, baselined=baselined), store)
+        recorder.record(FetchedPage(url=url, site=site, final_url=url, status=200, body=page(), http_charset="utf-8",
+                                    fetched_at=at, list_url=f"{url.rsplit('/', 2)[0]}/list/"))
+
+
+def alerted(store: Store) -> list[str]:
+    return [r[0] for r in store.db.execute(
+        "SELECT c.url FROM outbox o JOIN changes c ON c.id = o.change_id ORDER BY c.id")]
+
+
+def test_the_story_gives_one_project_per_tender_with_its_status_deadlines_budget_and_awards(tmp_path):
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        record(store, db, [T1_TENDER, T1_COPY, T2_TENDER, OTHER], "2024-05-21T02:00:00+00:00")
+        record(store, db, [T1_CORRECTION], "2024-05-28T10:00:00+00:00")
+        record(store, db, [T1_RESULT, T2_FAILED], "2024-06-20T02:00:00+00:00")
+        projects = {p["key"]: p for p in store.projects()}
+        assert set(projects) == {story.T1, story.T2, story.OTHER}, "the 二期 notice shares words, not the number"
+        t1 = projects[story.T1]
+        assert (t1["status"], t1["budget"], t1["buyer"], t1["province"], t1["city"]) == (
+            "awarded", 1000000.0, story.BUYER, "浙江", "杭州市")
+        assert t1["deadlines"] == {"开标": "2024-06-12T09:30:00+08:00", "投标截止": "2024-06-12T09:30:00+08:00"}
+        assert [(a["lot"], a["supplier"], a["amount"]) for a in store.project_awards(story.T1)] == [
+            ("包1", "杭州某某科技有限公司", 958000.0), ("包2", "宁波某某教育设备有限公司", 345000.0)]
+        assert projects[story.T2]["status"] == "failed" and projects[story.OTHER]["status"] == "open"
+        assert [n["url"] for n in store.project_notices(story.T1)] == [T1_TENDER, T1_COPY, T1_CORRECTION, T1_RESULT]
+
+        assert alerted(store).count(T1_TENDER) == 1 and T1_COPY not in alerted(store), "one alert for two copies"
+        assert store.copies(T1_COPY) == (T1_TENDER, []) and store.copies(T1_TENDER) == (None, [T1_COPY])
+        changes = {c["url"]: c for c in store.changes()}
+        assert changes[T1_COPY]["details"]["copy_of"] == T1_TENDER
+        correction = changes[T1_CORRECTION]
+        assert correction["summary"].startswith("更正公告：投标截止 2024-06-05 09:30 → 2024-06-12 09:30")
+        assert "预算金额 ¥1,200,000.00 → ¥1,000,000.00" in correction["summary"]
+        assert correction["diff"].startswith("投标截止 2024-06-05 09:30 → 2024-06-12 09:30")
+        result = changes[T1_RESULT]["summary"]
+        assert "包1 杭州某某科技有限公司 ¥958,000.00" in result and "包2 宁波某某教育设备有限公司 ¥345,000.00" in result
+        assert changes[T2_FAILED]["summary"].startswith("项目废标")
+
+        events = {(e["project_key"], e["kind"]): e for e in store.project_deadline_events()}
+        assert len([k for k in events if k[0] == story.T1]) == 2, "one event per deadline kind, not per notice"
+        assert events[(story.T1, "开标")]["sequence"] == 1 and events[(story.T1, "开标")]["url"] == T1_TENDER
+        assert events[(story.T2, "投标截止")]["cancelled"] == 1 and events[(story.OTHER, "开标")]["cancelled"] == 0
+
+
+def test_a_correction_found_before_its_tender_in_the_same_crawl_still_wins(tmp_path):
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        record(store, db, [T1_CORRECTION, T1_TENDER], "2024-05-29T02:00:00+00:00", baselined=False)
+        [event] = [e for e in store.project_deadline_events() if e["kind"] == "开标"]
+        assert (event["at"], event["sequence"], event["corrected_by"]) == (
+            "2024-06-12T09:30:00+08:00", 1, T1_CORRECTION)
+        assert store.project_state(story.T1)["status"] == "corrected"
+        assert store.changes() == [] and alerted(store) == [], "a baseline raises nothing"
+
+
+def test_a_removed_tender_cancels_its_events(tmp_path):
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        record(store, db, [OTHER], "2024-05-29T02:00:00+00:00")
+        run = store.start_run(kind="crawl", sites=["zj"], started_at="2024-05-30T02:00:00+00:00")
+        config = Config(None, sites=CONFIG.sites)
+        config.crawl.removal_confirmations = 1
+        recorder = PageRecorder(RunContext(str(db), config, "zj", run, baselined=True), store)
+        gone = recorder.record(FetchedPage(url=OTHER, site="zj", final_url=OTHER, status=404, body=b"Not found",
+                                           fetched_at="2024-05-30T02:00:00+00:00", list_url=f"{story.ZJ}/list/"))
+        assert gone.outcome == "removed"
+        assert [e["cancelled"] for e in store.project_deadline_events()] == [1]
+
+
+def test_an_archive_recorded_before_projects_is_built_without_alerts(tmp_path):
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        record(store, db, [T1_TENDER, T1_CORRECTION], "2024-05-29T02:00:00+00:00")
+        alerts_before = alerted(store)
+        with store.transaction():
+            for table in ("project_notices", "project_readings", "project_state", "project_deadlines"):
+                store.db.execute(f"DELETE FROM {table}")
+            store.db.execute("UPDATE project_meta SET value = '0'")
+        assert store.projects() == []
+        assert ensure_built(store) == 2
+        assert store.project_state(story.T1)["deadlines"]["开标"] == "2024-06-12T09:30:00+08:00"
+        assert alerted(store) == alerts_before and ensure_built(store) == 0
