@@ -181,6 +181,15 @@ class ProjectsMixin:
             " FROM project_deadlines d JOIN project_state s ON s.key = d.project_key"
             " WHERE (? IS NULL OR d.project_key = ?) ORDER BY d.at, d.project_key, d.kind", [key, key]))
 
+    def calendar_projects(self, site: str | None = None) -> dict:
+        """What the bid calendar reads: every project deadline event (of projects with a notice on `site`), and
+        the URL of every notice page a project holds (those get no per-page events)."""
+        keys = {r[0] for r in self.db.execute(
+            "SELECT n.project_key FROM project_notices n JOIN pages p ON p.id = n.page_id WHERE p.site = ?", [site])}
+        events = [e for e in self.project_deadline_events() if site is None or e["project_key"] in keys]
+        urls = [r[0] for r in self.db.execute("SELECT p.url FROM project_notices n JOIN pages p ON p.id = n.page_id")]
+        return {"events": events, "notice_urls": urls}
+
     def project_awards(self, key: str) -> list[dict]:
         return rows(self.db.execute(
             "SELECT a.lot, a.supplier, a.amount, a.amount_text, p.url FROM project_awards a"

@@ -13,13 +13,14 @@ from crawler.config import Config
 from crawler.extract.deadlines import BEIJING
 from crawler.model import FetchedPage
 from crawler.track.recorder import PageRecorder, RunContext
-from crawler.web.calendar import bid_events, ics, uid
+from crawler.web.calendar import bid_events, ics, project_uid
 from storage import Store
 
 GOLDEN = Path(__file__).parent / "golden" / "ccgp"
 TENDER_URL = json.loads((GOLDEN / "tender_qingzhen.json").read_text(encoding="utf-8"))["url"]
 CORRECTION_URL = json.loads((GOLDEN / "correction_qingzhen.json").read_text(encoding="utf-8"))["url"]
 TENDER = (GOLDEN / "tender_qingzhen.html").read_bytes()
+PROJECT = "QZJY-2025-GK018"  # both notices' 项目编号: one project, one event per deadline kind
 CORRECTION = (GOLDEN / "correction_qingzhen.html").read_bytes()
 
 
@@ -32,7 +33,8 @@ def _record(store: Store, db: Path, url: str, body: bytes, at: str) -> None:
 
 
 def _calendar(store: Store, site: str | None = None) -> Calendar:
-    return Calendar.from_ical(ics(bid_events(store.announcement_histories(site), store.correction_links())))
+    return Calendar.from_ical(ics(bid_events(store.announcement_histories(site), store.correction_links(),
+                                             store.calendar_projects(site))))
 
 
 def _events(cal: Calendar) -> dict[str, object]:
@@ -44,7 +46,7 @@ def test_a_correction_moves_the_opening_with_a_higher_sequence_and_the_same_uid(
     with Store(db) as store:
         _record(store, db, TENDER_URL, TENDER, "2025-06-27T10:00:00+00:00")
         before = _events(_calendar(store))
-        opening = uid(TENDER_URL, "开标时间")
+        opening = project_uid(PROJECT, "开标时间")
         assert before[opening].decoded("DTSTART") == datetime(2025, 7, 18, 9, 30, tzinfo=BEIJING)
         assert int(before[opening]["SEQUENCE"]) == 0
 
@@ -53,6 +55,7 @@ def test_a_correction_moves_the_opening_with_a_higher_sequence_and_the_same_uid(
         after = _events(cal)
 
     assert set(after) == set(before), "the correction moves the original's events; it adds none of its own"
+    assert not any("STATUS" in e for e in after.values())
     event = after[opening]
     start = event.decoded("DTSTART")
     assert start == datetime(2025, 7, 25, 9, 30, tzinfo=BEIJING) and str(start.tzinfo) == "Asia/Shanghai"
@@ -64,7 +67,7 @@ def test_a_correction_moves_the_opening_with_a_higher_sequence_and_the_same_uid(
     alarm = event.walk("VALARM")[0]
     assert alarm.decoded("TRIGGER") == timedelta(days=-1)
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
-    submission = after[uid(TENDER_URL, "截止时间")]
+    submission = after[project_uid(PROJECT, "截止时间")]
     assert int(submission["SEQUENCE"]) == 0, "the correction changed only the opening time"
 
 
@@ -78,17 +81,17 @@ def test_an_edit_that_moves_a_deadline_raises_sequence_and_one_that_does_not_kee
         _record(store, db, TENDER_URL, reworded, "2025-07-01T10:00:00+00:00")
         assert len(store.versions(TENDER_URL)) == 3
         events = _events(_calendar(store))
-    submission = events[uid(TENDER_URL, "截止时间")]
+    submission = events[project_uid(PROJECT, "截止时间")]
     assert submission.decoded("DTSTART") == datetime(2025, 7, 21, 14, 0, tzinfo=BEIJING)
     assert int(submission["SEQUENCE"]) == 1
-    assert int(events[uid(TENDER_URL, "开标时间")]["SEQUENCE"]) == 0
+    assert int(events[project_uid(PROJECT, "开标时间")]["SEQUENCE"]) == 0
 
 
-def test_a_correction_whose_original_was_never_stored_gets_its_own_event(tmp_path):
+def test_a_correction_whose_original_was_never_stored_still_makes_its_project_event(tmp_path):
     db = tmp_path / "eduwatch.db"
     with Store(db) as store:
         _record(store, db, CORRECTION_URL, CORRECTION, "2025-07-08T03:00:00+00:00")
         events = _events(_calendar(store))
         assert _events(_calendar(store, site="moe")) == {}
-    event = events[uid(CORRECTION_URL, "开标时间")]
+    event = events[project_uid(PROJECT, "开标时间")]
     assert event.decoded("DTSTART") == datetime(2025, 7, 25, 9, 30, tzinfo=BEIJING)

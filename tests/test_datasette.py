@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.config import Config
+from crawler.model import FetchedPage
+from crawler.track.recorder import PageRecorder, RunContext
 from storage import Store
+from tests import project_story
 from tests.test_calendar import CORRECTION, CORRECTION_URL, TENDER, TENDER_URL, _record
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +32,31 @@ def datasette(tmp_path):
     with Store(db) as store:
         _record(store, db, TENDER_URL, TENDER, "2025-06-27T10:00:00+00:00")
         _record(store, db, CORRECTION_URL, CORRECTION, "2025-07-08T03:00:00+00:00")
+    yield from _serve(db)
+
+
+@pytest.fixture
+def story_datasette(tmp_path):
+    """The projects story (tests/project_story.py) moved to 2031, its correction found before its tender."""
+    db = tmp_path / "eduwatch.db"
+    pages = {url: (site, lambda make=make: _in_2031(make()))
+             for url, (site, make) in project_story.PAGES.items()}
+    order = [u for u in pages if "correction" in u] + [u for u in pages if "correction" not in u]
+    with Store(db) as store:
+        for url in order:
+            site, make = pages[url]
+            run = store.start_run(kind="crawl", sites=[site], started_at="2031-06-01T02:00:00+00:00")
+            PageRecorder(RunContext(str(db), Config(path=None), site, run, baselined=False), store).record(
+                FetchedPage(url=url, site=site, final_url=url, status=200, body=make(), http_charset="utf-8",
+                            fetched_at="2031-06-01T02:00:00+00:00", list_url=f"{url.rsplit('/', 2)[0]}/list/"))
+    yield from _serve(db)
+
+
+def _in_2031(page: bytes) -> bytes:
+    return page.replace(b"2024", b"2031").replace("２０２４".encode(), "２０３１".encode())
+
+
+def _serve(db: Path):
     proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-m", str(REPO / "datasette.yml"),
                              "-p", "0", "-h", "127.0.0.1"], stderr=subprocess.PIPE, text=True)
     try:
@@ -82,3 +111,21 @@ def test_metadata_views_and_other_canned_queries_load(datasette):
     with urllib.request.urlopen(f"{datasette}/-/metadata.json", timeout=30) as answer:
         metadata = json.loads(answer.read())
     assert "zlib-compressed" in metadata["databases"]["eduwatch"]["tables"]["raw"]["description"]
+
+
+def test_projects_awards_and_their_canned_queries(story_datasette):
+    upcoming = _get(story_datasette, "/eduwatch/upcoming_deadlines.json")
+    t1 = [(r["deadline_day"], r["kind"], r["stated"]) for r in upcoming if r["project"] == project_story.T1_NAME]
+    assert t1 == [("2031-06-12", "开标", "2031-06-12 09:30"), ("2031-06-12", "投标截止", "2031-06-12 09:30")], \
+        "the corrected time only, though the correction was found first"
+    assert project_story.T2_NAME not in {r["project"] for r in upcoming}, "a 废标 project has no upcoming deadline"
+    projects = {r["name"]: r for r in _get(story_datasette, "/eduwatch/projects.json")}
+    t1, t2 = projects[project_story.T1_NAME], projects[project_story.T2_NAME]
+    assert (t1["key"], t1["status"], t1["budget"], t1["notices"]) == ("ZJ-2031-001", "awarded", 1000000.0, 4)
+    assert t1["region"] == "浙江 杭州市" and t2["status"] == "failed"
+    awards = _get(story_datasette, "/eduwatch/awards.json")
+    assert sorted((a["lot"], a["amount"]) for a in awards) == [("包1", 958000.0), ("包2", 345000.0)]
+    wins = _get(story_datasette, "/eduwatch/wins_by_supplier.json", supplier="杭州某某")
+    assert [(w["supplier"], w["lots"], w["total_yuan"]) for w in wins] == [("杭州某某科技有限公司", 1, 958000.0)]
+    spend = _get(story_datasette, "/eduwatch/spend_by_buyer.json", buyer="")
+    assert [(s["buyer"], s["projects"], s["total_yuan"]) for s in spend] == [(project_story.BUYER, 1, 1303000.0)]

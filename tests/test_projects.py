@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from icalendar import Calendar
+
 from crawler.config import Config, SiteConfig
 from crawler.model import FetchedPage
 from crawler.track.project_record import ensure_built
 from crawler.track.recorder import PageRecorder, RunContext
+from crawler.web.calendar import bid_events, ics, project_uid
 from storage import Store
 from tests import project_story as story
 
@@ -70,6 +73,18 @@ def test_the_story_gives_one_project_per_tender_with_its_status_deadlines_budget
         assert len([k for k in events if k[0] == story.T1]) == 2, "one event per deadline kind, not per notice"
         assert events[(story.T1, "开标")]["sequence"] == 1 and events[(story.T1, "开标")]["url"] == T1_TENDER
         assert events[(story.T2, "投标截止")]["cancelled"] == 1 and events[(story.OTHER, "开标")]["cancelled"] == 0
+        vevents = calendar(store)
+    assert [u for u in vevents if u.startswith(project_uid(story.T1, "开标时间")[:24])] == [
+        project_uid(story.T1, "开标时间"), project_uid(story.T1, "截止时间")], "the 投标截止 stated only in the body too"
+    assert int(vevents[project_uid(story.T1, "开标时间")]["SEQUENCE"]) == 1
+    assert str(vevents[project_uid(story.T2, "截止时间")]["STATUS"]) == "CANCELLED"
+    assert "STATUS" not in vevents[project_uid(story.OTHER, "开标时间")]
+
+
+def calendar(store: Store) -> dict:
+    cal = Calendar.from_ical(ics(bid_events(store.announcement_histories(), store.correction_links(),
+                                            store.calendar_projects())))
+    return {str(e["UID"]): e for e in sorted(cal.walk("VEVENT"), key=lambda e: str(e["UID"]))}
 
 
 def test_a_correction_found_before_its_tender_in_the_same_crawl_still_wins(tmp_path):
@@ -81,6 +96,7 @@ def test_a_correction_found_before_its_tender_in_the_same_crawl_still_wins(tmp_p
             "2024-06-12T09:30:00+08:00", 1, T1_CORRECTION)
         assert store.project_state(story.T1)["status"] == "corrected"
         assert store.changes() == [] and alerted(store) == [], "a baseline raises nothing"
+        assert len(calendar(store)) == 2, "one event per kind, none for the superseded time"
 
 
 def test_a_removed_tender_cancels_its_events(tmp_path):
@@ -95,6 +111,7 @@ def test_a_removed_tender_cancels_its_events(tmp_path):
                                            fetched_at="2024-05-30T02:00:00+00:00", list_url=f"{story.ZJ}/list/"))
         assert gone.outcome == "removed"
         assert [e["cancelled"] for e in store.project_deadline_events()] == [1]
+        assert [str(e["STATUS"]) for e in calendar(store).values()] == ["CANCELLED"]
 
 
 def test_an_archive_recorded_before_projects_is_built_without_alerts(tmp_path):

@@ -18,7 +18,7 @@ def feed(store, config: Config, flt: FeedFilter, limit: int) -> int:
 
 def calendar(store, site: str | None) -> int:
     """Print the iCalendar file of bid deadlines (one event per announcement and deadline kind)."""
-    _write(ics(bid_events(store.announcement_histories(site), store.correction_links())))
+    _write(ics(bid_events(store.announcement_histories(site), store.correction_links(), store.calendar_projects(site))))
     return 0
 
 

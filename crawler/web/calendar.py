@@ -1,4 +1,6 @@
-"""The bid calendar: one iCalendar event per announcement and deadline kind, moved by edits and 更正公告."""
+"""The bid calendar: one iCalendar event per procurement project and deadline kind, moved by edits and 更正公告,
+cancelled when the project fails (废标/终止) or its announcement is removed. Announcements that belong to no
+project (no 项目编号, no 项目名称) keep one event per page and kind."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from crawler.extract.deadlines import KIND_LABELS, Deadline, corrected_deadlines, deadlines
+from crawler.extract.deadlines import BEIJING, KIND_LABELS, Deadline, corrected_deadlines, deadlines
 from crawler.model import Article
 from crawler.track.corrections import RESULT_WORDS, is_correction
 
 EVENT_MINUTES = 30  # a timed deadline shows as a half-hour block
 REMINDER = timedelta(days=-1)  # the VALARM fires a day before the deadline
 _UID_KIND = {"开标时间": "bid-opening", "截止时间": "bid-submission", "获取文件截止": "documents"}
+_PROJECT_KIND = {"开标": "开标时间", "投标截止": "截止时间", "获取文件截止": "获取文件截止"}  # projects' names → KINDS
 PRODID = "-//eduwatch//bid calendar//ZH"
 
 
@@ -31,6 +34,7 @@ class BidEvent:
     site: str
     project: str  # 项目名称, or the title
     corrected_by: str | None  # the 更正公告 that set the current time, if one did
+    cancelled: bool = False  # the project failed or was cancelled, or its announcement was removed
 
     @property
     def summary(self) -> str:
@@ -52,23 +56,40 @@ def uid(url: str, kind: str) -> str:
     return f"{hashlib.sha256(url.encode('utf-8')).hexdigest()[:24]}-{_UID_KIND[kind]}@eduwatch"
 
 
-def bid_events(histories: list[dict], correction_links: dict[str, str]) -> list[BidEvent]:
-    """Events from announcements' version histories (Store.announcement_histories) and correction links
-    (correction URL → original URL). A linked correction moves its original's events; an unlinked one
-    (its original was never stored) gets events of its own; result notices (中标, 成交 …) get none."""
+def project_uid(key: str, kind: str) -> str:
+    """Stable per project and deadline kind: every notice of the project (on any site) updates the same event."""
+    return f"{hashlib.sha256(('project:' + key).encode('utf-8')).hexdigest()[:24]}-{_UID_KIND[kind]}@eduwatch"
+
+
+def bid_events(histories: list[dict], correction_links: dict[str, str], projects: dict | None = None) -> list[BidEvent]:
+    """Events of projects (Store.calendar_projects: their deadline rows and every notice URL), then of the
+    announcements no project holds, from their version histories (Store.announcement_histories) and correction
+    links (correction URL → original URL): a linked correction moves its original's events; an unlinked one gets
+    events of its own; result notices (中标, 成交 …) get none."""
+    events = [_project_event(row) for row in (projects or {}).get("events", [])]
+    held = set((projects or {}).get("notice_urls", ()))
+    histories = [h for h in histories if h["url"] not in held]
     by_url = {h["url"]: h for h in histories}
     corrections: dict[str, list[dict]] = {}
     for correction_url, original_url in correction_links.items():
         if correction_url in by_url and original_url in by_url:
             corrections.setdefault(original_url, []).append(by_url[correction_url])
     linked = {c["url"] for group in corrections.values() for c in group}
-    events = []
     for history in histories:
         latest = history["versions"][-1]["article"]
         if history["url"] in linked or _is_result(latest):
             continue
         events += _events(history, corrections.get(history["url"], []))
     return sorted(events, key=lambda e: (e.deadline.at, e.uid))
+
+
+def _project_event(row: dict) -> BidEvent:
+    kind = _PROJECT_KIND[row["kind"]]
+    at = datetime.fromisoformat(row["at"] if len(row["at"]) > 10 else row["at"] + "T00:00+08:00").astimezone(BEIJING)
+    return BidEvent(uid=project_uid(row["project_key"], kind), kind=kind,
+                    deadline=Deadline(kind, at, bool(row["all_day"]), row["at"]), sequence=row["sequence"],
+                    stamp=_utc(row["stamp"]), url=row["url"], site=row.get("site") or "", project=row["project"],
+                    corrected_by=row["corrected_by"], cancelled=bool(row["cancelled"]))
 
 
 def _events(history: dict, corrections: list[dict]) -> list[BidEvent]:
@@ -137,6 +158,8 @@ def _vevent(event: BidEvent) -> Event:
     vevent.add("last-modified", event.stamp)
     vevent.add("summary", event.summary)
     vevent.add("url", event.url)
+    if event.cancelled:
+        vevent.add("status", "CANCELLED")
     vevent.add("categories", [event.site, KIND_LABELS[event.kind]])
     start = event.deadline.at
     if event.deadline.all_day:
@@ -155,7 +178,9 @@ def _vevent(event: BidEvent) -> Event:
 
 
 def _description(event: BidEvent) -> str:
-    lines = [f"{KIND_LABELS[event.kind]}：{event.deadline.text}", event.url]
+    lines = [f"{KIND_LABELS[event.kind]}：{_stated(event.deadline)}", event.url]
+    if event.cancelled:
+        lines.insert(0, "已取消（项目废标、终止或公告已删除）")
     if event.corrected_by:
         lines.append(f"时间由更正公告变更：{event.corrected_by}")
     elif event.sequence:
@@ -163,3 +188,11 @@ def _description(event: BidEvent) -> str:
     return "\n".join(lines)
 
 
+
+
+def _stated(deadline: Deadline) -> str:
+    """The deadline as the notice put it, or in display form when it is a project's ISO time."""
+    text = deadline.text
+    if len(text) >= 16 and text[4] == "-" and "T" in text:
+        return f"{text[:10]} {text[11:16]}"
+    return text

@@ -249,7 +249,8 @@ class App:
     def bids(self, req: Request) -> Response:
         """The bid-deadline calendar (?site=), for calendar apps to subscribe to."""
         with self.store() as store:
-            events = bid_events(store.announcement_histories(req.get("site")), store.correction_links())
+            events = bid_events(store.announcement_histories(req.get("site")), store.correction_links(),
+                                store.calendar_projects(req.get("site")))
         return Response(200, ics(events), "text/calendar; charset=utf-8")
 
 
