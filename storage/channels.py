@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import StorageError
-from .outbox import group_pending
+from .outbox import CLOSED_RUNS, group_pending
 from .util import dumps, rows
 
 
@@ -23,12 +23,13 @@ class ChannelOutboxMixin:
                 [change_id, channel, run_id, dumps(list(matched_keywords or []))],
             )
 
-    def pending_channel_digests(self) -> list[dict]:
-        """Channel outbox rows not yet in a message, one group per (run_id, channel), oldest run first."""
+    def pending_channel_digests(self, *, closed_runs_only: bool = False) -> list[dict]:
+        """Channel outbox rows not yet in a message, one group per (run_id, channel), oldest run first
+        (`closed_runs_only`: as pending_digests)."""
         found = rows(
             self.db.execute(
                 "SELECT change_id, channel, run_id, matched FROM channel_outbox WHERE alert_id IS NULL"
-                " ORDER BY run_id, channel, change_id"
+                f"{CLOSED_RUNS if closed_runs_only else ''} ORDER BY run_id, channel, change_id"
             )
         )
         return group_pending(found, "channel")

@@ -30,12 +30,13 @@ class OutboxMixin:
                 [change_id, recipient, run_id, dumps(list(matched_keywords or []))],
             )
 
-    def pending_digests(self) -> list[dict]:
-        """Outbox rows not yet in an alert, one digest per (run_id, recipient)."""
+    def pending_digests(self, *, closed_runs_only: bool = False) -> list[dict]:
+        """Outbox rows not yet in an alert, one digest per (run_id, recipient); `closed_runs_only` leaves out
+        runs still open (their digest is built once, when the run closes, not one part per delivery round)."""
         found = rows(
             self.db.execute(
                 "SELECT change_id, recipient, run_id, matched FROM outbox WHERE alert_id IS NULL"
-                " ORDER BY run_id, recipient, change_id"
+                f"{CLOSED_RUNS if closed_runs_only else ''} ORDER BY run_id, recipient, change_id"
             )
         )
         return group_pending(found, "recipient")
@@ -127,6 +128,9 @@ def _decode(row: dict) -> dict:
     row["change_ids"] = loads(row["change_ids"])
     row["payload"] = loads(row["payload"])  # None for email alerts
     return row
+
+
+CLOSED_RUNS = " AND (run_id IS NULL OR run_id IN (SELECT id FROM runs WHERE finished_at IS NOT NULL))"
 
 
 def group_pending(found: list[dict], target: str) -> list[dict]:

@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 
 
 
-def assemble_channel_messages(store, config: Config, now: datetime) -> int:
+def assemble_channel_messages(store, config: Config, now: datetime, closed_runs_only: bool = False) -> int:
     """One message (or its split parts) per queued (run, channel) group; safe to repeat. Returns the groups.
     A group that cannot be built is built change by change, so only what cannot be built fails."""
-    groups = store.pending_channel_digests()
+    groups = store.pending_channel_digests(closed_runs_only=closed_runs_only)
     for group in groups:
         try:
             parts = group_parts(store, config, group, group["change_ids"])

@@ -27,6 +27,7 @@ from crawler.notify.mailer import (
     TransientSendError,
     send_message,
 )
+from crawler.notify.sender_lock import one_sender
 from storage import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -64,19 +65,20 @@ def retry_delay(attempts_so_far: int) -> timedelta:
 
 def deliver_pending(
     store, settings: SmtpSettings | None, *, now: datetime | None = None, site_labels: dict[str, str] | None = None,
-    force: bool = False, config: Config | None = None,
+    force: bool = False, config: Config | None = None, closed_runs_only: bool = False,
 ) -> DeliveryReport:
     """Assemble queued changes into digests and chat messages, then send every due one once: emails when SMTP
     is configured, chat messages through `config`'s [[channels]].
 
     `force` (the user's `eduwatch alerts --send`) sends every pending alert now, ignoring the backoff.
     A server that cannot be reached (or a robot that says we post too fast) holds back the rest of its
-    own alerts for this round; other channels go on.
+    own alerts for this round; other channels go on. `closed_runs_only` builds digests only for runs that
+    have closed: one digest per recipient per run, however often delivery runs while a run is open.
     """
     now = now or datetime.now(UTC)
-    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels, config))
+    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels, config, closed_runs_only))
     if config is not None:
-        report.assembled += assemble_channel_messages(store, config, now)
+        report.assembled += assemble_channel_messages(store, config, now, closed_runs_only)
     waiting: set[str] = set()  # "email" or channel names that are down / rate-limiting this round
     for alert in store.alerts(status="pending") if force else store.due_alerts(iso_utc(now)):
         transport = alert.get("channel") or "email"
@@ -109,11 +111,12 @@ def send_one(store, settings, alert: dict, now: datetime, site_labels, config: C
         return "failed", False
 
 
-def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None, config: Config | None = None) -> int:
+def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None, config: Config | None = None,
+                     closed_runs_only: bool = False) -> int:
     """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled.
     A change whose part of the digest cannot be built becomes its own alert row, marked failed with the
     reason, so the rest of its digest still goes out."""
-    groups = store.pending_digests()
+    groups = store.pending_digests(closed_runs_only=closed_runs_only)
     for group in groups:
         good = []
         for change_id in group["change_ids"]:
@@ -237,5 +240,10 @@ def smtp_settings(config: Config) -> SmtpSettings | None:
 
 def deliver_configured(store, config: Config, *, force: bool = False) -> DeliveryReport:
     """Assemble digests from the outbox and send the due ones (all, with force) through the configured channels:
-    what `crawl` does after its runs, `alerts --send` on demand, and the cluster recorder when a run ends."""
-    return deliver_pending(store, smtp_settings(config), site_labels=config.site_labels(), force=force, config=config)
+    what `crawl` does after its runs, `alerts --send` on demand, and the cluster recorder when a run ends.
+    Only closed runs get their digest (another process's run still open waits for its own end); `force`
+    (`alerts --send`) sends open runs' changes too."""
+    settings = smtp_settings(config)
+    with one_sender(store.path):
+        return deliver_pending(store, settings, site_labels=config.site_labels(), force=force, config=config,
+                               closed_runs_only=not force)
