@@ -76,6 +76,7 @@ class ClusterConfig:
     redis: str = "redis://127.0.0.1:6379/0"
     nodes: list[str] = field(default_factory=list)
     password_env: str = ""  # scrapyd basic auth (user "eduwatch"): the variable holding the password
+    node_down_after: float = 60.0  # seconds a node may not answer before the recorder closes its runs as failed
 
     def password(self) -> str | None:
         """Read the nodes' password from the named variable when needed; it is never stored."""
@@ -200,10 +201,11 @@ def _crawl(v: _Validator, table: dict) -> CrawlConfig:
 
 
 def _cluster(v: _Validator, table: dict) -> ClusterConfig:
-    v.keys(table, "cluster", {"redis", "nodes", "password_env"})
+    v.keys(table, "cluster", {"redis", "nodes", "password_env", "node_down_after"})
     cluster = ClusterConfig(redis=v.string(table, "cluster.redis", default="redis://127.0.0.1:6379/0"),
                             nodes=v.string_list(table, "cluster.nodes"),
-                            password_env=v.string(table, "cluster.password_env", default=""))
+                            password_env=v.string(table, "cluster.password_env", default=""),
+                            node_down_after=float(v.number(table, "cluster.node_down_after", default=60.0)))
     if not re.match(r"^rediss?://[^/\s]+", cluster.redis):
         raise v.error("cluster.redis", f"{cluster.redis!r} is not a Redis URL; write e.g. redis = \"redis://127.0.0.1:6379/0\"")
     if not cluster.nodes:

@@ -258,11 +258,22 @@ def run_scheduler(config: Config, db_path: str, config_path: str | None) -> int:
     sites = scheduled_sites(config)
     db_path = str(Path(db_path).resolve())
     config_path = str(Path(config_path).resolve()) if config_path else None
+    if config.cluster is not None:
+        _check_recorder(config, db_path)
     lock = _lock(db_path)
     try:
         return _run(sites, db_path, config_path, config.display.timezone)
     finally:
         lock.close()
+
+
+def _check_recorder(config: Config, db_path: str) -> None:
+    """With [cluster], the crawls go to the nodes and the recorder writes: refuse a database it does not write."""
+    from crawler.cluster.crawl_nodes import check_recorder
+    from crawler.cluster.dispatch import open_reader
+
+    with open_reader(db_path) as store:
+        check_recorder(config, store, db_path)
 
 
 def _run(sites: list[SiteConfig], db_path: str, config_path: str | None, zone: str = DISPLAY_ZONE) -> int:

@@ -8,6 +8,7 @@ from .channels import ChannelOutboxMixin
 from .cluster import ClusterMixin
 from .db import Connection
 from .feeds import FeedsMixin
+from .identity import IdentityMixin
 from .outbox import OutboxMixin
 from .pages import PagesMixin
 from .projects import ProjectsMixin
@@ -18,7 +19,8 @@ from .versions import VersionsMixin
 
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
-            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin, ProjectsMixin):
+            SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin, ProjectsMixin,
+            IdentityMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds, the cluster's stream
     bookkeeping, attachment files and procurement projects, in one file.
 

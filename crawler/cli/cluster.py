@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from crawler.config import Config
@@ -11,7 +12,8 @@ from crawler.errors import ConfigError
 
 def add_cluster_parsers(command) -> None:
     """The three commands' arguments; `command(name, help)` is main's sub-parser factory."""
-    p = command("node", "run a crawl node: a scrapyd serving eduwatch's spiders, until SIGTERM (needs [cluster])")
+    p = command("node", "run a crawl node: a scrapyd serving eduwatch's spiders, until SIGTERM (needs [cluster]; "
+                "it opens no database: its crawls send their pages to Redis)", db=False)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=6800, help="port to listen on (default 6800)")
     p.add_argument("--dir", default="eduwatch-node", help="the node's own directory: scrapy.cfg, job logs, queue")
@@ -54,12 +56,14 @@ def nodes(config: Config, *, as_json: bool) -> int:
     from crawler.cluster.nodes_view import nodes_report
 
     _need_cluster(config, "nodes")
-    report = nodes_report(config)
+    report, redis_error = nodes_report(config)
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
-    for item in report:
-        sites = ", ".join(item["sites"]) or "-"
+    for item in [] if as_json else report:
+        sites = "unknown" if item["sites"] is None else ", ".join(item["sites"]) or "-"
         print(f"{item['url']}  {item['status']:<4}  {item['running']} running, {item['pending']} pending  "
               f"sites: {sites}")
+    if redis_error:
+        print(f"eduwatch: error: {redis_error}", file=sys.stderr)
+        return 1
     return 0

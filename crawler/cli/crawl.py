@@ -63,7 +63,8 @@ def _crawl_on_nodes(config: Config, db_path: str, *, sites, urls, overrides, wai
             print(f"{item.site}: dispatched to {item.node} (job {item.token})")
         return 1 if result.report.failed else 0
     for run in result.runs:
-        print(f"{_summary(run)} on {run['node']}")
+        why = (run.get("stats") or {}).get("finish_reason") if run.get("status") == "failed" else None
+        print(f"{_summary(run)} on {run['node']}" + (f" ({why})" if why else ""))
     if result.still_open:
         print(f"eduwatch: error: {', '.join(result.still_open)}: the recorder has not closed these runs; is "
               "`eduwatch record` running against this database?", file=sys.stderr)

@@ -51,7 +51,7 @@ def _config(args) -> Config:
 
 
 def _db_path(args, config: Config) -> str:
-    return args.db or os.environ.get("EDUWATCH_DB") or (config.database if config.path else DEFAULT_DB)
+    return getattr(args, "db", None) or os.environ.get("EDUWATCH_DB") or (config.database if config.path else DEFAULT_DB)
 
 
 def _open_store(args, config: Config | None = None, *, must_exist: bool = True, readonly: bool = False):

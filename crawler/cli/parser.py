@@ -32,13 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", help="snapshot database (default: $EDUWATCH_DB, the config's database.path, or ./eduwatch.db)")
     common.add_argument("--config", help="configuration file (default: ./eduwatch.toml when present)")
     common.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
+    no_db = argparse.ArgumentParser(add_help=False)  # for commands that open no database (`node`)
+    no_db.add_argument("--config", help="configuration file (default: ./eduwatch.toml when present)")
+    no_db.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
     parser = argparse.ArgumentParser(
         prog="eduwatch", description="Track Chinese education-procurement and government news sites: "
         "crawl, keep every version, detect changes, alert by email.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
+    def command(name: str, help_text: str, *, db: bool = True) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common if db else no_db], help=help_text, description=help_text,
                               epilog=EPILOG_EXAMPLES[name])
 
     p = command("extract", "run the extractor on pages (files, URLs, or - for stdin) and print the records")

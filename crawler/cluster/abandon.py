@@ -23,12 +23,16 @@ class Abandoned:
     reason: str
 
 
-def find_abandoned(open_runs: list[dict], config: Config, now: datetime | None = None) -> list[Abandoned]:
-    """Open runs whose job has ended or vanished, or whose node has not answered for the site's timeout.
+def find_abandoned(open_runs: list[dict], config: Config, now: datetime | None = None,
+                   down_since: dict[str, datetime] | None = None) -> list[Abandoned]:
+    """Open runs whose job has ended or vanished, or whose node has not answered for [cluster] node_down_after (counted
+    from the first miss in `down_since`, which the caller keeps between calls) or for the site's timeout.
 
     Call it only when the stream is drained, and drain once more before closing what it returns: a job
     that ended had put all its messages on the stream before it ended."""
     now = now or datetime.now(UTC)
+    down_since = {} if down_since is None else down_since
+    after = config.cluster.node_down_after if config.cluster else 60.0
     password = config.cluster.password() if config.cluster else None
     states: dict[str, dict[str, str | None] | None] = {}
     found = []
@@ -38,13 +42,16 @@ def find_abandoned(open_runs: list[dict], config: Config, now: datetime | None =
         timeout = site.timeout if site else 1800.0
         if run["node"] not in states:
             states[run["node"]] = _job_states(run["node"], password)
+            _note_down(down_since, run["node"], states[run["node"]] is None, now, after)
         jobs = states[run["node"]]
         if jobs is _UNSURE:
             continue
         if jobs is None:
-            if age > timeout:
+            silent = (now - down_since[run["node"]]).total_seconds()
+            if silent > after or age > timeout:
                 found.append(Abandoned(run["token"], run["run_id"], run["site"],
-                                       f"abandoned: node {run['node']} has not answered for over {timeout:.0f} s"))
+                                       f"abandoned: node {run['node']} is down (not answering for "
+                                       f"{max(silent, 0):.0f} s)"))
             continue
         state = jobs.get(run["job"])
         if state == "finished":
@@ -55,6 +62,18 @@ def find_abandoned(open_runs: list[dict], config: Config, now: datetime | None =
                                    f"abandoned: {run['node']} does not know job {run['job']} (cancelled before "
                                    "it started, or the node lost its queue)"))
     return found
+
+
+def _note_down(down_since: dict[str, datetime], node: str, down: bool, now: datetime, after: float) -> None:
+    """Remember when a node stopped answering (said once), forget it when it answers again."""
+    if not down:
+        if down_since.pop(node, None) is not None:
+            logger.info("node %s answers again", node)
+        return
+    if node not in down_since:
+        down_since[node] = now
+        logger.warning("node %s does not answer: its open runs are closed as failed if it stays down for %.0f s",
+                       node, after)
 
 
 _UNSURE: dict = {}  # the node answered with an error (bad password, ...): decide nothing about its runs

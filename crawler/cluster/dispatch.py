@@ -151,10 +151,11 @@ def open_reader(db_path: str) -> Store:
         return Store(db_path)
 
 
-def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float,
-                  stream_url: str | None = None) -> tuple[list[dict], list[str]]:
+def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float, stream_url: str | None = None,
+                  on_poll=None) -> tuple[list[dict], list[str]]:
     """Poll the database until the recorder has closed every run; returns (closed runs, tokens still open).
-    With `stream_url`, say once when no recorder reads the stream (the wait would otherwise be silent)."""
+    With `stream_url`, say once when no recorder reads the stream (the wait would otherwise be silent);
+    `on_poll(tokens still open)` is called on each poll (crawl_nodes says there which node is down)."""
     deadline = time.monotonic() + timeout_s
     next_check = time.monotonic() + RECORDER_CHECK_S
     while True:
@@ -166,6 +167,8 @@ def wait_for_runs(db_path: str, tokens: list[str], timeout_s: float,
         waiting = [t for t, r in runs.items() if not (r and r["finished_at"])]
         if not waiting or time.monotonic() > deadline:
             return closed, waiting
+        if on_poll is not None:
+            on_poll(waiting)
         time.sleep(POLL_S)
 
 

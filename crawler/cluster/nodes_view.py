@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import logging
-
 import redis
 
 from crawler.cluster.dispatch import node_statuses
-from crawler.cluster.stream import PLACEMENT, connect
+from crawler.cluster.stream import PLACEMENT, connect, safe_url
 from crawler.config import Config
 
-logger = logging.getLogger(__name__)
 
-
-def nodes_report(config: Config) -> list[dict]:
-    """One dict per configured node: url, status ("up"/"down"), running, pending, sites (sorted)."""
+def nodes_report(config: Config) -> tuple[list[dict], str | None]:
+    """One dict per configured node: url, status ("up"/"down"), running, pending, sites (sorted; None when
+    Redis does not answer: unknown, not empty), error; and what is wrong with Redis (None when it answers)."""
     statuses = node_statuses(config)
-    placement = _placement(config.cluster.redis)
+    placement, redis_error = _placement(config.cluster.redis)
     return [{"url": url, "status": "up" if status.up else "down", "running": status.running,
-             "pending": status.pending, "sites": sorted(s for s, n in placement.items() if n == url),
+             "pending": status.pending,
+             "sites": None if placement is None else sorted(s for s, n in placement.items() if n == url),
              "error": status.error}
-            for url, status in statuses.items()]
+            for url, status in statuses.items()], redis_error
 
 
-def _placement(url: str) -> dict[str, str]:
-    """site → node as last dispatched; empty (with a warning) when Redis does not answer."""
+def _placement(url: str) -> tuple[dict[str, str] | None, str | None]:
+    """(site → node as last dispatched, None) or (None, why) when Redis does not answer."""
     client = connect(url)
     try:
-        return {k.decode(): v.decode() for k, v in client.hgetall(PLACEMENT).items()}
+        return {k.decode(): v.decode() for k, v in client.hgetall(PLACEMENT).items()}, None
     except redis.RedisError as exc:
-        logger.warning("Redis at %s does not answer (%s): sites per node unknown", url.split("@")[-1], exc)
-        return {}
+        return None, (f"Redis at {safe_url(url)} does not answer ({exc}): the sites per node are unknown and no "
+                      "crawl can be dispatched or recorded; start redis-server there or fix [cluster] redis")
     finally:
         client.close()

@@ -15,8 +15,9 @@ from crawler.clock import now_iso
 from crawler.cluster.abandon import find_abandoned
 from crawler.cluster.closing import RunEnd, close_run
 from crawler.cluster.consumer import Consumer
+from crawler.cluster.recorder_lease import RecorderLease
 from crawler.cluster.recording import StreamRecorder
-from crawler.cluster.stream import Stream, redis_failure
+from crawler.cluster.stream import Stream, redis_failure, safe_url
 from crawler.config import Config
 from crawler.errors import ConfigError
 from storage import Store
@@ -49,6 +50,8 @@ class RecorderService:
         self.stream = Stream(config.cluster.redis, consumer=f"recorder@{socket.gethostname()}")
         self.recorder = StreamRecorder(self.store, config, db_path, on_run_closed=self._deliver)
         self.consumer = Consumer(self.stream, self.store, self.recorder)
+        self.lease = RecorderLease(self.stream.redis, self.store.database_id(), db_path)
+        self.down_since: dict[str, datetime] = {}  # node → when it was first seen not answering
         self.stopping = False
         self._last_housekeeping = 0.0
         self._last_prune = float("-inf")
@@ -62,6 +65,7 @@ class RecorderService:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            self.lease.release()
             self.stream.close()
             self.store.close()
         counts = self.consumer.counts
@@ -76,6 +80,9 @@ class RecorderService:
     def _round(self) -> bool:
         """One batch plus housekeeping when due; True when --once has nothing left to do."""
         try:
+            if self.lease.keep():
+                logger.info("recording into %s from Redis at %s (one recorder at a time); stop with Ctrl-C or "
+                            "SIGTERM", self.db_path, safe_url(self.config.cluster.redis))
             self.stream.ensure_group()
             handled = self.consumer.step(block_ms=None if self.options.once else BLOCK_MS)
             idle = handled == 0
@@ -105,7 +112,7 @@ class RecorderService:
         self._deliver(None)
 
     def _close_abandoned(self) -> None:
-        candidates = find_abandoned(self.store.cluster_runs(open_only=True), self.config)
+        candidates = find_abandoned(self.store.cluster_runs(open_only=True), self.config, down_since=self.down_since)
         if not candidates:
             return
         while self.consumer.step(block_ms=None):  # their jobs ended: every message they sent is on the stream

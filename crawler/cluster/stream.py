@@ -38,10 +38,10 @@ def connect(url: str) -> redis.Redis:
 
 
 def redis_failure(url: str, exc: Exception) -> StreamError:
-    return StreamError(f"Redis at {_safe(url)}: {exc}; start redis-server there or fix [cluster] redis")
+    return StreamError(f"Redis at {safe_url(url)}: {exc}; start redis-server there or fix [cluster] redis")
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     if "@" not in url:
         return url
