@@ -6,8 +6,9 @@ import hashlib
 from pathlib import Path
 
 from crawler.model import Article, Attachment, FetchedAttachment
-from crawler.track.attachment_diff import diff_attachments
+from crawler.track.attachment_diff import combined, diff_attachments
 from crawler.track.attachments import first_readings_only, read_attachments
+from crawler.track.diff import diff_articles
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attachments"
 URL = "http://x.gov.cn/files/zb.pdf"
@@ -97,7 +98,7 @@ def test_a_pdf_edit_is_diffed_on_its_page_with_the_field_it_changes():
     [edit] = d.edits
     assert [p.label for p in edit.parts] == ["第2页"]
     assert "+ 四、开标时间：2024年4月9日 14:30（北京时间）" in d.text
-    assert d.summary.startswith("开标时间: 2024年4月2日 09:30（北京时间） → 2024年4月9日 14:30（北京时间）")
+    assert d.summary.startswith("开标时间（附件《招标文件》）: 2024年4月2日 09:30（北京时间） → 2024年4月9日 14:30（北京时间）")
     assert "<del" in d.html and "<ins" in d.html and "招标文件" in d.html
     assert diff_attachments(old, read(files, "tender.pdf", previous=old), files.load) is None
 
@@ -110,3 +111,26 @@ def test_a_scan_that_changes_is_reported_without_text():
     files.keep(read_attachments(article, [FetchedAttachment(URL, status=200, body=body)], old, files.load))
     d = diff_attachments(old, article, files.load)
     assert d.edits[0].note == "附件已更新（扫描件，无法读取文本）"
+
+
+OPENING = "开标时间: 2024年4月2日 09:30（北京时间） → 2024年4月9日 14:30（北京时间）"
+
+
+def test_a_field_moved_in_the_page_and_its_attachment_is_summarised_once():
+    files = Files()
+    old = read(files, "tender.pdf")
+    new = read(files, "tender_v2.pdf", previous=old)
+    old.fields, new.fields = {"开标时间": "2024年4月2日 09:30（北京时间）"}, {"开标时间": "2024年4月9日 14:30（北京时间）"}
+    new.body = "详见附件。开标时间已调整。"
+    _, _, summary = combined(diff_articles(old, new), diff_attachments(old, new, files.load))
+    assert summary.count("开标时间") == 1 and summary.startswith(OPENING), summary
+    assert "正文 1 处修改" in summary and "附件《招标文件》第2页 1 处修改" in summary
+
+
+def test_a_field_found_only_in_an_attachment_is_labelled_with_it():
+    files = Files()
+    old = read(files, "tender.pdf")
+    new = read(files, "tender_v2.pdf", previous=old)
+    new.body = "详见附件。开标时间已调整。"
+    _, _, summary = combined(diff_articles(old, new), diff_attachments(old, new, files.load))
+    assert summary.startswith("正文 1 处修改；开标时间（附件《招标文件》）: 2024年4月2日"), summary

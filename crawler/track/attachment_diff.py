@@ -72,8 +72,11 @@ def combined(diff: Diff | None, inside: AttachmentDiff | None) -> tuple[str | No
         return text, html_, summary
     text = "\n".join(t for t in (text, inside.text) if t)
     html_ = "\n".join(h for h in (html_, inside.html) if h)
-    summary = inside.summary if summary in ("", "内容已修改") else f"{summary}；{inside.summary}"
-    return text, html_, summary
+    said = {(c.key, c.old, c.new) for c in diff.field_changes} if diff else set()
+    attached = _summary(inside.edits, said)  # a field the page already reports is said once
+    if summary in ("", "内容已修改"):
+        return text, html_, attached or summary
+    return text, html_, f"{summary}；{attached}" if attached else summary
 
 
 def _edit(old: Attachment, new: Attachment, load) -> AttachmentEdit:
@@ -139,10 +142,13 @@ def _html(edits: list[AttachmentEdit]) -> str:
     return "\n".join(out)
 
 
-def _summary(edits: list[AttachmentEdit]) -> str:
+def _summary(edits: list[AttachmentEdit], said: set[tuple] = frozenset()) -> str:
+    """Each fact once: a field change the page's own summary already states (`said`: key, old, new) is left
+    out; one found only in an attachment is labelled with it, as the text diff labels it."""
     parts = []
     for edit in edits:
-        parts += [f"{c.key}: {c.old or MISSING} → {c.new or MISSING}" for c in edit.fields[:3]]
+        fresh = [c for c in edit.fields if (c.key, c.old, c.new) not in said]
+        parts += [f"{c.key}（附件《{edit.title}》）: {c.old or MISSING} → {c.new or MISSING}" for c in fresh[:3]]
         if edit.note:
             parts.append(f"附件《{edit.title}》{edit.note.removeprefix('附件')}")
         elif edit.parts:
