@@ -66,3 +66,19 @@ def test_parts_name_their_changes_and_fit_the_limit():
     again = channel_parts("wecom", "bids-wecom", 12, rows, site_labels={"ccgp": "中国政府采购网"},
                           zone="Asia/Shanghai", base_url=BASE)
     assert again == parts, "built twice, the same messages: a resend never differs"
+
+
+def test_a_long_summary_is_cut_between_facts_never_inside_a_new_value():
+    facts = [f"字段{n}: {n},000,000.00元 → {n},350,000.00元" for n in range(1, 9)]
+    shown = summary_of(row(summary="；".join(facts)))
+    assert len(shown) <= 160 and shown.endswith("；…")
+    assert all(fact in facts for fact in shown.removesuffix("；…").split("；"))
+
+
+def test_a_correction_carries_the_fields_it_moved_like_the_email():
+    corrects = {"original_url": "http://www.ccgp.gov.cn/a.htm", "original_title": "某项目招标公告", "project_code": "HN-1",
+                "field_changes": [["开标时间", "2026年12月1日 09:30", "2026年12月8日 09:30"]]}
+    new = row("new", summary="更正公告：新文章", details={"corrects": corrects}, previous_version=None, version=1)
+    assert summary_of(new) == "更正公告：开标时间: 2026年12月1日 09:30 → 2026年12月8日 09:30"
+    edited = row(summary="更正公告：预算金额: 1 → 2", details={"corrects": corrects})
+    assert summary_of(edited) == "更正公告：开标时间: 2026年12月1日 09:30 → 2026年12月8日 09:30；预算金额: 1 → 2"

@@ -24,14 +24,38 @@ def first_changed_sentence(diff_text: str | None) -> str:
     return ""
 
 
+def corrected_fields(change: dict) -> list[str]:
+    """A 更正公告's moved fields against the original announcement (`开标时间: a → b`), as the email shows them."""
+    corrects = (change.get("details") or {}).get("corrects") or {}
+    return [f"{key}: {old} → {new}" for key, old, new in corrects.get("field_changes") or []]
+
+
+def clip_facts(summary: str, limit: int) -> str:
+    """`summary` within `limit` characters, cut between its "；"-separated facts so none loses its new value."""
+    if len(summary) <= limit:
+        return summary
+    kept = ""
+    for fact in summary.split("；"):
+        longer = f"{kept}；{fact}" if kept else fact
+        if len(longer) > limit - 1:
+            break
+        kept = longer
+    return f"{kept}；…" if kept else clip(summary, limit)
+
+
 def summary_of(change: dict) -> str:
-    """The change row's summary (`预算金额: a → b`); an edit with no field change adds its first new sentence."""
+    """The change row's summary (`预算金额: a → b`); a 更正公告 leads with what it moved; an edit with no field
+    change adds its first new sentence."""
     summary = " ".join((change.get("summary") or "").split())
-    if change.get("kind") == "changed" and "→" not in summary:
+    moved = corrected_fields(change)
+    if moved:
+        rest = [p for p in summary.removeprefix("更正公告：").split("；") if p and p != "新文章" and p not in moved]
+        summary = "更正公告：" + "；".join(moved + rest)
+    elif change.get("kind") == "changed" and "→" not in summary:
         sentence = first_changed_sentence(change.get("diff_text"))
         if sentence:
             summary = f"{summary}：{clip(sentence, SENTENCE_MAX)}" if summary else clip(sentence, SENTENCE_MAX)
-    return clip(summary, SUMMARY_MAX)
+    return clip_facts(summary, SUMMARY_MAX)
 
 
 def change_record(change: dict, zone: str, base_url: str | None) -> dict:
