@@ -12,10 +12,12 @@ from pathlib import Path
 from crawler.config_notify import (
     ChannelConfig,
     DisplayConfig,
+    SubscriptionConfig,
     check_site_channels,
     parse_base_url,
     parse_channels,
     parse_display,
+    parse_subscriptions,
 )
 from crawler.errors import ConfigError, ScheduleError
 from crawler.schedules import build_trigger
@@ -104,6 +106,17 @@ class Config:
         return (found.label if found and found.label else name) or ""
     channels: list[ChannelConfig] = field(default_factory=list)
     display: DisplayConfig = field(default_factory=DisplayConfig)
+    subscriptions: list[SubscriptionConfig] = field(default_factory=list)
+
+    def subscription(self, name: str) -> SubscriptionConfig:
+        """The [[subscriptions]] entry of that name; ConfigError naming the known ones otherwise."""
+        found = next((s for s in self.subscriptions if s.name == name), None)
+        if found is None:
+            known = ", ".join(s.name for s in self.subscriptions) or "none"
+            where = self.path or "the configuration"
+            raise ConfigError(f"unknown subscription {name!r} (subscriptions in {where}: {known}); add a"
+                              " [[subscriptions]] entry or fix the name")
+        return found
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -141,7 +154,8 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
 
 def _build(raw: dict, path: Path) -> Config:
     v = _Validator(path)
-    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "channels", "web", "display", "cluster"})
+    v.keys(raw, "", {"database", "smtp", "crawl", "sites", "channels", "web", "display", "cluster",
+                    "subscriptions"})
     config = Config(path=path)
     database = v.table(raw, "database")
     v.keys(database, "database", {"path"})
@@ -168,6 +182,8 @@ def _build(raw: dict, path: Path) -> Config:
     config.channels = parse_channels(v, raw.get("channels"))
     check_site_channels(v, config.sites, config.channels)
     config.display = parse_display(v, v.table(raw, "display"))
+    config.subscriptions = parse_subscriptions(v, raw.get("subscriptions"), sites=config.sites,
+                                               channels=config.channels, is_address=is_email_address)
     return config
 
 

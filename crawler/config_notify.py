@@ -104,3 +104,124 @@ def parse_display(v, table: dict) -> DisplayConfig:
     except (ZoneInfoNotFoundError, ValueError):
         raise v.error("display.timezone", f"{zone!r} is not a time zone name; write e.g. \"Asia/Shanghai\"") from None
     return DisplayConfig(timezone=zone)
+
+
+# --- [[subscriptions]]: per-person routing beside the sites' own recipients ----------------------------
+NOTICE_KINDS = ("tender", "correction", "award", "failed", "cancelled", "contract", "other")
+CHANGE_KINDS = ("new", "changed", "removed", "restored", "health")  # crawler.model.ChangeKind; a test keeps them equal
+_SUBSCRIPTION_KEYS = {"name", "recipients", "channels", "keywords", "exclude_keywords", "regions", "budget_min",
+                      "budget_max", "budget_required", "kinds", "sites", "enabled"}
+
+
+@dataclass(frozen=True)
+class SubscriptionConfig:
+    """One person's (or team's) [[subscriptions]] entry: which changes they want, and where they go.
+
+    Lists are "any of"; an empty list does not restrict. `kinds` mixes notice kinds (tender, award …) and
+    change kinds (new, changed …): a change matches when its notice kind is among the notice kinds listed
+    (if any) and its change kind among the change kinds listed (if any). Budgets are in 元, inclusive."""
+
+    name: str
+    recipients: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    budget_min: float | None = None
+    budget_max: float | None = None
+    budget_required: bool = False
+    kinds: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    enabled: bool = True  # false: kept in the config (and in `subscriptions test`) but nobody is told
+
+    @property
+    def notice_kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in self.kinds if k in NOTICE_KINDS)
+
+    @property
+    def change_kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in self.kinds if k in CHANGE_KINDS)
+
+
+def parse_subscriptions(v, raw: object, *, sites: list, channels: list[ChannelConfig],
+                        is_address) -> list[SubscriptionConfig]:
+    """The [[subscriptions]] array, each entry checked against the sites and channels configured beside it."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise v.error("subscriptions", "must be an array of tables: write [[subscriptions]] above each one")
+    found: list[SubscriptionConfig] = []
+    for index, entry in enumerate(raw):
+        where = f"subscriptions[{index}]"
+        subscription = _subscription(v, entry, where, is_address)
+        if any(s.name == subscription.name for s in found):
+            raise v.error(f"{where}.name", f"duplicate subscription name {subscription.name!r}; give each its own name")
+        _check_names(v, f"{where}.sites", subscription.sites, [s.name for s in sites], "[[sites]]")
+        _check_names(v, f"{where}.channels", subscription.channels, [c.name for c in channels], "[[channels]]")
+        found.append(subscription)
+    return found
+
+
+def _subscription(v, entry: object, where: str, is_address) -> SubscriptionConfig:
+    if not isinstance(entry, dict):
+        raise v.error(where, "must be a table: write [[subscriptions]] followed by name = ..., recipients = [...]")
+    v.keys(entry, where, _SUBSCRIPTION_KEYS)
+    name = v.string(entry, f"{where}.name")
+    if not _NAME.match(name):
+        raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
+    recipients = tuple(v.string_list(entry, f"{where}.recipients"))
+    for address in recipients:
+        if not is_address(address):
+            raise v.error(f"{where}.recipients", f"{address!r} is not one email address (user@host); write one "
+                          "per string, e.g. recipients = [\"wang@example.org\"]")
+    kinds = tuple(v.string_list(entry, f"{where}.kinds"))
+    for kind in kinds:
+        if kind not in NOTICE_KINDS + CHANGE_KINDS:
+            raise v.error(f"{where}.kinds", f"{kind!r} is not a kind; use notice kinds ({', '.join(NOTICE_KINDS)})"
+                          f" or change kinds ({', '.join(CHANGE_KINDS)})")
+    low, high = _budget(v, entry, f"{where}.budget_min"), _budget(v, entry, f"{where}.budget_max")
+    if low is not None and high is not None and low > high:
+        raise v.error(f"{where}.budget_max", f"{high:g} is below budget_min {low:g}; swap them or fix one")
+    return SubscriptionConfig(
+        name=name, recipients=recipients, channels=tuple(v.string_list(entry, f"{where}.channels")),
+        keywords=tuple(v.string_list(entry, f"{where}.keywords")),
+        exclude_keywords=tuple(v.string_list(entry, f"{where}.exclude_keywords")),
+        regions=_regions(v, entry, f"{where}.regions"), budget_min=low, budget_max=high,
+        budget_required=_flag(v, entry, f"{where}.budget_required", False), kinds=kinds,
+        sites=tuple(v.string_list(entry, f"{where}.sites")), enabled=_flag(v, entry, f"{where}.enabled", True))
+
+
+def _regions(v, entry: dict, key: str) -> tuple[str, ...]:
+    """Each region must be a province or city the gazetteer knows, so a typo never silently matches nothing."""
+    regions = tuple(v.string_list(entry, key))
+    if regions:
+        from crawler.extract.regions import region_of  # the gazetteer loads only for configs that use regions
+
+        for region in regions:
+            if region_of(region).province is None:
+                raise v.error(key, f"{region!r} is not a province or prefecture-level city; write e.g. \"浙江\","
+                              " \"广西壮族自治区\" or \"杭州市\"")
+    return regions
+
+
+def _budget(v, entry: dict, key: str) -> float | None:
+    value = entry.get(key.rsplit(".", 1)[-1])
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise v.error(key, f"must be a number of 元 (0 or more, no unit or commas), e.g. 500000, not {value!r}")
+    return float(value)
+
+
+def _flag(v, entry: dict, key: str, default: bool) -> bool:
+    value = entry.get(key.rsplit(".", 1)[-1], default)
+    if not isinstance(value, bool):
+        raise v.error(key, f"must be true or false (no quotes), not {value!r}")
+    return value
+
+
+def _check_names(v, key: str, names: tuple[str, ...], known: list[str], table: str) -> None:
+    for name in names:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise v.error(key, f"no {table} entry is named {name!r} (defined: {listed}); fix the name or add it")

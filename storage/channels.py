@@ -11,7 +11,8 @@ class ChannelOutboxMixin:
     """Store methods for channel_outbox; the messages themselves are alert rows with a `channel`."""
 
     def enqueue_channel(
-        self, change_id: int, channel: str, run_id: int | None, *, matched_keywords: list[str] | None = None
+        self, change_id: int, channel: str, run_id: int | None, *, matched_keywords: list[str] | None = None,
+        subscriptions: list[str] | None = None,
     ) -> None:
         """Queue a change for a chat channel; call inside the change's transaction so none is lost."""
         if not channel or not isinstance(channel, str):
@@ -19,8 +20,10 @@ class ChannelOutboxMixin:
         with self.transaction():
             self.change(change_id)  # NotFoundError naming the id, not a bare FOREIGN KEY failure
             self.db.execute(
-                "INSERT OR IGNORE INTO channel_outbox (change_id, channel, run_id, matched) VALUES (?, ?, ?, ?)",
-                [change_id, channel, run_id, dumps(list(matched_keywords or []))],
+                "INSERT OR IGNORE INTO channel_outbox (change_id, channel, run_id, matched, subscriptions)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [change_id, channel, run_id, dumps(list(matched_keywords or [])),
+                 dumps(list(subscriptions)) if subscriptions else None],
             )
 
     def pending_channel_digests(self, *, closed_runs_only: bool = False) -> list[dict]:
@@ -28,7 +31,8 @@ class ChannelOutboxMixin:
         (`closed_runs_only`: as pending_digests)."""
         found = rows(
             self.db.execute(
-                "SELECT change_id, channel, run_id, matched FROM channel_outbox WHERE alert_id IS NULL"
+                "SELECT change_id, channel, run_id, matched, subscriptions FROM channel_outbox"
+                " WHERE alert_id IS NULL"
                 f"{CLOSED_RUNS if closed_runs_only else ''} ORDER BY run_id, channel, change_id"
             )
         )

@@ -16,7 +16,8 @@ class OutboxMixin:
     """Store methods for the outbox and alerts tables."""
 
     def enqueue_alert(
-        self, change_id: int, recipient: str, run_id: int | None, *, matched_keywords: list[str] | None = None
+        self, change_id: int, recipient: str, run_id: int | None, *, matched_keywords: list[str] | None = None,
+        subscriptions: list[str] | None = None,
     ) -> None:
         """Queue a change for a recipient; call inside the change's transaction so none is lost."""
         if not recipient or "@" not in recipient:
@@ -26,8 +27,10 @@ class OutboxMixin:
         with self.transaction():
             self.change(change_id)  # NotFoundError naming the id, not a bare FOREIGN KEY failure
             self.db.execute(
-                "INSERT OR IGNORE INTO outbox (change_id, recipient, run_id, matched) VALUES (?, ?, ?, ?)",
-                [change_id, recipient, run_id, dumps(list(matched_keywords or []))],
+                "INSERT OR IGNORE INTO outbox (change_id, recipient, run_id, matched, subscriptions)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [change_id, recipient, run_id, dumps(list(matched_keywords or [])),
+                 dumps(list(subscriptions)) if subscriptions else None],
             )
 
     def pending_digests(self, *, closed_runs_only: bool = False) -> list[dict]:
@@ -35,7 +38,7 @@ class OutboxMixin:
         runs still open (their digest is built once, when the run closes, not one part per delivery round)."""
         found = rows(
             self.db.execute(
-                "SELECT change_id, recipient, run_id, matched FROM outbox WHERE alert_id IS NULL"
+                "SELECT change_id, recipient, run_id, matched, subscriptions FROM outbox WHERE alert_id IS NULL"
                 f"{CLOSED_RUNS if closed_runs_only else ''} ORDER BY run_id, recipient, change_id"
             )
         )
@@ -140,8 +143,9 @@ def group_pending(found: list[dict], target: str) -> list[dict]:
     for row in found:
         group = groups.setdefault(
             (row["run_id"], row[target]),
-            {"run_id": row["run_id"], target: row[target], "change_ids": [], "matched": {}},
+            {"run_id": row["run_id"], target: row[target], "change_ids": [], "matched": {}, "subscriptions": {}},
         )
         group["change_ids"].append(row["change_id"])
         group["matched"][row["change_id"]] = loads(row["matched"]) or []
+        group["subscriptions"][row["change_id"]] = loads(row.get("subscriptions")) or []
     return list(groups.values())

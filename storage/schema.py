@@ -7,7 +7,23 @@ from sqlite_utils.migrations import Migrations
 
 from .views import readable_schema
 
-migrations = Migrations("eduwatch")
+
+class _NumberedMigrations(Migrations):
+    """Migrations kept in the order of their numbers ("0018_..." after "0011_..."), whichever storage module
+    registers them first: modules are imported alphabetically, numbers are handed out in time."""
+
+    def __call__(self, **kwargs):
+        register = super().__call__(**kwargs)
+
+        def inner(func):
+            register(func)
+            self._migrations.sort(key=lambda m: m.name)
+            return func
+
+        return inner
+
+
+migrations = _NumberedMigrations("eduwatch")
 
 _INITIAL = [
     """CREATE TABLE runs (

@@ -12,6 +12,7 @@ from .identity import IdentityMixin
 from .outbox import OutboxMixin
 from .pages import PagesMixin
 from .projects import ProjectsMixin
+from .routing import RoutingMixin
 from .runs import RunsMixin
 from .search import SearchMixin
 from .validators import ValidatorsMixin
@@ -20,7 +21,7 @@ from .versions import VersionsMixin
 
 class Store(Connection, RunsMixin, PagesMixin, VersionsMixin, ChangesMixin, OutboxMixin, ChannelOutboxMixin,
             SearchMixin, FeedsMixin, ClusterMixin, AttachmentsMixin, ValidatorsMixin, ProjectsMixin,
-            IdentityMixin):
+            IdentityMixin, RoutingMixin):
     """Runs, pages, raw bytes, fetches, versions, changes, the alert outbox, search, feeds, the cluster's stream
     bookkeeping, attachment files and procurement projects, in one file.
 

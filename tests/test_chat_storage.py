@@ -79,6 +79,8 @@ def test_a_file_from_before_channels_gains_them_and_keeps_its_alerts(tmp_path):
         raw.execute("ALTER TABLE alerts DROP COLUMN channel")
         raw.execute("ALTER TABLE alerts DROP COLUMN payload")
         raw.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_chat_channels'")
+        raw.execute("ALTER TABLE outbox DROP COLUMN subscriptions")  # nor the later outbox column
+        raw.execute("DELETE FROM _sqlite_migrations WHERE name = '0018_outbox_subscriptions'")
     with Store(path) as reopened:
         assert [g["recipient"] for g in reopened.pending_digests()] == ["a@example.org"]
         reopened.enqueue_channel(1, "bids", 1)

@@ -290,9 +290,14 @@ def test_server_down_stops_the_round_after_one_attempt(store):
 
 
 
-def test_matched_keywords_on_the_alert_reach_the_change_rows(store):
-    queue_change(store)
+def test_each_recipient_sees_the_keywords_and_subscriptions_that_brought_the_change(store):
+    run_id = queue_change(store)
     (change,) = store.changes()
-    rows = alert_changes(store, {"change_ids": [change["id"]], "matched": {str(change["id"]): ["录播教室"]}})
-    assert rows[0]["matched_keywords"] == ["录播教室"]
-    assert "matched_keywords" not in alert_changes(store, {"change_ids": [change["id"]]})[0]
+    with store.transaction():
+        store.enqueue_alert(change["id"], "wang@example.org", run_id, matched_keywords=["录播教室"],
+                            subscriptions=["av-zj"])
+    deliver_pending(store, None, now=NOW)
+    by_recipient = {a["recipients"][0]: alert_changes(store, a)[0] for a in store.alerts()}
+    assert (by_recipient[RECIPIENT]["matched_keywords"], by_recipient[RECIPIENT]["subscriptions"]) == (["实验室"], [])
+    assert by_recipient["wang@example.org"]["matched_keywords"] == ["录播教室"]
+    assert by_recipient["wang@example.org"]["subscriptions"] == ["av-zj"]

@@ -62,7 +62,8 @@ def test_open_creates_parent_directories_wal_and_schema(tmp_path):
         assert names[:8] == ["0001_initial", "0002_readable_schema", "0003_cluster_stream", "0004_chat_channels",
                              "0005_attachments", "0006_page_validators", "0007_attachment_validators",
                              "0008_attachment_search_rowids"]
-        assert "0011_database_identity" in names and "0015_projects" in names and len(names) == len(set(names))  # later ones: each branch its numbers
+        assert "0011_database_identity" in names and "0015_projects" in names and "0018_outbox_subscriptions" in names
+        assert len(names) == len(set(names))  # later ones: each branch its numbers
 
 
 def test_not_a_database_gives_clear_error(tmp_path):

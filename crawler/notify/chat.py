@@ -67,13 +67,22 @@ def change_record(change: dict, zone: str, base_url: str | None) -> dict:
     record["diff"] = change.get("diff_text")
     record["details"] = change.get("details")
     record["link"] = change_link(base_url, change)
+    if change.get("subscriptions"):
+        record["subscriptions"] = list(change["subscriptions"])
     return record
+
+
+def _with_subscriptions(summary: str, change: dict) -> str:
+    """The summary, then which subscriptions brought the change to this channel (（订阅：lab-zj）)."""
+    names = "、".join(change.get("subscriptions") or [])
+    return f"{summary}（订阅：{names}）" if names else summary
 
 
 def chat_change(change: dict, *, zone: str, base_url: str | None) -> ChatChange:
     return ChatChange(
         kind=change.get("kind") or "", label=change_label(change.get("kind") or ""),
-        title=change.get("title") or "", summary=summary_of(change), link=change_link(base_url, change),
+        title=change.get("title") or "", summary=_with_subscriptions(summary_of(change), change),
+        link=change_link(base_url, change),
         url=change.get("url") or "", site=change.get("site") or "",
         detected_at=display_time(change.get("detected_at"), zone), history=history_link(base_url, change),
         record=change_record(change, zone, base_url), id=change.get("id"), short_link=short_link(base_url, change))

@@ -40,6 +40,8 @@ def assemble_channel_messages(store, config: Config, now: datetime, closed_runs_
 def group_parts(store, config: Config, group: dict, change_ids: list[int]) -> list[dict]:
     """The stored parts for these queued changes of one (run, channel) group."""
     changes = ordered([store.change(cid) for cid in change_ids])
+    for change in changes:
+        change["subscriptions"] = group["subscriptions"].get(change["id"]) or []
     channel = config.channel(group["channel"])
     if channel is None:  # removed from the config since: keep the changes visible as a failed message
         return [{"payload": None, "change_ids": change_ids, "subject": f"channel {group['channel']}",

@@ -174,12 +174,15 @@ def _create_alert(store, group: dict, subject: str, now: datetime) -> int:
 
 
 def alert_changes(store, alert: dict) -> list[dict]:
-    """The alert's change rows, with per-recipient matched keywords when storage keeps them on the alert."""
-    matched = {str(k): v for k, v in (alert.get("matched") or {}).items()}
+    """The alert's change rows, each with the keywords and subscriptions that brought it to this alert's
+    recipient or channel (kept on its outbox rows)."""
+    reasons = store.alert_reasons(alert)
     changes = [store.change(cid) for cid in alert["change_ids"]]
     for change in changes:
-        if matched.get(str(change["id"])):
-            change["matched_keywords"] = matched[str(change["id"])]
+        why = reasons.get(change["id"])
+        if why is not None:
+            change["matched_keywords"] = why["matched"]
+            change["subscriptions"] = why["subscriptions"]
     return changes
 
 

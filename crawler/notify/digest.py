@@ -58,8 +58,11 @@ def ordered(changes: list[dict]) -> list[dict]:
 
 
 def matched_keywords(change: dict) -> list[str]:
+    """The keywords found for this reader (its outbox row), else the ones recorded with the change."""
+    if "matched_keywords" in change:
+        return list(change["matched_keywords"] or [])
     details = change.get("details") or {}
-    return list(change.get("matched_keywords") or details.get("matched_keywords") or [])
+    return list(details.get("matched_keywords") or [])
 
 
 def render_digest(
@@ -121,6 +124,7 @@ def _meta(change: dict, site_labels: dict[str, str] | None, zone: str = DISPLAY_
         ("时间", display_time(change.get("detected_at"), zone)),
         ("版本", _version_label(change)),
         ("关键词", "、".join(matched_keywords(change))),
+        ("订阅", "、".join(change.get("subscriptions") or [])),
         ("摘要", change.get("summary") or ""),
         ("相关公告", change.get("related_url") or (change.get("details") or {}).get("related_url") or ""),
     ]

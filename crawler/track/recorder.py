@@ -20,8 +20,8 @@ from crawler.track.corrections import link_correction
 from crawler.track.detect import decide, read_signal
 from crawler.track.diff import diff_articles, render_article_html, render_article_text
 from crawler.track.health import ListWalk, judge_site_health
-from crawler.track.keywords import match_keywords
 from crawler.track.project_record import ProjectUpdate, ensure_built, notice_removed, record_notice
+from crawler.track.routing import Audience, notice_of, route
 from storage import Store
 
 NOT_MODIFIED = 304
@@ -252,32 +252,39 @@ class PageRecorder:
                 diff_text = f"{link.text}\n{diff_text or ''}".rstrip()
                 summary = f"更正公告：{summary}"
         summary, diff_text = _project_summary(project, details, summary, diff_text)
-        recipients, channels, matched = self._audience(current.to_dict(), details)
+        audience = self._audience(current.to_dict(), verdict.change, details)
         if project and project.copy_of and verdict.change == "new":
-            recipients, channels = [], []
+            audience = Audience()  # the first site's copy told everyone
         change_id = self.store.add_change(
             url=page.url, site=page.site, kind=verdict.change, detected_at=at, title=current.title,
             version=version or (latest["version"] if latest else None),
             previous_version=latest["version"] if latest and version else None,
             diff_text=diff_text, diff_html=diff_html, summary=summary, run_id=self.context.run_id,
             details=details or None, related_url=related_url)
-        for recipient in recipients:
-            self.store.enqueue_alert(change_id, recipient, self.context.run_id, matched_keywords=matched)
-        for channel in channels:
-            self.store.enqueue_channel(change_id, channel, self.context.run_id, matched_keywords=matched)
+        self._enqueue(change_id, audience)
 
-    def _audience(self, article: dict, details: dict) -> tuple[list[str], list[str], list[str]]:
-        """(recipients, chat channels, matched keywords) told of this change: nobody when the site's keyword
-        filters say no — the same rule for email and channels."""
-        site = self.site_config
-        if site is None or not (site.recipients or site.channels):
-            return [], [], []
-        match = match_keywords(article, site.keywords, site.exclude_keywords)
-        if not match.wanted:
-            return [], [], []
-        if match.matched:
-            details["matched_keywords"] = match.matched
-        return list(site.recipients), list(site.channels), match.matched
+    def _audience(self, article: dict | None, change_kind: str, details: dict) -> Audience:
+        """Who is told of this change: the site's recipients and channels when its keyword filters say yes,
+        and every subscription it matches (crawler.track.routing) — the same rule for email and channels."""
+        config = self.context.config
+        notice = notice_of(article, site=self.context.site_name, change_kind=change_kind,
+                           site_label=config.site_label(self.context.site_name))
+        audience = route(notice, self.site_config, config.subscriptions)
+        matched = [k for reasons in (*audience.recipients.values(), *audience.channels.values())
+                   for k in reasons.keywords]
+        if matched:
+            details["matched_keywords"] = list(dict.fromkeys(matched))
+        return audience
+
+    def _enqueue(self, change_id: int, audience: Audience) -> None:
+        """Queue the change once per recipient and channel, with the keywords and subscriptions behind it."""
+        run_id = self.context.run_id
+        for recipient, why in audience.recipients.items():
+            self.store.enqueue_alert(change_id, recipient, run_id, matched_keywords=why.keywords,
+                                     subscriptions=why.subscriptions)
+        for channel, why in audience.channels.items():
+            self.store.enqueue_channel(change_id, channel, run_id, matched_keywords=why.keywords,
+                                       subscriptions=why.subscriptions)
 
     def record_health(self, walk: ListWalk, at: str) -> str | None:
         """After a finished crawl: update the site's failure streak and, when the lists broke, record a health
@@ -299,10 +306,7 @@ class PageRecorder:
                 url=site.start_urls[0], site=self.context.site_name, kind=ChangeKind.HEALTH, detected_at=at,
                 title=f"站点异常：{site.label or site.name}", version=None, previous_version=None,
                 diff_text=verdict.problem, diff_html=None, summary=verdict.problem, run_id=self.context.run_id)
-            for recipient in site.recipients:
-                store.enqueue_alert(change_id, recipient, self.context.run_id)
-            for channel in site.channels:
-                store.enqueue_channel(change_id, channel, self.context.run_id)
+            self._enqueue(change_id, self._audience(None, ChangeKind.HEALTH, {}))
         return verdict.problem
 
 
