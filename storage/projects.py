@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from . import validators, versions  # noqa: F401 -- their migrations (0005-0008) register before 0015
 from .errors import NotFoundError
 from .schema import migrations
-from .util import dumps, loads, one, rows
+from .util import dumps, loads, one, rows, utc_iso
 
 _TABLES = [
     # one row per notice page: the project it belongs to, its kind, and the page it copies (another site's copy)
@@ -166,7 +166,8 @@ class ProjectsMixin:
                             [key, a["lot"], a["supplier"], a["amount"], a["amount_text"], a["page_id"]])
 
     def projects(self, *, status: str | None = None, since: str | None = None) -> list[dict]:
-        """Projects, most recently updated first; `since` an ISO UTC time on updated_at."""
+        """Projects, most recently updated first; `since` an ISO time (any offset) on updated_at."""
+        since = utc_iso(since) if since else None
         found = rows(self.db.execute(
             "SELECT * FROM project_state WHERE (? IS NULL OR status = ?) AND (? IS NULL OR updated_at >= ?)"
             " ORDER BY updated_at DESC, key", [status, status, since, since]))
@@ -213,6 +214,35 @@ class ProjectsMixin:
             "SELECT p.url FROM project_notices n JOIN pages p ON p.id = n.page_id WHERE n.copy_of = ? ORDER BY p.id",
             [found["page_id"]]))]
         return found["copy_of"], also
+
+    def project_record(self, key: str) -> dict:
+        """A project as `projects --json` prints it: its row, its notices in order (another site's copies folded
+        into `also_on` of the notice they copy), deadlines and awards; amounts in 元."""
+        state = self.project_state(key)
+        if state is None:
+            raise NotFoundError(f"no project {key!r}; `eduwatch projects` lists them")
+        notices = self.project_notices(key)
+        copies: dict[int, list[str]] = {}
+        for notice in notices:
+            if notice["copy_of"]:
+                copies.setdefault(notice["copy_of"], []).append(notice["url"])
+        changes = {r["url"]: r for r in rows(self.db.execute(
+            "SELECT url, summary, details FROM changes WHERE url IN (SELECT p.url FROM project_notices n"
+            " JOIN pages p ON p.id = n.page_id WHERE n.project_key = ?) AND kind IN ('new', 'changed')"
+            " ORDER BY detected_at, id", [key]))}
+        return {
+            "key": key, "number": state["number"], "name": state["name"], "buyer": state["buyer"],
+            "region": " ".join(p for p in (state["province"], state["city"]) if p) or None,
+            "province": state["province"], "city": state["city"], "budget": state["budget"],
+            "status": state["status"], "deadlines": state["deadlines"], "updated_at": state["updated_at"],
+            "notices": [{"kind": n["kind"], "title": n["title"], "url": n["url"], "site": n["site"],
+                         "published": n["published"], "also_on": copies.get(n["page_id"], []),
+                         "removed": bool(n["removed"]), "reading": n["reading"],
+                         "summary": (changes.get(n["url"]) or {}).get("summary")}
+                        for n in notices if not n["copy_of"]],
+            "awards": [{"lot": a["lot"], "supplier": a["supplier"], "amount": a["amount"],
+                        "amount_text": a["amount_text"]} for a in self.project_awards(key)],
+        }
 
     def all_notice_versions(self) -> list[tuple[str, str, int]]:
         """(url, site, version) of every stored version, oldest first: what a first build reads."""

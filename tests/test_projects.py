@@ -4,10 +4,13 @@ lines naming the move, and links that hold whatever the order of discovery."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 
+from crawler.cli.main import main
 from crawler.config import Config, SiteConfig
 from crawler.model import FetchedPage
 from crawler.track.project_record import ensure_built
@@ -127,3 +130,64 @@ def test_an_archive_recorded_before_projects_is_built_without_alerts(tmp_path):
         assert ensure_built(store) == 2
         assert store.project_state(story.T1)["deadlines"]["开标"] == "2024-06-12T09:30:00+08:00"
         assert alerted(store) == alerts_before and ensure_built(store) == 0
+
+
+def story_db(tmp_path) -> Path:
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        record(store, db, [T1_TENDER, T1_COPY, T2_TENDER, OTHER], "2024-05-21T02:00:00+00:00")
+        record(store, db, [T1_CORRECTION], "2024-05-28T10:00:00+00:00")
+        record(store, db, [T1_RESULT, T2_FAILED], "2024-06-20T02:00:00+00:00")
+    return db
+
+
+def test_projects_json_has_the_interface_shape(tmp_path, capsys):
+    db = story_db(tmp_path)
+    assert main(["projects", "--json", "--db", str(db)]) == 0
+    projects = {p["key"]: p for p in json.loads(capsys.readouterr().out)}
+    t1 = projects[story.T1]
+    assert set(t1) == {"key", "number", "name", "buyer", "region", "budget", "status", "deadlines", "notices", "awards"}
+    assert (t1["number"], t1["name"], t1["region"], t1["budget"]) == (story.T1, story.T1_NAME, "浙江 杭州市", 1000000.0)
+    assert t1["deadlines"]["投标截止"] == "2024-06-12T09:30:00+08:00"
+    assert [(n["kind"], n["url"], n["also_on"]) for n in t1["notices"]] == [
+        ("tender", T1_TENDER, [T1_COPY]), ("correction", T1_CORRECTION, []), ("award", T1_RESULT, [])]
+    assert t1["notices"][0]["published"] == "2024-05-20T10:00:00+08:00" and t1["notices"][0]["site"] == "zj"
+    assert t1["awards"] == [{"lot": "包1", "supplier": "杭州某某科技有限公司", "amount": 958000.0},
+                            {"lot": "包2", "supplier": "宁波某某教育设备有限公司", "amount": 345000.0}]
+
+
+@pytest.mark.parametrize("argv, keys", [
+    (["--status", "failed"], {story.T2}),
+    (["--region", "宁波市"], {story.T2}),
+    (["--region", "浙江"], {story.T1, story.T2, story.OTHER}),
+    (["--region", "江苏"], set()),
+    (["--keyword", "二期"], {story.OTHER}),
+    (["--keyword", "宁波某某教育设备"], {story.T1}),
+    (["--since", "2024-06-19"], {story.T1, story.T2}),
+])
+def test_projects_filters(tmp_path, capsys, argv, keys):
+    db = story_db(tmp_path)
+    assert main(["projects", *argv, "--json", "--db", str(db)]) == 0
+    assert {p["key"] for p in json.loads(capsys.readouterr().out)} == keys
+
+
+def test_project_timeline_by_number_or_url_and_clear_errors(tmp_path, capsys):
+    db = story_db(tmp_path)
+    assert main(["project", "ｚｊ－２０２４－００１", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "更正公告：投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in out and f"also on: {T1_COPY}" in out
+    assert "包2 宁波某某教育设备有限公司 ¥345,000.00" in out and "[已中标]" in out
+    assert main(["project", T1_COPY, "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["key"] == story.T1
+    assert main(["project", "NOPE-1", "--db", str(db)]) == 1
+    assert "no project 'NOPE-1'" in capsys.readouterr().err
+    assert main(["projects", "--region", "火星", "--db", str(db)]) == 1
+    assert "--region '火星'" in capsys.readouterr().err
+
+
+def test_changes_json_names_the_copy_and_the_copies(tmp_path, capsys):
+    db = story_db(tmp_path)
+    assert main(["changes", "--json", "--db", str(db)]) == 0
+    rows = {c["url"]: c for c in json.loads(capsys.readouterr().out)}
+    assert rows[T1_COPY]["copy_of"] == T1_TENDER and rows[T1_TENDER]["also_on"] == [T1_COPY]
+    assert rows[T2_TENDER]["copy_of"] is None and rows[T2_TENDER]["also_on"] == []

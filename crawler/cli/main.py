@@ -110,8 +110,10 @@ def cmd_changes(args) -> int:
         _known_site(store, config, args.site)
         rows = store.changes(since=parse_when(args.since, zone=zone), site=args.site, kind=args.kind,
                              limit=args.limit)
+        copies = {r["url"]: store.copies(r["url"]) for r in rows}  # the same notice on other sites
     if args.json:
-        _print_json([change_record(r, zone, config.web_base_url) for r in rows])
+        _print_json([{**change_record(r, zone, config.web_base_url), "copy_of": copies[r["url"]][0],
+                      "also_on": copies[r["url"]][1]} for r in rows])
         return 0
     if not rows:
         print("no changes recorded" + (f" since {args.since}" if args.since else ""))
@@ -121,6 +123,8 @@ def cmd_changes(args) -> int:
               f"    {row['url']}")
         if row.get("summary"):
             print(f"    {row['summary']}")
+        for url in copies[row["url"]][1]:
+            print(f"    also on: {url}")
     return 0
 
 
@@ -278,6 +282,35 @@ def cmd_calendar(args) -> int:
         return calendar(store, args.site)
 
 
+def _projects_store(args, config: Config):
+    """Read-only, once an archive from before projects existed has had its projects built (a write, once)."""
+    from crawler.track.project_record import ensure_built
+
+    with _open_store(args, config) as store:
+        if not store.projects_built():
+            ensure_built(store)
+    return _open_store(args, config, readonly=True)
+
+
+def cmd_projects(args) -> int:
+    from crawler.cli.projects import matching, print_projects
+
+    config = _config(args)
+    since = parse_when(args.since, zone=config.display.timezone)
+    with _projects_store(args, config) as store:
+        records = matching(store, status=args.status, keyword=args.keyword, region=args.region, since=since)
+    return print_projects(records, as_json=args.json)
+
+
+def cmd_project(args) -> int:
+    from crawler.cli.projects import find_key, print_project
+
+    config = _config(args)
+    with _projects_store(args, config) as store:
+        record = store.project_record(find_key(store, args.key))
+    return print_project(record, config.display.timezone, as_json=args.json)
+
+
 def cmd_cluster(args) -> int:
     """`node`, `record` and `nodes` (crawler/cli/cluster.py)."""
     config = _config(args)
@@ -287,6 +320,7 @@ def cmd_cluster(args) -> int:
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
-    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "node": cmd_cluster, "record": cmd_cluster,
+    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "projects": cmd_projects, "project": cmd_project,
+    "node": cmd_cluster, "record": cmd_cluster,
     "nodes": cmd_cluster,
 }

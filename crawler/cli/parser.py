@@ -21,6 +21,8 @@ EPILOG_EXAMPLES = {
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
     "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
     "calendar": "example: eduwatch calendar --site ccgp > bids.ics",
+    "projects": "example: eduwatch projects --status awarded --region 浙江 --since 30d --json",
+    "project": "example: eduwatch project ZJ-2024-001   |   eduwatch project http://www.ccgp.gov.cn/cggg/dfgg/gkzb/202406/t20240601_1.htm",
     "node": "example: eduwatch node --host 0.0.0.0 --port 6800 --dir /var/lib/eduwatch-node",
     "record": "example: eduwatch record   |   eduwatch record --once",
     "nodes": "example: eduwatch nodes --json",
@@ -106,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
     p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
     p.add_argument("--site", help="only this site's announcements")
+    p = command("projects", "procurement projects (a tender's notices across sites): status, deadlines, budget, awards")
+    p.add_argument("--status", choices=["open", "corrected", "awarded", "failed", "cancelled"], help="only this status")
+    p.add_argument("--keyword", metavar="K", help="only projects whose name, buyer, number, notices or winners contain K")
+    p.add_argument("--region", metavar="R", help="only this province or city (浙江 holds 杭州市)")
+    p.add_argument("--since", metavar="AGE", help="updated on or after: ISO date/time, or an age such as 30d")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p = command("project", "one project's timeline: each notice, what it changed, copies on other sites, the awards")
+    p.add_argument("key", help="the project's number (项目编号, any width or case) or the URL of one of its notices")
+    p.add_argument("--json", action="store_true", help="print the project as one JSON object")
     add_cluster_parsers(command)
     return parser
 
