@@ -21,6 +21,7 @@ from crawler.config_notify import (
 )
 from crawler.errors import ConfigError, ScheduleError
 from crawler.schedules import build_trigger
+from crawler.sources.api import ApiArticle, ApiSpec
 
 DEFAULT_CONFIG = "eduwatch.toml"
 DEFAULT_DB = "eduwatch.db"
@@ -60,6 +61,7 @@ class SiteConfig:
     exclude_keywords: list[str] = field(default_factory=list)
     label: str = ""  # human name used in alert subjects (e.g. 教育部)
     allow_private: bool = False  # an intranet site: its links may lead to private addresses (crawler/fetch/address_guard)
+    api: ApiSpec | None = None  # [sites.api]: the list is a JSON API (see crawler/sources/api.py)
 
 
 @dataclass
@@ -239,7 +241,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
     if not isinstance(entry, dict):
         raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
     v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
-                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label", "allow_private"})
+                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label", "allow_private", "api"})
     name = v.string(entry, f"{where}.name")
     if not _SITE_NAME.match(name):
         raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
@@ -266,6 +268,8 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
         label=v.string(entry, f"{where}.label", default=name),
         allow_private=v.boolean(entry, f"{where}.allow_private", default=False),
     )
+    if "api" in entry:
+        site.api = _api(v, v.table(entry, "api"), f"{where}.api")
     if site.schedule:
         _check_schedule(v, site.schedule, f"{where}.schedule")
     for address in site.recipients:
@@ -273,6 +277,38 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
             raise v.error(f"{where}.recipients", f"{address!r} is not one email address (user@host, no name, no "
                           "line breaks); write one per string, e.g. recipients = [\"a@example.org\", \"b@example.org\"]")
     return site
+
+
+API_KEYS = {"method", "body", "content_type", "page_size", "items", "link", "title", "date", "article"}
+
+
+def _api(v: _Validator, table: dict, where: str) -> ApiSpec:
+    """[sites.api] and [sites.api.article]: a JSON list (and JSON articles), checked once here."""
+    v.keys(table, where, API_KEYS)
+    for key, example in (("items", "result.data.data"), ("link", "/portal/detail?articleId={articleId}")):
+        if key not in table:
+            raise v.error(f"{where}.{key}", f"is required (see README, Adding a site), e.g. {key} = \"{example}\"")
+    article = None
+    if "article" in table:
+        inner = v.table(table, "article")
+        v.keys(inner, f"{where}.article", {"title", "published", "body"})
+        article = ApiArticle(title=v.string(inner, f"{where}.article.title", default=""),
+                             published=v.string(inner, f"{where}.article.published", default=""),
+                             body=v.string(inner, f"{where}.article.body", default=""))
+        if not article.body:
+            raise v.error(f"{where}.article.body", "is required: the dotted path to the article's HTML, "
+                          "e.g. body = \"result.data.content\"")
+    return ApiSpec(
+        items=v.string(table, f"{where}.items"),
+        link=v.string(table, f"{where}.link"),
+        method=v.choice(table, f"{where}.method", ("GET", "POST"), default="GET"),
+        body=v.string(table, f"{where}.body", default=""),
+        content_type=v.string(table, f"{where}.content_type", default=""),
+        page_size=v.integer(table, f"{where}.page_size", default=20, low=1, high=10000),
+        title=v.string(table, f"{where}.title", default=""),
+        date=v.string(table, f"{where}.date", default=""),
+        article=article,
+    )
 
 
 def is_email_address(text: str) -> bool:

@@ -14,7 +14,8 @@ from scrapy.http import Response
 
 from crawler.clock import now_iso
 from crawler.model import FetchedPage
-from spiders import attachments
+from crawler.sources.template import expand
+from spiders import attachments, shapes
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class SiteSpider(scrapy.Spider):
                  recheck_urls=None, **kwargs):
         super().__init__(**kwargs)
         self.site = site or self.name or "generic"
-        self.start_urls = _as_list(start_urls) or list(self.default_start_urls)
+        # {date:%Y:%m:%d} and {date-7d:...} in a start URL: the search window ends today in Beijing, at each crawl
+        self.start_urls = [expand(url) for url in _as_list(start_urls) or list(self.default_start_urls)]
         self.follow = re.compile(follow or self.default_follow) if (follow or self.default_follow) else None
         pattern = pagination or self.default_pagination
         self.pagination = re.compile(pattern) if pattern else None
@@ -81,23 +83,28 @@ class SiteSpider(scrapy.Spider):
         requests = [self.article_request(url, list_url=None) for url in self.article_urls]
         if not self.article_urls:
             for url in self.start_urls:
-                if self.follow is None:  # no follow rule: the start URLs are the pages to watch
-                    requests.append(self.article_request(url, list_url=None))
-                else:
-                    requests.append(self.list_request(url, page=1))
+                requests += self.start_requests_for(url)
         requests += [self.article_request(url, list_url=None) for url in self.recheck_urls]
         for request in requests:
             if request is not None:
                 yield request
 
+    def start_requests_for(self, url: str) -> list[scrapy.Request | None]:
+        """What a start URL begins: its list walk, or (no follow rule) the page itself, watched."""
+        if self.follow is None:
+            return [self.article_request(url, list_url=None)]
+        return [self.list_request(url, page=1)]
+
     # --- requests -------------------------------------------------------------------------
-    def list_request(self, url: str, page: int, probe: bool = False) -> scrapy.Request:
+    def list_request(self, url: str, page: int, probe: bool = False, meta: dict | None = None,
+                     **request_kwargs) -> scrapy.Request:
         """A list page; a `probe` is a page number we guessed, so its 404 just means the list ended."""
         self.list_pages_seen.add(url)
-        meta = {"list_page": page, "probe": probe}
+        meta = {"list_page": page, "probe": probe, **(meta or {})}
         if probe:
             meta["handle_httpstatus_list"] = [404]
-        return scrapy.Request(url, callback=self.parse_list, errback=self.list_failed, meta=meta, priority=10)
+        return scrapy.Request(url, callback=self.parse_list, errback=self.list_failed, meta=meta, priority=10,
+                              **request_kwargs)
 
     def article_request(self, url: str, list_url: str | None) -> scrapy.Request | None:
         """Each article once per crawl. The spider dedupes itself (dont_filter) because Scrapy's dupefilter
@@ -115,11 +122,22 @@ class SiteSpider(scrapy.Spider):
         if response.status == 404 and response.meta.get("probe"):
             return
         if response.status >= 400 or not hasattr(response, "css"):
+            retry = shapes.hanweb_retry(self, response)
+            if retry is not None:
+                yield retry
+                return
             stats.inc_value("eduwatch/list_errors")
             logger.warning("list page %s answered HTTP %s", response.url, response.status)
             return
+        shape = shapes.read(self, response)
+        links = shapes.merge(self.article_links(response), shape.links)
+        if not links:  # a Hanweb page asked the wrong way is asked the other way; 安全验证 is an error, not "empty"
+            retry = shapes.hanweb_retry(self, response)
+            if retry is not None or shapes.is_challenge(response.text):
+                yield from [retry] if retry is not None else self._challenged(response)
+                return
         found = 0
-        for url in self.article_links(response):
+        for url in links:
             found += 1
             request = self.article_request(url, list_url=response.url)
             if request is not None:
@@ -134,6 +152,13 @@ class SiteSpider(scrapy.Spider):
         for url, probe in candidates:
             if url not in self.list_pages_seen and len(self.list_pages_seen) < self.max_list_pages:
                 yield self.list_request(url, page=page + 1, probe=probe)
+        yield from shapes.hanweb_pages(self, response, shape.paging, found)
+
+    def _challenged(self, response: Response) -> list:
+        """A verification page where the list should be: a list error (never a list that emptied)."""
+        self.crawler.stats.inc_value("eduwatch/list_errors")
+        logger.warning("list page %s answered a verification (安全验证) page instead of the list", response.url)
+        return []
 
     def article_links(self, response: Response) -> list[str]:
         """Absolute article URLs on a list page, in page order, without duplicates."""

@@ -17,7 +17,7 @@ SITE = '[[sites]]\nname = "moe"\nstart_urls = ["http://127.0.0.1:9/jyb_xwfb/gzdt
 CASES = {
     "malformed_toml": ('[[sites]\nname = "moe"\n', "line 1", "fix the syntax"),
     "unknown_top_key": (SITE + 'databse = "x.db"\n', "sites[0].databse", "allowed here"),
-    "unknown_site_key": (SITE + 'folow = "/t2024"\n', "sites[0].folow", "allowed here: allow_private, channels, exclude_keywords, follow"),
+    "unknown_site_key": (SITE + 'folow = "/t2024"\n', "sites[0].folow", "allowed here: allow_private, api, channels, exclude_keywords, follow"),
     "port_not_a_number": (SITE + '[smtp]\nport = "x"\n', "smtp.port", "whole number from 1 to 65535"),
     "bad_follow_regex": (SITE + "follow = '([a-'\n", "sites[0].follow", "not a valid regular expression"),
     "bad_schedule": (SITE + 'schedule = "every tuesday"\n', "sites[0].schedule", 'an interval ("90s", "30m", "2h")'),
@@ -26,6 +26,11 @@ CASES = {
     "start_url_not_http": ('[[sites]]\nname = "moe"\nstart_urls = ["www.moe.gov.cn"]\n', "sites[0].start_urls",
                            "not an http(s) URL"),
     "bad_recipient_email": (SITE + 'recipients = ["nobody"]\n', "sites[0].recipients", "e.g."),
+    "api_without_items": (SITE + '[sites.api]\nlink = "{url}"\n', "sites[0].api.items", 'items = "result.data.data"'),
+    "api_bad_method": (SITE + '[sites.api]\nitems = "data"\nlink = "{url}"\nmethod = "PUT"\n', "sites[0].api.method",
+                       "GET, POST"),
+    "api_article_without_body": (SITE + '[sites.api]\nitems = "data"\nlink = "{url}"\n[sites.api.article]\ntitle = "t"\n',
+                                 "sites[0].api.article.body", 'body = "result.data.content"'),
 }
 
 

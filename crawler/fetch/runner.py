@@ -81,6 +81,8 @@ def _site_plan(site: SiteConfig, store: Store, recheck_days: int) -> CrawlPlan:
               "pagination": site.pagination, "max_list_pages": site.max_list_pages, "recheck_urls": recheck}
     if site.allow_private:  # read by crawler/fetch/address_guard.py, as a spider attribute (also on nodes)
         kwargs["allow_private"] = True
+    if site.api is not None:
+        kwargs["api"] = site.api.to_json()  # a string, as `scrapy crawl -a` and scrapyd pass it
     return CrawlPlan(site.name, site.spider, kwargs)
 
 

@@ -20,6 +20,8 @@ def rules_key(site: SiteConfig | None) -> str | None:
         return None
     rules = {"start_urls": site.start_urls, "follow": site.follow, "pagination": site.pagination,
              "spider": site.spider, "max_list_pages": site.max_list_pages}
+    if site.api is not None:  # only then: the fingerprints of sites without an API stay what they were
+        rules["api"] = site.api.to_json()
     return hashlib.sha256(json.dumps(rules, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 

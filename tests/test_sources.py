@@ -1,0 +1,159 @@
+"""The list readers as case tables: Hanweb datastores and their paging, script literals, JSON APIs, placeholders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crawler.sources import api, hanweb, jsliteral, scriptlist
+from crawler.sources.api import ApiArticle, ApiSpec
+from crawler.sources.dates import as_published
+from crawler.sources.model import SourceError
+from crawler.sources.template import expand
+
+LIST = "http://jyt.example.gov.cn/col/col1532973/index.html"
+RECORDS = ("<datastore>{next}<recordset>"
+           '<record><![CDATA[<li><a href="/art/2024/3/1/art_1532973_1.html" title="关于做好2024年招生工作的通知">关于做好…</a>'
+           "<span>2024-03-01</span></li>]]></record>\n"
+           "<record><![CDATA[\n<li><a href='/art/2024/2/8/art_1532973_2.html'>第二条</a><span>[2024/02/08]</span></li>\n]]></record>"
+           "</recordset></datastore>")
+JPAGE = ("<script>$('#5836587').jpage({proxyUrl:'/module/web/jpage/dataproxy.jsp', perPage:15, totalRecord:47,"
+         " ajaxParam:{col:1,appid:1,webid:3217,path:'/',columnid:1532973,unitid:5836587,webname:'浙江省教育厅',"
+         "permissiontype:0}});</script>")
+NEXTGROUP = ('<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&amp;webid=28&amp;path=/&amp;'
+             'columnid=4296&amp;unitid=31227&amp;permissiontype=0"></a>]]></nextgroup>')
+
+
+def page(*parts: str) -> str:
+    return "<html><body><div id='x'><script type='text/xml'>" + parts[0] + "</script></div>" + "".join(parts[1:]) + "</body></html>"
+
+
+def test_hanweb_records_become_links_with_title_and_date():
+    reading = hanweb.read(page(RECORDS.format(next=""), JPAGE), LIST)
+    assert [(link.url, link.title, link.published) for link in reading.links] == [
+        ("http://jyt.example.gov.cn/art/2024/3/1/art_1532973_1.html", "关于做好2024年招生工作的通知", "2024-03-01"),
+        ("http://jyt.example.gov.cn/art/2024/2/8/art_1532973_2.html", "第二条", "2024-02-08")]
+
+
+@pytest.mark.parametrize("parts,expected", [
+    ((RECORDS.format(next=""), JPAGE), ("POST", "http://jyt.example.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=16"
+                                                "&endrecord=30&perpage=15", "columnid=1532973")),
+    ((RECORDS.format(next=NEXTGROUP),), ("GET", "http://jyt.example.gov.cn/module/web/jpage/dataproxy.jsp?page=2&webid=28"
+                                              "&path=%2F&columnid=4296&unitid=31227&permissiontype=0", None)),
+], ids=["jpage-post", "nextgroup-get"])
+def test_hanweb_paging_is_asked_the_way_the_page_shows(parts, expected):
+    paging = hanweb.read(page(*parts), LIST).paging
+    method, url, form = paging.request(2)
+    assert (method, url) == expected[:2]
+    assert (expected[2] is None and form is None) or expected[2] in form
+    assert paging.other_way().request(2)[0] != method  # the fallback asks the other way
+
+
+def test_hanweb_total_and_page_size_bound_the_pages():
+    paging = hanweb.read(page(RECORDS.format(next=""), JPAGE), LIST).paging
+    assert (paging.per_page, paging.total, paging.last_page) == (15, 47, 4)
+    assert paging.params["webname"] == "浙江省教育厅" and paging.params["unitid"] == "5836587"
+
+
+def test_a_dataproxy_answer_gives_records_and_no_paging():
+    answer = '<?xml version="1.0"?>' + RECORDS.format(next="") + "<totalrecord>47</totalrecord>"
+    reading = hanweb.read(answer, "http://jyt.example.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=16")
+    assert len(reading.links) == 2 and reading.paging is None
+
+
+def test_a_plain_page_is_not_hanweb():
+    assert hanweb.read("<html><ul><li><a href='/a.html'>x</a></li></ul></html>", LIST) is None
+
+
+SCRIPTS = [
+    ("var newsData = [{bt: '关于开展教育装备采购的通知', fbsj: '2024-03-05', lj: '/zxzx/post_1.html', djl: 12},"
+     " {bt: \"第二篇通知公告\", fbsj: '2024-03-04', lj: \"/zxzx/post_2.html\",},];",
+     [("/zxzx/post_1.html", "关于开展教育装备采购的通知", "2024-03-05"), ("/zxzx/post_2.html", "第二篇通知公告", "2024-03-04")]),
+    ('var list = {"total": 2, "rows": [{"id": 7, "title": "招标公告一", "url": "https://x.gov.cn/a/7.html", '
+     '"pubDate": 1709600000000}, {"id": 8, "title": "招标公告二", "url": "https://x.gov.cn/a/8.html", "pubDate": 1709500000000}]};',
+     [("https://x.gov.cn/a/7.html", "招标公告一", "2024-03-05T08:53:20+08:00"),
+      ("https://x.gov.cn/a/8.html", "招标公告二", "2024-03-04T05:06:40+08:00")]),
+    ("/* 列表 */ window.items = [{name: '学校食堂采购项目', time: '2024年3月1日', href: 'content/3.html'},"
+     " {name: '校园安全检查', time: '2024年2月1日', href: 'content/4.html'}]",
+     [("/zxzx/content/3.html", "学校食堂采购项目", "2024-03-01"), ("/zxzx/content/4.html", "校园安全检查", "2024-02-01")]),
+]
+
+
+@pytest.mark.parametrize("script,expected", SCRIPTS, ids=["js-literal", "json-nested-epoch", "cjk-dates-relative"])
+def test_script_literal_lists_are_read_whatever_their_field_names(script, expected):
+    links = scriptlist.read(f"<html><script>{script}</script></html>", "http://x.gov.cn/zxzx/index.html")
+    got = [(link.url.replace("http://x.gov.cn", ""), link.title, link.published) for link in links]
+    assert got == expected
+
+
+def test_a_script_without_a_list_of_links_gives_nothing():
+    html = "<script>var cfg = [{a: 1, b: 2}, {a: 3, b: 4}]; var f = foo([1, 2]);</script>"
+    assert scriptlist.read(html, "http://x.gov.cn/") == []
+
+
+def test_js_literal_reads_what_json_cannot_and_stops_at_code():
+    assert jsliteral.parse_at("[{a:'x\\'y', 'b': [1, .5, -2e1,], c: null}, ]", 0)[0] == [{"a": "x'y", "b": [1, 0.5, -20.0], "c": None}]
+    with pytest.raises(ValueError):
+        jsliteral.parse_at("[foo()]", 0)
+
+
+@pytest.mark.parametrize("text,values,expected", [
+    ('{"pageNo": {page}, "pageSize": {page_size}}', {"page": 2, "page_size": 15}, '{"pageNo": 2, "pageSize": 15}'),
+    ("start_time={date-7d:%Y:%m:%d}&end_time={date:%Y:%m:%d}", {}, "start_time=2026:11:29&end_time=2026:12:06"),
+    ('{"sort": "{\\"webdate\\":\\"0\\"}", "x": {unknown}}', {}, '{"sort": "{\\"webdate\\":\\"0\\"}", "x": {unknown}}'),
+    ("pn={offset}", {"offset": 30}, "pn=30"),
+], ids=["page", "dates", "other-braces-stay", "offset"])
+def test_placeholders_fill_known_names_and_leave_other_braces(text, values, expected):
+    assert expand(text, values, on=date(2026, 12, 6)) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    (1709600000000, "2024-03-05T08:53:20+08:00"), (1709600000, "2024-03-05T08:53:20+08:00"),
+    ("1709600000000", "2024-03-05T08:53:20+08:00"), ("2024-03-05 10:30:00", "2024-03-05 10:30"),
+    ("2024年3月5日", "2024-03-05"), (None, None), ("暂无", None),
+])
+def test_epoch_times_are_instants_in_beijing_time(value, expected):
+    assert as_published(value) == expected
+
+
+ZCY = ApiSpec(items="result.data.data", link="/portal/detail?articleId={articleId}", method="POST",
+              body='{"pageNo": {page}, "pageSize": {page_size}}', page_size=15, title="title", date="publishDate",
+              article=ApiArticle(title="result.data.title", published="result.data.publishDate", body="result.data.content"))
+
+
+def test_an_api_list_page_is_asked_as_declared():
+    asked = api.list_request(ZCY, "http://www.ccgp-x.gov.cn/portal/category", 3)
+    assert (asked.method, asked.body, asked.headers["Content-Type"]) == ("POST", '{"pageNo": 3, "pageSize": 15}', "application/json")
+    form = ApiSpec(items="data", link="{url}", method="POST", body="PAGENUMBER={page}")
+    assert api.list_request(form, "http://x/find.jsp", 1).headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_api_items_become_links_relative_to_the_url_asked():
+    body = b'{"result": {"data": {"data": [{"articleId": "A1", "title": "t1", "publishDate": 1709600000000}, {"title": "no id"}]}}}'
+    links = api.read_list(ZCY, body, "http://www.ccgp-x.gov.cn/portal/category")
+    assert [(link.url, link.title, link.published) for link in links] == [
+        ("http://www.ccgp-x.gov.cn/portal/detail?articleId=A1", "t1", "2024-03-05T08:53:20+08:00")]
+
+
+@pytest.mark.parametrize("body", [b"<html>\xb0\xb2\xc8\xab\xd1\xe9\xd6\xa4</html>", b'{"success": false, "result": null}',
+                                  b'{"result": {"data": {"data": "oops"}}}'], ids=["not-json", "missing-path", "not-a-list"])
+def test_an_api_answer_that_is_not_the_declared_shape_is_an_error(body):
+    with pytest.raises(SourceError):
+        api.read_list(ZCY, body, "http://x/portal/category")
+
+
+def test_a_json_article_becomes_a_page_for_the_extractor():
+    body = ('{"result": {"data": {"title": "某校实验室设备采购公告", "publishDate": 1709600000000, '
+            '"content": "<p>一、项目编号：ZJ-1</p><p>二、预算金额：100万元</p>"}}}').encode()
+    text = api.article_html(ZCY, body, "http://x/portal/detail?articleId=A1")
+    assert '<meta name="ArticleTitle" content="某校实验室设备采购公告">' in text
+    assert '<meta name="PubDate" content="2024-03-05T08:53:20+08:00">' in text and "预算金额：100万元" in text
+    with pytest.raises(SourceError):
+        api.article_html(ZCY, b'{"result": {"data": {"title": "x", "content": ""}}}', "http://x/d")
+
+
+def test_a_json_string_on_the_path_is_read_too():
+    spec = ApiSpec(items="result.records", link="{linkurl}")
+    body = b'{"result": "{\\"records\\": [{\\"linkurl\\": \\"/a/1.html\\"}]}"}'
+    assert [link.url for link in api.read_list(spec, body, "http://sc.example/search")] == ["http://sc.example/a/1.html"]
