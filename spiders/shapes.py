@@ -15,6 +15,7 @@ from crawler.sources.hanweb import HanwebPaging
 
 logger = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
+REFUSALS = [400, 403, 404, 405, 500, 501]
 _CHALLENGE_MARKS = ("安全验证", "访问验证", "请完成验证")
 
 
@@ -71,7 +72,8 @@ def proxy_request(spider, paging: HanwebPaging, page: int, referer: str, retried
     headers = {"Referer": referer, "X-Requested-With": "XMLHttpRequest"}
     if form is not None:
         headers["Content-Type"] = FORM
-    meta = {"hanweb": paging, "hanweb_retried": retried, "hanweb_referer": referer}
+    meta = {"hanweb": paging, "hanweb_retried": retried, "hanweb_referer": referer,
+            "handle_httpstatus_list": REFUSALS}  # a refusal reaches parse_list, which asks the other way
     return spider.list_request(url, page=page, meta=meta, method=method, body=form, headers=headers)
 
 

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from crawler.demo.files import DemoFiles, linked_attachment
+from crawler.demo.requests import DemoRequest
 from crawler.demo.sites import TEMPLATES, Page, Site, build_site, default_sites
 from crawler.errors import EduwatchError
 
@@ -201,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
     owner: SiteServer
     protocol_version = "HTTP/1.1"
     _query = ""  # the request's query string (demo download links are told apart by it)
+    _method = "GET"
+    _body = b""  # a POST's body (the JSON-API and Hanweb demo sites read their page requests from it)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         log.debug("%s " + format, self.address_string(), *args)
@@ -208,7 +211,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
 
-    def do_GET(self, head: bool = False) -> None:
+    def do_POST(self) -> None:
+        """Sites with a `respond` method answer POSTs (JSON list APIs, Hanweb's dataproxy.jsp); others 404."""
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET(post=True)
+
+    def do_GET(self, head: bool = False, post: bool = False) -> None:
+        self._method = "POST" if post else "GET"  # one handler serves a keep-alive connection's requests in turn
+        self._body = self._body if post else b""
         path = urlsplit(self.path).path
         fault = self.owner.take_fault(path)
         if fault and self._misbehave(fault, path):
@@ -227,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_conditional(prepared, path, head)
 
     def _prepared(self, path: str) -> _Prepared | None:
-        cache = self.owner.cache
+        cache = self.owner.cache if self._method != "POST" else None  # a POST's answer depends on its body
         key = path + ("?" + self._query if self._query else "")  # demo downloads differ by ?uuid=
         if cache is not None and key in cache:
             return cache[key]
@@ -245,8 +255,11 @@ class _Handler(BaseHTTPRequestHandler):
         found = self.owner.resolve(path)
         if found is None:
             return None
-        site, inner, _ = found
-        page = site.render(inner) or self.owner.files.get(path) \
+        site, inner, prefix = found
+        respond = getattr(site, "respond", None)  # the shapes beyond plain pages (crawler/demo/shapes.py, apis.py)
+        asked = DemoRequest(self._method, inner, self._query, self._body, self.headers.get("Content-Type") or "",
+                            prefix)
+        page = (respond(asked) if respond else site.render(inner)) or self.owner.files.get(path) \
             or linked_attachment(site, inner, self._query)
         if page is not None and page.status == 200:
             page.headers.setdefault("Last-Modified", formatdate(site.last_modified(inner), usegmt=True))

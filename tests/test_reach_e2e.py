@@ -1,0 +1,130 @@
+"""Every list shape the target sites use, crawled from local replicas: all articles on list pages 1–3, titles and
+bodies right, an edit → exactly one `changed`, a removed item → `removed`, 0 fetch errors on a clean run."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.demo.server import SiteServer
+from storage import Store
+from tests.conftest import Workspace
+from tests.reach_sites import ARTICLES, reach_sites, site_block
+
+pytestmark = pytest.mark.e2e  # starts servers and crawls
+SHAPES = ["hanweb", "hanwebget", "script", "search", "zcy", "ggzy", "sc"]
+CRAWL = "[crawl]\nremoval_confirmations = 1\n\n"
+
+
+@pytest.fixture(scope="module")
+def reach():
+    with SiteServer(reach_sites()) as srv:
+        yield srv
+
+
+def article_url(server: SiteServer, name: str, path: str) -> str:
+    site = server.sites[name]
+    if name == "zcy":
+        from crawler.demo.apis import article_id
+        return server.url_for(name, f"/portal/detail?articleId={article_id(site.article(path))}")
+    return server.url_for(name, path)
+
+
+def last_run(db) -> dict:
+    with Store(db) as store:
+        return store.runs(limit=1)[0]["stats"]
+
+
+def stored(db) -> dict[str, list[dict]]:
+    with Store(db) as store:
+        return {p["url"]: store.versions(p["url"]) for p in store.pages() if store.versions(p["url"])}
+
+
+def hashes(db) -> dict[str, list[str]]:
+    return {url: [v["content_hash"] for v in versions] for url, versions in stored(db).items()}
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_a_shape_is_crawled_whole_and_its_edits_and_removals_found(tmp_path, reach, name):
+    site = reach.sites[name]
+    ws = Workspace(tmp_path, reach)
+    ws.write_config(CRAWL + site_block(reach, name))
+    first = ws.crawl()
+    assert first.code == 0, first.err
+    paths = site.article_paths()
+    assert len(paths) == ARTICLES
+    versions = stored(ws.db)
+    assert sorted(versions) == sorted(article_url(reach, name, p) for p in paths)
+    for path in paths:
+        latest = versions[article_url(reach, name, path)][-1]
+        assert latest["title"] == site.article(path).title
+        assert site.article(path).paragraphs[0] in latest["article"]["body"]
+    stats = last_run(ws.db)
+    assert stats.get("error", 0) == 0 and stats["list_errors"] == 0, stats
+    assert stats["list_pages"] == 3
+
+    edited, removed = paths[6], paths[11]  # on list pages 2 and 3
+    sentence = site.article(edited).paragraphs[0].split("。")[0]
+    site.edit_sentence(edited, sentence, sentence + "，并于年底前完成验收")
+    site.remove(removed)
+    try:
+        again = ws.crawl()
+        assert again.code == 0, again.err
+        changes = ws.cli("changes", "--json").json()
+        kinds = sorted((c["kind"], c["url"]) for c in changes if c["kind"] != "health")
+        assert kinds == sorted([("changed", article_url(reach, name, edited)),
+                                ("removed", article_url(reach, name, removed))])
+    finally:
+        site.restore(removed)
+
+
+def test_a_hanweb_proxy_that_refuses_the_way_the_page_shows_is_asked_the_other_way(tmp_path, reach):
+    site = reach.sites["hanweb"]
+    site.nextgroup = True  # the page shows a page=N GET link; the proxy answers only jpage's POST
+    try:
+        ws = Workspace(tmp_path, reach)
+        ws.write_config(CRAWL + site_block(reach, "hanweb"))
+        assert ws.crawl().code == 0
+        assert len(stored(ws.db)) == ARTICLES
+        assert last_run(ws.db)["list_errors"] == 0
+    finally:
+        site.nextgroup = False
+
+
+def test_a_search_page_answering_安全验证_is_a_list_error_never_a_removal(tmp_path, reach):
+    site = reach.sites["search"]
+    ws = Workspace(tmp_path, reach)
+    ws.write_config(CRAWL + site_block(reach, "search"))
+    assert ws.crawl().code == 0
+    before = hashes(ws.db)
+    site.waf = True
+    try:
+        assert ws.crawl().code == 0
+    finally:
+        site.waf = False
+    assert last_run(ws.db)["list_errors"] == 1
+    assert hashes(ws.db) == before and ws.cli("changes", "--json").json() == []
+
+
+def test_a_search_window_that_is_not_today_finds_nothing(tmp_path, reach):
+    """The replica answers only a window ending on Beijing's today: the {date:...} placeholders made it so."""
+    ws = Workspace(tmp_path, reach)
+    fixed = site_block(reach, "search").replace("{date:%Y:%m:%d}", "2020:01:01")
+    ws.write_config(CRAWL + fixed)
+    assert ws.crawl().code == 0
+    assert stored(ws.db) == {}
+
+
+@pytest.mark.parametrize("override,table,what", [
+    ({}, ("result.data.content", "result.data.nope"), "article"),
+    ({}, ('content_type = "application/json"', 'content_type = "application/x-www-form-urlencoded"'), "list"),
+], ids=["article-path-missing", "list-not-the-declared-shape"])
+def test_a_json_answer_without_the_declared_shape_is_an_error_never_a_version(tmp_path, reach, override, table, what):
+    ws = Workspace(tmp_path, reach)
+    ws.write_config(CRAWL + site_block(reach, "zcy", **override).replace(*table))
+    assert ws.crawl().code == 0
+    stats = last_run(ws.db)
+    assert stored(ws.db) == {} and ws.cli("changes", "--json").json() == []
+    if what == "article":
+        assert stats["error"] == ARTICLES and stats["list_errors"] == 0  # each article a fetch error
+    else:
+        assert stats["list_errors"] == 1 and stats.get("error", 0) == 0
