@@ -119,6 +119,26 @@ class OutboxMixin:
             alert_id, "error = ?, attempts = attempts + 1, next_attempt_at = ?", [error, next_attempt_at]
         )
 
+    def requeue_failed(self, channel: str | None = None) -> int:
+        """Failed alerts back to pending (all, or one transport: a channel's name, or "email"), to be sent again
+        once their cause is fixed; a chat message that was never built goes back to its outbox to be rebuilt.
+        Returns how many failed alerts were requeued."""
+        where, params = "status = 'failed'", []
+        if channel == "email":
+            where += " AND channel IS NULL"
+        elif channel:
+            where += " AND channel = ?"
+            params.append(channel)
+        with self.transaction():
+            found = rows(self.db.execute(f"SELECT id, channel, payload FROM alerts WHERE {where}", params))
+            unbuilt = [a["id"] for a in found if a["channel"] and a["payload"] in (None, "null")]
+            for alert_id in unbuilt:  # rebuilt from the queue: the config or the change may have been fixed
+                self.db.execute("UPDATE channel_outbox SET alert_id = NULL WHERE alert_id = ?", [alert_id])
+                self.db.execute("DELETE FROM alerts WHERE id = ?", [alert_id])
+            self.db.execute(
+                f"UPDATE alerts SET status = 'pending', next_attempt_at = NULL, attempts = 0 WHERE {where}", params)
+        return len(found)
+
     def _update_alert(self, alert_id: int, assignments: str, params: list) -> None:
         with self.transaction():
             cur = self.db.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", [*params, alert_id])

@@ -234,3 +234,27 @@ def test_a_site_whose_lists_go_empty_posts_a_health_alert(chat, server, service)
     [message] = service.accepted("feishu")
     assert "【站点异常】" in shown(message) and "教育部" in shown(message)
     assert f"{BASE_URL}/?site=moe&kind=health" in shown(message)
+
+
+def test_a_failed_message_is_sent_again_with_retry_failed_once_the_secret_is_set(chat, server, service):
+    chat.write_config(channels_toml(service, ["dingtalk", "wecom"])
+                      + site_toml(server, ["moe"], extra={"channels": names("dingtalk", "wecom")}))
+    chat.env = {k: v for k, v in ENV.items() if k != SECRET_ENV["dingtalk"]}
+    assert chat.crawl().code == 0
+    edit_moe(server)
+    assert chat.crawl().code == 0
+    [failed] = [a for a in chat.cli("alerts", "--json").json() if a["status"] == "failed"]
+    assert failed["channel"] == "bids-dingtalk"
+    assert "eduwatch alerts --retry-failed --channel bids-dingtalk" in failed["error"], "the advice names a real command"
+    chat.env = ENV
+    assert chat.cli("alerts", "--send").code == 0 and service.accepted("dingtalk") == []
+    wrong = chat.cli("alerts", "--retry-failed", "--channel", "nosuch")
+    assert wrong.code == 1 and wrong.err.count("\n") == 1 and "bids-dingtalk" in wrong.err
+    retried = chat.cli("alerts", "--retry-failed", "--channel", "bids-dingtalk")
+    assert retried.code == 0, retried.err
+    assert "1 failed alert(s) requeued" in retried.out and "1 sent" in retried.out
+    assert len(service.accepted("dingtalk")) == 1 and len(service.accepted("wecom")) == 1
+    assert {a["status"] for a in chat.cli("alerts", "--json").json()} == {"sent"}
+    again = chat.cli("alerts", "--retry-failed")
+    assert again.code == 0 and "0 failed alert(s) requeued" in again.out
+    assert len(service.accepted("dingtalk")) == 1, "nothing is sent twice"

@@ -85,3 +85,24 @@ def test_a_file_from_before_channels_gains_them_and_keeps_its_alerts(tmp_path):
         assert [g["recipient"] for g in reopened.pending_digests()] == ["a@example.org"]
         reopened.enqueue_channel(1, "bids", 1)
         assert reopened.pending_channel_digests()[0]["change_ids"] == [1]
+
+
+def test_requeued_failures_go_back_to_pending_and_unbuilt_messages_to_their_queue(store):
+    ids = [change(store, n) for n in range(3)]
+    for change_id in ids:
+        store.enqueue_channel(change_id, "bids-wecom", 1)
+        store.enqueue_alert(change_id, "a@example.org", 1)
+    [built] = store.create_channel_messages(run_id=1, channel="bids-wecom", created_at=T0, parts=[
+        {"change_ids": ids[:2], "subject": "s", "payload": {"x": 1}, "message_id": "<m1>"}])
+    store.create_channel_messages(run_id=1, channel="bids-wecom", created_at=T0, parts=[
+        {"change_ids": ids[2:], "subject": "s", "payload": None, "message_id": "<m2>", "error": "too big"}])
+    email = store.create_alert(run_id=1, recipients=["a@example.org"], change_ids=ids, subject="s", message_id="<e>",
+                               created_at=T0)
+    store.mark_alert_failed(built, "secret missing", T0)
+    store.mark_alert_failed(email, "refused", T0)
+    assert [a["status"] for a in store.alerts()] == ["failed", "failed", "failed"]
+    assert store.requeue_failed("bids-wecom") == 2
+    assert store.alert(built)["status"] == "pending" and store.alert(email)["status"] == "failed"
+    assert [g["change_ids"] for g in store.pending_channel_digests()] == [ids[2:]], "rebuilt from its queue"
+    assert store.requeue_failed("email") == 1 and store.alert(email)["status"] == "pending"
+    assert store.requeue_failed() == 0

@@ -1,4 +1,4 @@
-"""`eduwatch alerts`: list the outbox; --send delivers what is pending now."""
+"""`eduwatch alerts`: list the outbox; --send delivers what is pending now, --retry-failed what failed."""
 
 from __future__ import annotations
 
@@ -26,8 +26,17 @@ def alert_json(row: dict, zone: str) -> dict:
     return out
 
 
-def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
+def alerts(store, config: Config, *, send: bool, as_json: bool, retry_failed: bool = False,
+           channel: str | None = None) -> int:
     zone = config.display.timezone
+    if channel is not None and not known_transport(store, config, channel):
+        names = ", ".join(["email", *(c.name for c in config.channels)])
+        print(f"eduwatch: error: --channel {channel!r} names no channel; use one of: {names}", file=sys.stderr)
+        return 1
+    if retry_failed:
+        count = store.requeue_failed(channel)
+        print(f"{count} failed alert(s) requeued", file=sys.stderr if as_json else sys.stdout)
+        send = True
     if send:
         if config.smtp is None and not config.channels:
             print("eduwatch: error: no [smtp] table and no [[channels]] in the configuration; add one (see "
@@ -38,7 +47,7 @@ def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
         waiting = [a for a in store.alerts(status="pending") if not a.get("channel")]
         if config.smtp is None and waiting:
             print(f"eduwatch: {len(waiting)} email alert(s) wait for an [smtp] table", file=sys.stderr)
-    rows = store.alerts()
+    rows = [r for r in store.alerts() if channel is None or (r.get("channel") or "email") == channel]
     if as_json:
         print(json.dumps([alert_json(row, zone) for row in rows], ensure_ascii=False, indent=2))
         return 0
@@ -50,3 +59,9 @@ def alerts(store, config: Config, *, send: bool, as_json: bool) -> int:
         to = row["channel"] if row.get("channel") else ", ".join(row.get("recipients") or [])
         print(f"#{row['id']:<5} {row['status']:<8} {when}  {to}  {row['subject']}{error}")
     return 0
+
+
+def known_transport(store, config: Config, name: str) -> bool:
+    """"email", a configured channel, or one that alerts were stored for (removed from the config since)."""
+    return name == "email" or config.channel(name) is not None \
+        or any(a.get("channel") == name for a in store.alerts(status="failed"))

@@ -225,7 +225,8 @@ def cmd_alerts(args) -> int:
 
     config = _config(args)
     with _open_store(args, config, must_exist=False) as store:
-        return alerts(store, config, send=args.send, as_json=args.json)
+        return alerts(store, config, send=args.send, as_json=args.json, retry_failed=args.retry_failed,
+                      channel=args.channel)
 
 
 def cmd_schedule(args) -> int:

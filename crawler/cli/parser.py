@@ -14,7 +14,7 @@ EPILOG_EXAMPLES = {
     "history": "example: eduwatch history http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html --json",
     "diff": "example: eduwatch diff URL --from 1 --to 2",
     "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01",
-    "alerts": "example: eduwatch alerts --send",
+    "alerts": "example: eduwatch alerts --send   |   eduwatch alerts --retry-failed --channel bids-dingtalk",
     "schedule": "example: eduwatch schedule --config eduwatch.toml",
     "demo": "example: eduwatch demo   |   eduwatch demo --serve --keep ./demo   (then: eduwatch crawl --config ./demo/eduwatch.toml)",
     "reextract": "example: eduwatch reextract --site moe",
@@ -86,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
-    p = command("alerts", "list pending, sent and failed alert emails; --send delivers pending ones now")
+    p = command("alerts", "list pending, sent and failed alerts (emails and chat messages); --send delivers pending "
+                "ones now, --retry-failed sends failed ones again once their cause is fixed")
     p.add_argument("--send", action="store_true", help="deliver pending alerts now (retries included), then list")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="put failed alerts back in the queue and deliver them now (after fixing a secret or channel)")
+    p.add_argument("--channel", metavar="NAME", help="only this channel's alerts ([[channels]] name, or email)")
     p.add_argument("--json", action="store_true", help="print a JSON list")
 
     command("schedule", "run the scheduler in the foreground until SIGINT/SIGTERM")

@@ -68,7 +68,8 @@ def send_channel_alert(store, config: Config, alert: dict, now: datetime, retry)
     configured = config.channel(name)
     if configured is None or alert.get("payload") is None:
         error = (f"channel {name!r} is not configured any more (no [[channels]] entry named {name!r} in"
-                 f" {config.path}); add it back and requeue, or ignore this message")
+                 f" {config.path}); add it back and run `eduwatch alerts --retry-failed --channel {name}`,"
+                 " or ignore this message")
         store.mark_alert_failed(alert["id"], error, iso_utc(now))
         return "failed", False
     channel = Channel(name=name, kind=configured.kind, url=configured.url, secret=configured.secret(),

@@ -235,7 +235,8 @@ class ChannelKind:
         if self.signs and channel.secret_env and not channel.secret:
             raise PermanentChannelError(
                 f"channel {channel.name!r}: secret_env = {channel.secret_env!r} but that variable is not set;"
-                f" export {channel.secret_env}=<the robot's signing secret> and run `eduwatch alerts --send`"
+                f" export {channel.secret_env}=<the robot's signing secret> and run"
+                f" `eduwatch alerts --retry-failed --channel {channel.name}`"
             )
         outgoing = Outgoing(channel.url, json_bytes(payload), headers)
         return self.sign(channel, outgoing, now) if channel.secret else outgoing
