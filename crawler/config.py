@@ -21,7 +21,8 @@ from crawler.config_notify import (
 )
 from crawler.errors import ConfigError, ScheduleError
 from crawler.schedules import build_trigger
-from crawler.sources.api import ApiArticle, ApiSpec
+from crawler.sources.api import ApiSpec
+from crawler.sources.api_config import parse_api
 
 DEFAULT_CONFIG = "eduwatch.toml"
 DEFAULT_DB = "eduwatch.db"
@@ -269,7 +270,7 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
         allow_private=v.boolean(entry, f"{where}.allow_private", default=False),
     )
     if "api" in entry:
-        site.api = _api(v, v.table(entry, "api"), f"{where}.api")
+        site.api = parse_api(v, v.table(entry, "api"), f"{where}.api")
     if site.schedule:
         _check_schedule(v, site.schedule, f"{where}.schedule")
     for address in site.recipients:
@@ -277,38 +278,6 @@ def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
             raise v.error(f"{where}.recipients", f"{address!r} is not one email address (user@host, no name, no "
                           "line breaks); write one per string, e.g. recipients = [\"a@example.org\", \"b@example.org\"]")
     return site
-
-
-API_KEYS = {"method", "body", "content_type", "page_size", "items", "link", "title", "date", "article"}
-
-
-def _api(v: _Validator, table: dict, where: str) -> ApiSpec:
-    """[sites.api] and [sites.api.article]: a JSON list (and JSON articles), checked once here."""
-    v.keys(table, where, API_KEYS)
-    for key, example in (("items", "result.data.data"), ("link", "/portal/detail?articleId={articleId}")):
-        if key not in table:
-            raise v.error(f"{where}.{key}", f"is required (see README, Adding a site), e.g. {key} = \"{example}\"")
-    article = None
-    if "article" in table:
-        inner = v.table(table, "article")
-        v.keys(inner, f"{where}.article", {"title", "published", "body"})
-        article = ApiArticle(title=v.string(inner, f"{where}.article.title", default=""),
-                             published=v.string(inner, f"{where}.article.published", default=""),
-                             body=v.string(inner, f"{where}.article.body", default=""))
-        if not article.body:
-            raise v.error(f"{where}.article.body", "is required: the dotted path to the article's HTML, "
-                          "e.g. body = \"result.data.content\"")
-    return ApiSpec(
-        items=v.string(table, f"{where}.items"),
-        link=v.string(table, f"{where}.link"),
-        method=v.choice(table, f"{where}.method", ("GET", "POST"), default="GET"),
-        body=v.string(table, f"{where}.body", default=""),
-        content_type=v.string(table, f"{where}.content_type", default=""),
-        page_size=v.integer(table, f"{where}.page_size", default=20, low=1, high=10000),
-        title=v.string(table, f"{where}.title", default=""),
-        date=v.string(table, f"{where}.date", default=""),
-        article=article,
-    )
 
 
 def is_email_address(text: str) -> bool:
