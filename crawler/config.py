@@ -19,6 +19,7 @@ from crawler.config_notify import (
     parse_display,
     parse_subscriptions,
 )
+from crawler.config_validate import Validator
 from crawler.errors import ConfigError, ScheduleError
 from crawler.schedules import build_trigger
 from crawler.sources.api import ApiSpec
@@ -156,7 +157,7 @@ def load_config(path: str | Path | None, *, required: bool = False) -> Config:
 
 
 def _build(raw: dict, path: Path) -> Config:
-    v = _Validator(path)
+    v = Validator(path)
     v.keys(raw, "", {"database", "smtp", "crawl", "sites", "channels", "web", "display", "cluster",
                     "subscriptions"})
     config = Config(path=path)
@@ -190,7 +191,7 @@ def _build(raw: dict, path: Path) -> Config:
     return config
 
 
-def _smtp(v: _Validator, table: dict) -> SmtpConfig:
+def _smtp(v: Validator, table: dict) -> SmtpConfig:
     v.keys(table, "smtp", {"host", "port", "security", "username", "password_env", "sender", "timeout"})
     smtp = SmtpConfig(
         host=v.string(table, "smtp.host", default="127.0.0.1"),
@@ -207,7 +208,7 @@ def _smtp(v: _Validator, table: dict) -> SmtpConfig:
     return smtp
 
 
-def _crawl(v: _Validator, table: dict) -> CrawlConfig:
+def _crawl(v: Validator, table: dict) -> CrawlConfig:
     v.keys(table, "crawl", {"removal_confirmations", "health_failures", "raw_retention_days", "recheck_days",
                                  "attachment_max_mb"})
     return CrawlConfig(
@@ -219,7 +220,7 @@ def _crawl(v: _Validator, table: dict) -> CrawlConfig:
     )
 
 
-def _cluster(v: _Validator, table: dict) -> ClusterConfig:
+def _cluster(v: Validator, table: dict) -> ClusterConfig:
     v.keys(table, "cluster", {"redis", "nodes", "password_env", "node_down_after"})
     cluster = ClusterConfig(redis=v.string(table, "cluster.redis", default="redis://127.0.0.1:6379/0"),
                             nodes=v.string_list(table, "cluster.nodes"),
@@ -238,7 +239,7 @@ def _cluster(v: _Validator, table: dict) -> ClusterConfig:
     return cluster
 
 
-def _site(v: _Validator, entry: object, where: str) -> SiteConfig:
+def _site(v: Validator, entry: object, where: str) -> SiteConfig:
     if not isinstance(entry, dict):
         raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
     v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
@@ -292,81 +293,9 @@ def is_email_address(text: str) -> bool:
     return address.addr_spec == text and bool(address.username) and bool(address.domain)
 
 
-def _check_schedule(v: _Validator, text: str, key: str) -> None:
+def _check_schedule(v: Validator, text: str, key: str) -> None:
     """Validate with the scheduler's own trigger builder, so the check and the real trigger agree."""
     try:
         build_trigger(text)
     except ScheduleError as exc:
         raise v.error(key, str(exc)) from None
-
-
-class _Validator:
-    """Typed reads from a TOML table that fail with the file and the dotted key."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def error(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {key}: {problem}")
-
-    def keys(self, table: dict, where: str, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                dotted = f"{where}.{key}" if where else key
-                raise self.error(dotted, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
-
-    def table(self, raw: dict, key: str) -> dict:
-        value = raw.get(key, {})
-        if not isinstance(value, dict):
-            raise self.error(key, f"must be a table: write [{key}] on its own line")
-        return value
-
-    def string(self, table: dict, key: str, default: str | None = None) -> str:
-        name = key.rsplit(".", 1)[-1]
-        if name not in table:
-            if default is None:
-                raise self.error(key, "is required")
-            return default
-        value = table[name]
-        if not isinstance(value, str):
-            raise self.error(key, f"must be a string in quotes, not {value!r}")
-        return value
-
-    def integer(self, table: dict, key: str, default: int, low: int, high: int) -> int:
-        value = table.get(key.rsplit(".", 1)[-1], default)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise self.error(key, f"must be a whole number from {low} to {high}, not {value!r}")
-        return value
-
-    def number(self, table: dict, key: str, default: float) -> float:
-        value = table.get(key.rsplit(".", 1)[-1], default)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            raise self.error(key, f"must be a positive number of seconds, not {value!r}")
-        return value
-
-    def boolean(self, table: dict, key: str, default: bool) -> bool:
-        value = table.get(key.rsplit(".", 1)[-1], default)
-        if not isinstance(value, bool):
-            raise self.error(key, f"must be true or false (no quotes), not {value!r}")
-        return value
-
-    def choice(self, table: dict, key: str, options: tuple[str, ...], default: str) -> str:
-        value = self.string(table, key, default=default)
-        if value not in options:
-            raise self.error(key, f"{value!r} is not one of: {', '.join(options)}")
-        return value
-
-    def string_list(self, table: dict, key: str) -> list[str]:
-        value = table.get(key.rsplit(".", 1)[-1], [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
-        return value
-
-    def regex(self, table: dict, key: str) -> str | None:
-        value = self.string(table, key, default="") or None
-        if value:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise self.error(key, f"is not a valid regular expression ({exc}); use single quotes '...' in TOML") from None
-        return value
