@@ -14,7 +14,7 @@ Times are ISO 8601 strings (UTC); records are plain dicts with JSON columns deco
 StorageError: the file cannot be used or input is bad; NotFoundError: what was asked for is not stored.
 """
 
-from .errors import NotFoundError, StorageError
+from .errors import DatabaseDamaged, DiskFull, FatalStorageError, NotFoundError, StorageError, fatal_error
 from .store import Store
 
-__all__ = ["NotFoundError", "StorageError", "Store"]
+__all__ = ["DatabaseDamaged", "DiskFull", "FatalStorageError", "NotFoundError", "StorageError", "Store", "fatal_error"]

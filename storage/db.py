@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .errors import StorageError
+from .errors import StorageError, fatal_error
 from .schema import migrate, needs_migration
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,12 @@ class Connection:
                 self.db.conn.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.db.conn.execute("COMMIT")
+        try:
+            self.db.conn.execute("COMMIT")
+        except sqlite3.Error:  # e.g. SQLITE_FULL while writing the WAL: leave no transaction open behind
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
 
     def check_writable(self) -> None:
         """Fail now, in one line, when the file takes no writes (a read-only file, directory or mount), rather
@@ -156,6 +161,9 @@ def _enable_wal(conn: sqlite3.Connection) -> str:
 
 def _open_error(path: Path, exc: Exception) -> StorageError:
     """The message a user sees when the file cannot be used, with what to do about it."""
+    fatal = fatal_error(exc, path)
+    if fatal is not None:  # a full disk or a damaged file: "pass a writable path" would be the wrong advice
+        return fatal
     return StorageError(
         f"cannot open database at {path}: {exc}; fix: pass a writable path in an existing or creatable "
         "directory, pointing to an eduwatch SQLite file or to a file that does not exist yet"

@@ -14,7 +14,7 @@ from typing import Protocol
 from crawler.clock import now_iso
 from crawler.cluster.messages import Message, MessageError, decode
 from crawler.cluster.stream import DEAD, Entry, Stream
-from storage import Store
+from storage import Store, fatal_error
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ class Consumer:
         try:
             recorded = self._apply_once(entry, message)
         except Exception as exc:  # a bug or a database problem: leave it pending, bury it if it keeps failing
+            fatal = fatal_error(exc, self.store.path)
+            if fatal is not None:  # disk full, damaged file: stop, the entry stays pending for after the fix
+                raise fatal from None
             self.counts.failed += 1
             if self.stream.deliveries(entry.id) >= MAX_DELIVERIES:
                 self._bury(entry, f"failed {MAX_DELIVERIES} times: {type(exc).__name__}: {exc}")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import _schedule_coro
 
 from crawler.clock import now_iso
 from crawler.config import Config, SiteConfig, load_config
@@ -21,9 +22,10 @@ from crawler.track.baseline import rules_changed, rules_key
 from crawler.track.health import ListWalk
 from crawler.track.record_worker import RecordWorker, WorkerGone, attach
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
-from storage import Store
+from storage import FatalStorageError, Store, fatal_error
 
 logger = logging.getLogger(__name__)
+FATAL_STAT = "eduwatch/fatal_storage_error"  # (error class name, message) when a crawl stopped on one
 
 
 @dataclass
@@ -59,6 +61,7 @@ class SnapshotPipeline:
         self.use_worker = True
         self.worker: RecordWorker | None = None
         self.recorder: PageRecorder | None = None
+        self.fatal: FatalStorageError | None = None  # disk full / damaged file: the crawl stops, the run fails
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -79,6 +82,15 @@ class SnapshotPipeline:
         return pipeline
 
     def open_spider(self):
+        try:
+            self._open_run()
+        except Exception as exc:
+            fatal = fatal_error(exc, self.db_path)
+            if fatal is None:
+                raise
+            self._stop(fatal)
+
+    def _open_run(self) -> None:
         spider = self.crawler.spider
         self.site_name = getattr(spider, "site", self.site_name)
         self.site_config = next((s for s in self.config.sites if s.name == self.site_name), None)
@@ -134,9 +146,25 @@ class SnapshotPipeline:
         """Close the run once Scrapy knows why it ended (pipelines close before the reason is recorded)."""
         if self.store is None:
             return
+        try:
+            if self.run_id is not None:
+                self._close_run(reason)
+        except Exception as exc:
+            fatal = fatal_error(exc, self.db_path)
+            if fatal is None:
+                raise
+            self._stop(fatal)  # the run stays open: the next crawl of the site closes it as interrupted
+        finally:
+            self.store.close()
+            self.store = None
+
+    def _close_run(self, reason: str) -> None:
+        """A run that lost pages (a fatal storage error) fails: it sets no baseline and no health verdict."""
         stats = self.crawler.stats
         at = now_iso()
         status = "ok" if reason == "finished" else "interrupted"
+        if self.fatal is not None:
+            status, reason = "failed", str(self.fatal).split(":", 1)[0]
         if status == "ok" and not self.baselined:
             self.store.mark_baselined(self.site_name, self.run_id, at)
         if status == "ok":
@@ -151,8 +179,6 @@ class SnapshotPipeline:
         if self.rules:
             summary["rules"] = self.rules
         self.store.finish_run(self.run_id, finished_at=at, status=status, stats=summary)
-        self.store.close()
-        self.store = None
 
     def _record_health(self, stats, at: str) -> None:
         """A site whose lists fail or suddenly yield nothing is broken, even when no page errors (the rule and
@@ -164,9 +190,16 @@ class SnapshotPipeline:
 
     # --- per page ---------------------------------------------------------------------------
     async def process_item(self, item):
-        if not isinstance(item, FetchedPage):
+        if not isinstance(item, FetchedPage) or self.fatal is not None:
+            return item  # after a fatal storage error, pages still in flight are not recorded (the run fails)
+        try:
+            recorded = await self._record(item)
+        except Exception as exc:
+            fatal = fatal_error(exc, self.db_path)
+            if fatal is None:
+                raise
+            self._stop(fatal)
             return item
-        recorded = await self._record(item)
         self.counts.add(recorded)
         if recorded.reused:
             self.crawler.stats.inc_value("eduwatch/extractions_reused")
@@ -189,6 +222,15 @@ class SnapshotPipeline:
                              "crawl process (pages it had not committed are recorded again)", exc)
                 self.worker = None
         return self._local_recorder().record(page)
+
+    def _stop(self, fatal: FatalStorageError) -> None:
+        """Stop this crawl at the first write that cannot succeed; the CLI says so in one line (runner.py)."""
+        if self.fatal is None:
+            self.fatal = fatal
+            self.crawler.stats.set_value(FATAL_STAT, (type(fatal).__name__, str(fatal)))
+            logger.info("%s: stopping the crawl: %s", self.site_name, fatal)
+            if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+                _schedule_coro(self.crawler.engine.close_spider_async(reason=str(fatal).split(":", 1)[0]))
 
     def _local_recorder(self) -> PageRecorder:
         if self.recorder is None:

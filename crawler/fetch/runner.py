@@ -17,7 +17,10 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.config import Config, ConfigError, SiteConfig
-from storage import Store
+from crawler.fetch.pipelines import FATAL_STAT
+from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store
+
+_FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}
 
 logger = logging.getLogger(__name__)
 ADHOC_SITE = "pages"  # the site name of --url pages that belong to no configured site
@@ -92,6 +95,12 @@ def run_crawl(config: Config, db_path: str, plans: list[CrawlPlan], overrides: d
     settings = scrapy_settings(db_path, config, overrides, verbose)
     process = CrawlerProcess(settings)
     loader = SpiderLoader.from_settings(settings)
-    for plan in plans:
-        process.crawl(loader.load(plan.spider), **plan.kwargs)
+    crawlers = [process.create_crawler(loader.load(plan.spider)) for plan in plans]
+    for crawler, plan in zip(crawlers, plans, strict=True):
+        process.crawl(crawler, **plan.kwargs)
     process.start()
+    for crawler in crawlers:  # a crawl stopped by a full disk or a damaged file: the CLI says so, exit 1
+        fatal = crawler.stats.get_value(FATAL_STAT) if crawler.stats else None
+        if fatal:
+            name, message = fatal
+            raise _FATAL.get(name, FatalStorageError)(message)

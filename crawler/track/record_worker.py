@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.recorder import Extraction, PageRecorder, Recorded, RunContext
-from storage import Store
+from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store, fatal_error
 
 MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
 # Scrapy does not count items awaiting a pipeline against its own memory limit, so a crawl that fetches
@@ -44,6 +44,7 @@ LOW_WATER = MAX_BATCH
 # process has CPU to spare (it is about to be paused): it extracts the pages it hands over itself, so both
 # cores extract. It stops by itself as the queue shrinks (bench/throughput.py: first crawl of heavy pages).
 SHARE_AT = MAX_BATCH
+_FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}  # rebuilt from their names across the pipe
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
 
 
@@ -85,6 +86,8 @@ def _serve(conn: Connection, db_path: str) -> None:
             else:
                 conn.send(("done", record_batch(store, [(recorders[run], page, extraction)
                                                         for run, page, extraction in payload])))
+    except FatalStorageError as exc:  # disk full or a damaged file: every later batch would fail the same way
+        conn.send(("fatal", (type(exc).__name__, str(exc))))
     except (BrokenPipeError, ConnectionResetError):
         return  # the crawl process died while we wrote: the batch is committed, the next crawl carries on
     finally:
@@ -98,7 +101,8 @@ def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extra
 
     A page whose rows fail to write is rare, so the batch goes in without per-page savepoints (with FTS5,
     each savepoint release flushes the index: ~15 % of a page's cost). If one fails, the transaction
-    rolls back and the batch is written again, each page in its own savepoint, so only that page fails."""
+    rolls back and the batch is written again, each page in its own savepoint, so only that page fails.
+    A full disk or a damaged file raises FatalStorageError instead: no page of the batch is committed."""
     results: list[Recorded | RecordError | None] = [None] * len(work)
     ready = []
     for index, (recorder, page, extraction) in enumerate(work):
@@ -110,15 +114,28 @@ def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extra
         with store.transaction():
             for index, recorder, page, extraction in ready:
                 results[index] = recorder.write(page, extraction)
-    except Exception:  # noqa: BLE001 - rolled back; written again page by page below
-        with store.transaction():
-            for index, recorder, page, extraction in ready:
-                try:
-                    with store.savepoint():
-                        results[index] = recorder.write(page, extraction)
-                except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
-                    results[index] = _failed(page, exc)
+    except Exception as exc:  # noqa: BLE001 - rolled back; written again page by page below
+        _raise_fatal(exc, store)
+        try:
+            with store.transaction():
+                for index, recorder, page, extraction in ready:
+                    try:
+                        with store.savepoint():
+                            results[index] = recorder.write(page, extraction)
+                    except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
+                        _raise_fatal(exc, store)
+                        results[index] = _failed(page, exc)
+        except Exception as exc:  # noqa: BLE001 - a fatal error escaping the savepoints (at COMMIT)
+            _raise_fatal(exc, store)
+            raise
     return results
+
+
+def _raise_fatal(exc: Exception, store: Store) -> None:
+    """A full disk or a damaged file ends the batch (and the crawl): retrying page by page cannot help."""
+    fatal = fatal_error(exc, store.path)
+    if fatal is not None:
+        raise fatal from None
 
 
 def _failed(page: FetchedPage, exc: Exception) -> RecordError:
@@ -160,7 +177,7 @@ class RecordWorker:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.waiting: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
         self.in_flight: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
-        self.gone: WorkerGone | None = None
+        self.gone: WorkerGone | FatalStorageError | None = None
         self.batches = 0  # transactions sent; pages / batches is the group-commit factor
         self.peak_waiting = 0  # most pages ever queued behind the batch being written
         self.listeners: dict[int, Callable[[bool], None]] = {}
@@ -188,7 +205,7 @@ class RecordWorker:
         """Queue the page (and its extraction, when the crawl process made it) for the next batch and wait
         until it is committed (or failed)."""
         if self.gone:
-            raise WorkerGone(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
+            raise type(self.gone)(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
         loop = asyncio.get_running_loop()
         if self.loop is None:
             self.loop = loop
@@ -233,6 +250,10 @@ class RecordWorker:
         if kind == "failed":
             self._fail(payload)
             return
+        if kind == "fatal":  # the pages sent were not committed; the pipelines stop their crawls
+            name, message = payload
+            self._fail(message, fatal=_FATAL.get(name, FatalStorageError)(message))
+            return
         for (_, waiter), result in zip(self.in_flight, payload, strict=True):
             if waiter.done():
                 continue
@@ -245,14 +266,15 @@ class RecordWorker:
         if self.throttled and len(self.waiting) <= LOW_WATER:
             self._throttle(False)
 
-    def _fail(self, message: str) -> None:
-        """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again)."""
-        self.gone = WorkerGone(message)
+    def _fail(self, message: str, fatal: FatalStorageError | None = None) -> None:
+        """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again), or
+        the fatal storage error that stopped it (then nothing can be recorded)."""
+        self.gone = fatal or WorkerGone(message)
         self.process.is_alive()  # reaps the process if it has exited, rather than leaving a zombie until the crawl ends
         self._stop_reading()
         for _, waiter in self.in_flight + self.waiting:
             if not waiter.done():
-                waiter.set_exception(WorkerGone(message))
+                waiter.set_exception(type(self.gone)(message))
         self.in_flight, self.waiting = [], []
         if self.throttled:
             self._throttle(False)  # the crawls go on, recording in-process

@@ -1,0 +1,75 @@
+"""A full disk stops the crawl in one line and costs no alert: the database sits on a real small filesystem
+(a tmpfs mounted for the test; it needs root, as CI has, and skips with the reason otherwise)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import SiteServer
+from crawler.demo.sites import build_site
+from storage import Store
+from tests.conftest import FAST, run_cli
+
+pytestmark = pytest.mark.e2e  # starts crawls, servers and mounts a filesystem
+
+SMALL, LARGE = "1m", "64m"  # the small size fills a few dozen pages into the first crawl of 120
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A directory on its own tmpfs of SMALL bytes; remount(size) grows it, as freeing space would."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL}", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+
+    def remount(size: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(where)], check=True)
+
+    try:
+        yield where, remount
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def site_server():
+    with SiteServer({"moe": build_site("moe", 120, seed=5, per_page=20)}) as server:
+        yield server
+
+
+def crawl(server: SiteServer, db: Path, config: Path, *extra: str):
+    return run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, *extra, timeout=180)
+
+
+@pytest.mark.parametrize("worker", ["true", "false"], ids=["record-worker", "in-process"])
+def test_a_full_disk_stops_the_crawl_in_one_line_and_raises_nothing_once_space_is_freed(disk, site_server, worker,
+                                                                                         tmp_path):
+    where, remount = disk
+    db, config = where / "eduwatch.db", tmp_path / "eduwatch.toml"
+    site = site_server.sites["moe"]
+    config.write_text(f'[[sites]]\nname = "moe"\nstart_urls = ["{site_server.url_for("moe", site.spec.list_path)}"]\n'
+                      'spider = "moe"\nmax_list_pages = 10\nrecipients = ["ops@example.org"]\n', encoding="utf-8")
+    full = crawl(site_server, db, config, "-s", f"EDUWATCH_RECORD_WORKER={worker}")
+    assert full.code == 1, full.err
+    assert "disk full" in full.err and "free some space" in full.err, full.err
+    assert "Traceback" not in full.err and len(full.err.splitlines()) <= 3, full.err
+    with Store(db, readonly=True) as store:
+        stored = sum(1 for p in store.pages(site="moe") if p.get("latest_version"))
+        assert 0 < stored < 120, "the disk should fill part-way through the crawl"
+        assert not (store.site("moe") or {}).get("baseline_run"), "a run that lost pages sets no baseline"
+
+    remount(LARGE)  # space is freed
+    again = crawl(site_server, db, config)
+    assert again.code == 0, again.err
+    with Store(db, readonly=True) as store:
+        assert store.changes() == [], "pages the full disk lost are no news: the complete crawl is the baseline"
+        runs = store.runs()
+        assert [r["status"] for r in runs if r["finished_at"] is None] == [], runs
+        assert runs[-1]["status"] in ("failed", "interrupted") and runs[0]["status"] == "ok"
+        assert sum(1 for p in store.pages(site="moe") if p.get("latest_version")) == 120
