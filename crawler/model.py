@@ -20,7 +20,7 @@ class FetchedPage:
     site: str  # the configured site name ("moe", "caigou", ... or a [[sites]] name)
     final_url: str = ""  # after redirects; "" when the fetch failed before a response
     status: int | None = None  # HTTP status, None when no response arrived
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # never in a log line: Scrapy logs a failed item's repr
     http_charset: str | None = None  # charset from the Content-Type header, if any
     content_type: str | None = None
     fetched_at: str = ""  # ISO 8601, UTC
@@ -38,7 +38,7 @@ class FetchedAttachment:
 
     url: str  # as the page links it (the key that joins it to Article.attachments)
     status: int | None = None
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # never in a log line (as FetchedPage.body)
     content_type: str | None = None
     filename: str | None = None  # from Content-Disposition, a hint for the file's kind
     error: str | None = None  # "HTTP 404", "over the 20 MB attachment cap", "timeout" ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import sys
 
 from crawler.cli.cluster import run_cluster_command
@@ -12,10 +13,11 @@ from crawler.cli.parser import EPILOG_EXAMPLES, build_parser  # noqa: F401 (EPIL
 from crawler.clock import display_time, parse_when, zoned_iso
 from crawler.config import DEFAULT_DB, Config, load_config
 from crawler.errors import EduwatchError, UsageError
-from storage.errors import StorageError
+from storage.errors import StorageError, fatal_error
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         code = COMMANDS[args.command](args)
@@ -29,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return _fail("interrupted")
+    except (sqlite3.DatabaseError, OSError) as exc:  # a full disk or a damaged file, met anywhere: one line
+        fatal = fatal_error(exc, getattr(args, "db", None) or os.environ.get("EDUWATCH_DB") or "the database")
+        if fatal is None:
+            raise
+        return _fail(str(fatal))
 
 
 def _reader_gone() -> int:
