@@ -16,6 +16,7 @@ from crawler.model import FetchedPage
 from crawler.track.project_record import ensure_built
 from crawler.track.recorder import PageRecorder, RunContext
 from crawler.web.calendar import bid_events, ics, project_uid
+from crawler.web.server import App
 from storage import Store
 from tests import project_story as story
 
@@ -191,3 +192,27 @@ def test_changes_json_names_the_copy_and_the_copies(tmp_path, capsys):
     rows = {c["url"]: c for c in json.loads(capsys.readouterr().out)}
     assert rows[T1_COPY]["copy_of"] == T1_TENDER and rows[T1_TENDER]["also_on"] == [T1_COPY]
     assert rows[T2_TENDER]["copy_of"] is None and rows[T2_TENDER]["also_on"] == []
+
+
+def test_web_view_projects_page_filters_and_timeline(tmp_path):
+    db = story_db(tmp_path)
+    app = App(db)
+    page = app.handle("/projects?status=awarded")
+    assert page.status == 200 and story.T1_NAME in page.body and story.T2_NAME not in page.body
+    assert "包1 杭州某某科技有限公司 ¥958,000.00" in page.body
+    assert story.T2_NAME in app.handle("/projects?region=宁波市").body
+    assert app.handle("/projects?region=火星").status == 400 and app.handle("/projects?status=bogus").status == 400
+    timeline = app.handle(f"/project?key={story.T1}").body
+    assert "投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in timeline and "also on: <a href=" in timeline
+    assert timeline.index("招标") < timeline.index("更正") < timeline.index("宁波某某教育设备有限公司")
+    assert app.handle("/project?key=NOPE").status == 404
+
+
+def test_the_alert_page_names_the_copies_of_its_notice(tmp_path):
+    db = story_db(tmp_path)
+    with Store(db) as store:
+        change_id = next(c["id"] for c in store.changes() if c["url"] == T1_TENDER)
+        alert_id = store.create_alert(run_id=None, recipients=["bids@example.org"], change_ids=[change_id],
+                                      subject="s", message_id="<m@x>", created_at="2024-05-21T02:00:00+00:00")
+    page = App(db).handle(f"/alert?id={alert_id}")
+    assert page.status == 200 and f"也见于: {T1_COPY}" in page.body

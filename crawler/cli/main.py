@@ -301,7 +301,8 @@ def _projects_store(args, config: Config):
 
 
 def cmd_projects(args) -> int:
-    from crawler.cli.projects import matching, print_projects
+    from crawler.cli.projects import print_projects
+    from crawler.track.project_query import matching
 
     config = _config(args)
     since = parse_when(args.since, zone=config.display.timezone)
@@ -311,7 +312,8 @@ def cmd_projects(args) -> int:
 
 
 def cmd_project(args) -> int:
-    from crawler.cli.projects import find_key, print_project
+    from crawler.cli.projects import print_project
+    from crawler.track.project_query import find_key
 
     config = _config(args)
     with _projects_store(args, config) as store:

@@ -127,6 +127,7 @@ def _meta(change: dict, site_labels: dict[str, str] | None, zone: str = DISPLAY_
         ("订阅", "、".join(change.get("subscriptions") or [])),
         ("摘要", change.get("summary") or ""),
         ("相关公告", change.get("related_url") or (change.get("details") or {}).get("related_url") or ""),
+        ("也见于", "、".join(change.get("also_on") or [])),  # the same notice on other sites (projects)
     ]
     return [(k, v) for k, v in rows if v]
 

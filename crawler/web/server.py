@@ -24,7 +24,7 @@ from crawler.errors import EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
 from crawler.model import ChangeKind
 from crawler.track.compare import VersionNotStored, compare_versions
-from crawler.web import auth
+from crawler.web import auth, projects_page
 from crawler.web import templates as t
 from crawler.web.calendar import bid_events, ics
 from crawler.web.feed import FeedFilter, atom_feed
@@ -110,13 +110,14 @@ class App:
         self.zone = self.config.display.timezone  # every time on a page is shown, and a naive ?since= read, in it
         self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
                        "/alerts": self.alerts, "/alert": self.alert, "/feed.atom": self.feed, "/bids.ics": self.bids}
+        self.routes.update(projects_page.routes(self, bad_request, not_found))
 
     def handle(self, target: str) -> Response:
         try:
             request = Request.parse(target)
             route = self.routes.get(request.path.rstrip("/") or "/")
             if route is None:
-                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts、/alert、/feed.atom、/bids.ics。")
+                raise not_found(f"没有这个页面：{request.path}。可用页面：/、/page、/diff、/search、/alerts、/alert、/projects、/project、/feed.atom、/bids.ics。")
             answer = route(request)
             return answer if isinstance(answer, Response) else Response(200, answer)
         except HTTPProblem as problem:
@@ -228,7 +229,8 @@ class App:
             changes = []
             for change_id in alert.get("change_ids") or []:
                 try:
-                    changes.append(store.change(change_id))
+                    change = store.change(change_id)
+                    changes.append({**change, "also_on": store.copies(change["url"])[1]})  # the same notice elsewhere
                 except NotFoundError:
                     continue
         items = ordered(changes)

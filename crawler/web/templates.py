@@ -44,7 +44,7 @@ def page_link(url: str, text: str | None) -> str:
 
 def layout(title: str, body: str) -> str:
     """The whole document: navigation, inline CSS, no scripts."""
-    nav = ('<a href="/">最近变化</a><a href="/search">搜索</a><a href="/alerts">提醒</a>')
+    nav = ('<a href="/">最近变化</a><a href="/projects">项目</a><a href="/search">搜索</a><a href="/alerts">提醒</a>')
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)} · eduwatch</title><style>{_CSS}</style></head>"
