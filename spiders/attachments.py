@@ -3,16 +3,23 @@
 The page's item waits until each of its attachments has answered (or failed), so the recorder sees the
 page and its files together. Attachment requests go through the same downloader, so they count
 against the site's politeness limits and are revalidated (ETag / Last-Modified) by the HTTP cache.
+
+A document linked from many pages (a sidebar's 下载中心) is fetched once per crawl: its answer is given
+to every page that links it, and a host that cannot be resolved or reached fails the rest of its
+documents at once, with the same error, instead of holding pages back while each one fails again.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError
 
 from crawler.extract.generic import ATTACHMENT_HREF, may_link_attachments
 from crawler.model import FetchedAttachment, FetchedPage
@@ -26,14 +33,45 @@ _ANSWERED = [304, *range(400, 600)]
 ATTACHMENT_PRIORITY = 5  # after list pages (10), before new articles (0): a page's item is not held long
 _FILENAME = re.compile(r"filename\*?\s*=\s*(?:UTF-8'')?\"?([^\";]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml")
+SHARE_BYTES = 64 * 1024 * 1024  # documents kept for later pages of the crawl that link them; past it, fetched again
+_HOST_DOWN = (DNSLookupError, ConnectionRefusedError, NoRouteError)  # the host, not the document, failed
 
 
 @dataclass
+class SharedDownloads:
+    """One crawl's documents: each URL asked once, its answer handed to every page that links it."""
+
+    answers: OrderedDict = field(default_factory=OrderedDict)  # request url → FetchedAttachment (oldest first)
+    size: int = 0  # bytes of the answers kept
+    waiting: dict = field(default_factory=dict)  # request url → [PendingPage] waiting for its answer
+    dead_hosts: dict = field(default_factory=dict)  # host → the error its first failing document got
+
+    def keep(self, key: str, answer: FetchedAttachment) -> None:
+        self.answers[key] = answer
+        self.size += len(answer.body or b"")
+        while self.size > SHARE_BYTES and len(self.answers) > 1:
+            _, old = self.answers.popitem(last=False)
+            self.size -= len(old.body or b"")
+
+
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # spider → its crawl's SharedDownloads
+
+
+def shared_downloads(spider) -> SharedDownloads:
+    """The spider's (this crawl's) shared documents, made on first use."""
+    found = _SHARED.get(spider)
+    if found is None:
+        found = _SHARED[spider] = SharedDownloads()
+    return found
+
+
+@dataclass(eq=False)
 class PendingPage:
     """An article page waiting for its attachments' answers."""
 
     page: FetchedPage
     left: int
+    shared: SharedDownloads = field(default_factory=SharedDownloads)
 
 
 def attachment_urls(response: Response) -> list[str]:
@@ -55,18 +93,43 @@ def attachment_urls(response: Response) -> list[str]:
     return urls
 
 
-def attachment_requests(page: FetchedPage, response: Response, max_mb: int, callback, errback) -> list[scrapy.Request]:
-    """One request per attachment, each capped at max_mb; [] when the page has none or attachments are off."""
+def attachment_requests(page: FetchedPage, response: Response, max_mb: int, callback, errback) -> list:
+    """What the page's response yields: a request per attachment not yet asked this crawl (each capped at
+    max_mb), and the page itself once every attachment has its answer (at once when it has none, when
+    attachments are off, or when the crawl already holds every answer). Callbacks are the spider's own
+    methods: the spider's SharedDownloads is found through them."""
     if max_mb <= 0 or page.status != 200 or not hasattr(response, "xpath"):
-        return []
+        return [page]
     urls = attachment_urls(response)
-    pending = PendingPage(page, len(urls))
+    if not urls:
+        return [page]
+    shared = shared_downloads(getattr(callback, "__self__", None) or _NO_SPIDER)
+    pending = PendingPage(page, len(urls), shared)
     cap = max_mb * 1024 * 1024
-    return [scrapy.Request(url, callback=callback, errback=errback, dont_filter=True, priority=ATTACHMENT_PRIORITY,
-                           cb_kwargs={"pending": pending},
-                           meta={"download_maxsize": cap, "download_warnsize": cap, "max_mb": max_mb,
-                                 "handle_httpstatus_list": _ANSWERED, ATTACHMENT_OF: page.url})
-            for url in urls]
+    out: list = []
+    for url in urls:
+        request = scrapy.Request(url, callback=callback, errback=errback, dont_filter=True,
+                                 priority=ATTACHMENT_PRIORITY, cb_kwargs={"pending": pending},
+                                 meta={"download_maxsize": cap, "download_warnsize": cap, "max_mb": max_mb,
+                                       "handle_httpstatus_list": _ANSWERED, ATTACHMENT_OF: page.url})
+        key = request.url
+        host = urlsplit(key).hostname or ""
+        if key in shared.answers or host in shared.dead_hosts:
+            known = shared.answers.get(key) or FetchedAttachment(key, error=shared.dead_hosts[host])
+            out += settle_one(pending, known)
+        elif key in shared.waiting:  # asked for an earlier page: this one waits for the same answer
+            shared.waiting[key].append(pending)
+        else:
+            shared.waiting[key] = [pending]
+            out.append(request)
+    return out
+
+
+class _Anonymous:
+    """Stands for the spider when callbacks are plain functions (tests): one SharedDownloads for them all."""
+
+
+_NO_SPIDER = _Anonymous()
 
 
 def fetched_attachment(response: Response) -> FetchedAttachment:
@@ -102,11 +165,25 @@ def failed_attachment(failure) -> FetchedAttachment:
         error = f"larger than the attachment cap ({request.meta.get('max_mb')} MB, [crawl] attachment_max_mb)"
     else:
         error = f"{failure.type.__name__}: {message}"
-    return FetchedAttachment(request.meta.get("redirect_urls", [request.url])[0], error=error)
+    url = request.meta.get("redirect_urls", [request.url])[0]
+    if failure.check(*_HOST_DOWN):  # the rest of this host's documents fail at once, with the same words
+        pending = request.cb_kwargs.get("pending")
+        if pending is not None:
+            pending.shared.dead_hosts.setdefault(urlsplit(url).hostname or "", error)
+    return FetchedAttachment(url, error=error)
 
 
 def settle(pending: PendingPage, attachment: FetchedAttachment):
-    """Count an answer in; the page's item once the last one is in."""
+    """Hand the answer to every page waiting for it (and keep it for later pages); each page's item once its
+    last answer is in."""
+    shared = pending.shared
+    shared.keep(attachment.url, attachment)
+    for waiter in shared.waiting.pop(attachment.url, None) or [pending]:
+        yield from settle_one(waiter, attachment)
+
+
+def settle_one(pending: PendingPage, attachment: FetchedAttachment):
+    """Count an answer in for one page; the page's item once the last one is in."""
     pending.page.attachments.append(attachment)
     pending.left -= 1
     if pending.left == 0:

@@ -210,8 +210,7 @@ class SiteSpider(scrapy.Spider):
             last_modified=attachments.header(response, b"Last-Modified"),
         )
         max_mb = self.crawler.settings.getint("EDUWATCH_ATTACHMENT_MAX_MB", 20)
-        requests = attachments.attachment_requests(page, response, max_mb, self.parse_attachment, self.attachment_failed)
-        yield from requests or [page]
+        yield from attachments.attachment_requests(page, response, max_mb, self.parse_attachment, self.attachment_failed)
 
     def parse_attachment(self, response: Response, pending: attachments.PendingPage):
         yield from attachments.settle(pending, attachments.fetched_attachment(response))
