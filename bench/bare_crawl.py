@@ -6,6 +6,11 @@ minus everything eduwatch adds to Scrapy: no item pipeline (the spiders' pages a
 downloader middleware or extension, no HTTP cache. `-s NAME=VALUE` overrides a setting as `scrapy crawl`
 does. Prints each spider's Scrapy stats as one JSON line on stdout.
 
+`--documents`: the like-for-like yardstick for pages that link documents. The spiders download no
+attachments themselves (EDUWATCH_ATTACHMENT_MAX_MB=0); instead each article page's document links (by the
+same rule eduwatch uses) are requested the way bare Scrapy would: through its duplicate filter, so each
+linked document is fetched once per crawl, however many pages link it.
+
 Run: python bench/bare_crawl.py --config eduwatch.toml -s DOWNLOAD_DELAY=0 ...
 """
 
@@ -20,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import scrapy  # noqa: E402
 from scrapy.crawler import CrawlerProcess  # noqa: E402
 from scrapy.utils.project import get_project_settings  # noqa: E402
 
@@ -32,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--documents", action="store_true", help="also fetch each linked document once")
     args = parser.parse_args(argv)
     sites = tomllib.loads(Path(args.config).read_text("utf-8"))["sites"]
     settings = get_project_settings()
@@ -40,10 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.settings:
         name, _, value = item.partition("=")
         settings.set(name, value, priority="cmdline")
+    if args.documents:
+        settings.set("EDUWATCH_ATTACHMENT_MAX_MB", 0, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for site in sites:
-        crawler = process.create_crawler(site.get("spider", site["name"]))
+        spider = site.get("spider", site["name"])
+        crawler = process.create_crawler(with_documents(process.spider_loader.load(spider)) if args.documents
+                                         else spider)
         crawlers.append(crawler)
         process.crawl(crawler, site=site["name"], start_urls=site["start_urls"], follow=site.get("follow"),
                       pagination=site.get("pagination"), max_list_pages=site.get("max_list_pages", 5))
@@ -52,6 +63,29 @@ def main(argv: list[str] | None = None) -> int:
         stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float)}
         print(json.dumps(stats), flush=True)
     return 0
+
+
+def with_documents(spider_class):
+    """The spider, plus a request for each document link of each article page, deduplicated by Scrapy."""
+    from spiders.attachments import attachment_urls
+
+    def parse_article(self, response):
+        yield from spider_class.parse_article(self, response)
+        if getattr(response, "status", 0) == 200 and hasattr(response, "xpath"):
+            for url in attachment_urls(response):
+                yield scrapy.Request(url, callback=self.document, errback=self.document_failed, priority=5,
+                                     meta={"handle_httpstatus_all": True})
+
+    def document(self, response):
+        self.crawler.stats.inc_value("bare/documents")
+        return []
+
+    def document_failed(self, failure):
+        self.crawler.stats.inc_value("bare/documents_failed")
+        return []
+
+    return type(f"Bare{spider_class.__name__}", (spider_class,),
+                {"parse_article": parse_article, "document": document, "document_failed": document_failed})
 
 
 if __name__ == "__main__":

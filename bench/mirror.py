@@ -108,10 +108,10 @@ pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    access_log {access};
     client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fastcgi;
     uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-    types {{ text/html html htm shtml; text/plain txt; }}
+    types {{ text/html html htm shtml; text/plain txt; application/pdf pdf; }}
     default_type text/html;
     sendfile on; tcp_nopush on; keepalive_requests 100000; keepalive_timeout 60;
     gzip on; gzip_comp_level 1; gzip_types text/html text/plain; gzip_min_length 256;
@@ -129,8 +129,9 @@ http {{
 class Server:
     """nginx (or, without it, Python's static file server at nice 10) serving the mirror's files."""
 
-    def __init__(self, root: Path, work: Path, sites: dict[str, Site], kind: str = "auto"):
+    def __init__(self, root: Path, work: Path, sites: dict[str, Site], kind: str = "auto", log_requests: bool = False):
         self.root, self.work = root, work
+        self.access_log = work / "access.log" if log_requests else None  # one line per request: requests()
         self.port = free_port()
         nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         if kind == "nginx" and not nginx:
@@ -140,7 +141,8 @@ class Server:
             charsets = "\n".join(f"        location /{name}/ {{ charset {site.template.http_charset}; }}"
                                  for name, site in sites.items() if site.template.http_charset != "utf-8")
             conf = work / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(work=work, port=self.port, root=root, charsets=charsets))
+            conf.write_text(NGINX_CONF.format(work=work, port=self.port, root=root, charsets=charsets,
+                                              access=self.access_log or "off"))
             self.proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(work), "-g", "daemon off;"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         else:
@@ -149,7 +151,8 @@ class Server:
                  "ThreadingHTTPServer, SimpleHTTPRequestHandler as H; H.protocol_version='HTTP/1.1'; "
                  "ThreadingHTTPServer.request_queue_size = 128; "
                  "test(H, ThreadingHTTPServer, port=int(sys.argv[1]), bind='127.0.0.1')", str(self.port)],
-                cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                cwd=root, stdout=subprocess.DEVNULL,
+                stderr=open(self.access_log, "ab") if self.access_log else subprocess.DEVNULL)  # noqa: SIM115
         self._wait_ready()
 
     @property
@@ -176,6 +179,12 @@ class Server:
                 time.sleep(0.05)
         self.close()
         raise MirrorError(f"the {self.kind} mirror server did not listen on port {self.port} within 15 s")
+
+    def requests(self) -> int:
+        """Requests served so far (with log_requests): each server logs one line per request."""
+        if self.access_log is None or not self.access_log.exists():
+            return 0
+        return sum(1 for line in self.access_log.read_text("utf-8", "replace").splitlines() if '"GET ' in line)
 
     def pids(self) -> list[int]:
         """The server's processes (nginx: master and worker), for the CPU it used."""

@@ -1,6 +1,7 @@
 """eduwatch crawl vs bare Scrapy in process wall time, with the default settings, on a mirror of heavy real-like pages.
 
 Run: .venv/bin/python bench/throughput.py [--pages 2000] [--rounds 3] [--variant 'cache=HTTPCACHE_ENABLED=true']
+     .venv/bin/python bench/throughput.py --attachments   (pages linking documents: bench/throughput_documents.py)
 Prints a Markdown report (see bench/README.md): first, the wall time of `eduwatch crawl` (first crawl and an
 unchanged recheck) against bare Scrapy with the same spiders, only the politeness overrides set; then the
 database growth per unchanged recheck; then changes found after edits, per-stage CPU and any --variant.
@@ -143,6 +144,15 @@ def series_rows(series: Series, n: int, main: bool) -> list[str]:
 
 
 def run(args) -> int:
+    if args.attachments:
+        import throughput_documents
+
+        workdir = Path(args.keep or tempfile.mkdtemp(prefix="eduwatch-bench-")).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"Machine: {machine()}\n")
+        print("\n".join(throughput_documents.measure(args, workdir, config_text)))
+        print(f"\n(work files in {workdir})")
+        return 0
     templates = [t.strip() for t in args.templates.split(",") if t.strip()]
     unknown = [t for t in templates if t not in SPIDER_OF]
     if unknown:
@@ -215,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure eduwatch with these settings, e.g. 'cache=HTTPCACHE_ENABLED=true'")
     parser.add_argument("--before", metavar="DIR", help="also measure the eduwatch checkout in DIR (before/after)")
     parser.add_argument("--stage-pages", type=int, default=600, help="pages to time the stages over (0 = all)")
+    parser.add_argument("--attachments", action="store_true",
+                        help="measure pages that link documents, against bare Scrapy fetching each document once")
     parser.add_argument("--keep", metavar="DIR", help="keep the mirror, databases and crawl logs in DIR")
     args = parser.parse_args(argv)
     if args.pages < PER_PAGE:
