@@ -8,7 +8,7 @@ import pytest
 from crawler.config import ConfigError, load_config
 from crawler.config_notify import CHANGE_KINDS, SubscriptionConfig
 from crawler.model import ChangeKind
-from crawler.track.routing import notice_kind, notice_of, route
+from crawler.track.routing import notice_of, route
 
 SITES = ('[[sites]]\nname = "ccgp"\nstart_urls = ["http://127.0.0.1:9/list/"]\nrecipients = ["ops@example.org"]\n'
          '[[sites]]\nname = "zjzfcg"\nlabel = "浙江政府采购网"\nstart_urls = ["http://127.0.0.1:9/zj/"]\n')
@@ -163,11 +163,12 @@ def test_region_comes_from_the_field_then_the_buyer_then_the_site_label():
         == ("浙江", "宁波市")
 
 
-@pytest.mark.parametrize("title, kind", [
-    ("某中学实验室设备采购项目公开招标公告", "tender"), ("某中学实验室设备采购项目更正公告", "correction"),
-    ("某中学实验室设备采购项目中标结果公告", "award"), ("某中学实验室设备采购项目成交公告", "award"),
-    ("某中学实验室设备采购项目废标公告", "failed"), ("某中学实验室设备采购项目终止公告", "cancelled"),
-    ("某中学实验室设备采购合同公告", "contract"), ("关于开展2024年暑期安全教育的通知", "other"),
-])
-def test_notice_kind_from_the_title(title, kind):
-    assert notice_kind(title) == kind
+def test_the_project_s_region_and_budget_stand_for_a_notice_that_states_none():
+    award = _article("某某学校实验室设备采购项目中标结果公告", "中标供应商：某某科技有限公司")
+    alone = notice_of(award, site="ccgp", change_kind="new")
+    assert (alone.notice_kind, alone.region, alone.budget) == ("award", (None, None), None)
+    project = {"province": "浙江", "city": "杭州市", "budget": 1200000.0}
+    known = notice_of(award, site="ccgp", change_kind="new", project=project)
+    assert (known.region, known.budget) == (("浙江", "杭州市"), 1200000.0)
+    audience = route(known, None, SUBSCRIPTIONS)
+    assert {r: why.subscriptions for r, why in audience.recipients.items()} == {"wang@example.org": ["lab-zj"]}

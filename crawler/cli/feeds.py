@@ -5,20 +5,21 @@ from __future__ import annotations
 import sys
 
 from crawler.config import Config
-from crawler.web.calendar import bid_events, ics
+from crawler.web import subscribed
+from crawler.web.calendar import ics
 from crawler.web.feed import FeedFilter, atom_feed
+from crawler.web.subscribed import feed_changes
 
 
 def feed(store, config: Config, flt: FeedFilter, limit: int) -> int:
     """Print the Atom document; entries link the web view's diffs when [web] base_url is set."""
-    changes = store.feed_changes(site=flt.site, kind=flt.kind, keyword=flt.keyword, limit=limit)
-    _write(atom_feed(changes, flt=flt, web_base=config.web_base_url))
+    _write(atom_feed(feed_changes(store, config, flt, limit), flt=flt, web_base=config.web_base_url))
     return 0
 
 
-def calendar(store, site: str | None) -> int:
-    """Print the iCalendar file of bid deadlines (one event per announcement and deadline kind)."""
-    _write(ics(bid_events(store.announcement_histories(site), store.correction_links(), store.calendar_projects(site))))
+def calendar(store, config: Config, site: str | None, subscription: str | None = None) -> int:
+    """Print the iCalendar file of bid deadlines (one event per project or announcement and deadline kind)."""
+    _write(ics(subscribed.calendar(store, config, site, subscription)))
     return 0
 
 

@@ -280,14 +280,18 @@ def cmd_feed(args) -> int:
 
     config = _config(args)
     with _open_store(args, config, readonly=True) as store:
-        return feed(store, config, FeedFilter(site=args.site, kind=args.kind, keyword=args.keyword), args.limit)
+        return feed(store, config, FeedFilter(site=args.site, kind=args.kind, keyword=args.keyword,
+                                              subscription=args.subscription), args.limit)
 
 
 def cmd_calendar(args) -> int:
     from crawler.cli.feeds import calendar
 
-    with _open_store(args, readonly=True) as store:
-        return calendar(store, args.site)
+    config = _config(args)
+    if args.subscription:
+        config.subscription(args.subscription)  # an unknown name fails before the database is opened
+    with _open_store(args, config, readonly=True) as store:
+        return calendar(store, config, args.site, args.subscription)
 
 
 def _projects_store(args, config: Config):
@@ -321,6 +325,20 @@ def cmd_project(args) -> int:
     return print_project(record, config.display.timezone, as_json=args.json)
 
 
+def cmd_subscriptions(args) -> int:
+    from crawler.cli.subscriptions import list_subscriptions, test_subscription
+
+    config = _config(args)
+    if args.action == "list":
+        return list_subscriptions(config, as_json=args.json)
+    if not args.name:
+        raise UsageError("subscriptions test needs a NAME: eduwatch subscriptions test lab-zj [--since 30d]")
+    subscription = config.subscription(args.name)
+    since = parse_when(args.since, zone=config.display.timezone)
+    with _open_store(args, config, readonly=True) as store:
+        return test_subscription(store, config, subscription, since=since, since_text=args.since, as_json=args.json)
+
+
 def cmd_cluster(args) -> int:
     """`node`, `record` and `nodes` (crawler/cli/cluster.py)."""
     config = _config(args)
@@ -330,7 +348,7 @@ def cmd_cluster(args) -> int:
 COMMANDS = {
     "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
-    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "projects": cmd_projects, "project": cmd_project,
+    "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "subscriptions": cmd_subscriptions, "projects": cmd_projects, "project": cmd_project,
     "node": cmd_cluster, "record": cmd_cluster,
     "nodes": cmd_cluster,
 }

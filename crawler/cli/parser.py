@@ -21,6 +21,7 @@ EPILOG_EXAMPLES = {
     "serve": "example: eduwatch serve --port 8080   (then open http://127.0.0.1:8080/)",
     "feed": "example: eduwatch feed --site ccgp --keyword 实验室 > ccgp.atom",
     "calendar": "example: eduwatch calendar --site ccgp > bids.ics",
+    "subscriptions": "example: eduwatch subscriptions   |   eduwatch subscriptions test lab-zj --since 30d",
     "projects": "example: eduwatch projects --status awarded --region 浙江 --since 30d --json",
     "project": "example: eduwatch project ZJ-2024-001   |   eduwatch project http://www.ccgp.gov.cn/cggg/dfgg/gkzb/202406/t20240601_1.htm",
     "node": "example: eduwatch node --host 0.0.0.0 --port 6800 --dir /var/lib/eduwatch-node",
@@ -110,8 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=[str(k) for k in ChangeKind], help="only this kind of change")
     p.add_argument("--keyword", metavar="WORD", help="only changes whose title, summary or diff contains WORD")
     p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100)")
+    p.add_argument("--subscription", metavar="NAME", help="only changes this [[subscriptions]] entry matches")
     p = command("calendar", "an iCalendar file of bid deadlines (开标, 投标截止 …) with a reminder a day before")
     p.add_argument("--site", help="only this site's announcements")
+    p.add_argument("--subscription", metavar="NAME", help="only notices this [[subscriptions]] entry follows")
+    p = command("subscriptions", "the [[subscriptions]]; `test NAME` prints what one would have received (no mail sent)")
+    p.add_argument("action", nargs="?", choices=["list", "test"], default="list",
+                   help="list (default): the subscriptions; test: replay stored changes through subscription NAME")
+    p.add_argument("name", nargs="?", help="with test: the subscription's name")
+    p.add_argument("--since", metavar="AGE", default="30d", help="with test: changes detected since (default 30d)")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("projects", "procurement projects (a tender's notices across sites): status, deadlines, budget, awards")
     p.add_argument("--status", choices=["open", "corrected", "awarded", "failed", "cancelled"], help="only this status")
     p.add_argument("--keyword", metavar="K", help="only projects whose name, buyer, number, notices or winners contain K")

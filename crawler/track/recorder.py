@@ -252,7 +252,8 @@ class PageRecorder:
                 diff_text = f"{link.text}\n{diff_text or ''}".rstrip()
                 summary = f"更正公告：{summary}"
         summary, diff_text = _project_summary(project, details, summary, diff_text)
-        audience = self._audience(current.to_dict(), verdict.change, details)
+        audience = self._audience(current.to_dict(), verdict.change, details,
+                                  self.store.project_state(project.key) if project else None)
         if project and project.copy_of and verdict.change == "new":
             audience = Audience()  # the first site's copy told everyone
         change_id = self.store.add_change(
@@ -263,12 +264,13 @@ class PageRecorder:
             details=details or None, related_url=related_url)
         self._enqueue(change_id, audience)
 
-    def _audience(self, article: dict | None, change_kind: str, details: dict) -> Audience:
+    def _audience(self, article: dict | None, change_kind: str, details: dict,
+                  project: dict | None = None) -> Audience:
         """Who is told of this change: the site's recipients and channels when its keyword filters say yes,
         and every subscription it matches (crawler.track.routing) — the same rule for email and channels."""
         config = self.context.config
         notice = notice_of(article, site=self.context.site_name, change_kind=change_kind,
-                           site_label=config.site_label(self.context.site_name))
+                           site_label=config.site_label(self.context.site_name), project=project)
         audience = route(notice, self.site_config, config.subscriptions)
         matched = [k for reasons in (*audience.recipients.values(), *audience.channels.values())
                    for k in reasons.keywords]

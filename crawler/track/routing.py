@@ -7,24 +7,14 @@ keywords and the subscriptions that brought it there.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from crawler.config import Config, SiteConfig
+from crawler.config import SiteConfig
 from crawler.config_notify import SubscriptionConfig
 from crawler.extract.amounts import parse_amount
+from crawler.extract.procurement import notice_kind
 from crawler.extract.regions import Region, region_of, within
 from crawler.track.keywords import match_keywords
-
-# Title words → notice kind, most telling first (a 更正 of a 中标 notice is a correction; 终止 before 招标).
-_KIND_WORDS = (
-    ("correction", re.compile(r"更正|变更|澄清|补遗|答疑|延期")),
-    ("failed", re.compile(r"废标|流标|失败")),
-    ("cancelled", re.compile(r"终止|取消")),
-    ("award", re.compile(r"中标|成交|结果|中选|候选人")),
-    ("contract", re.compile(r"合同")),
-    ("tender", re.compile(r"招标|采购|磋商|谈判|询价|比选|竞价|邀请|遴选|单一来源|公开|意向")),
-)
 
 
 @dataclass(frozen=True)
@@ -65,24 +55,23 @@ class Audience:
                 book.setdefault(name, Reasons()).add(keywords, subscription)
 
 
-def notice_kind(title: str) -> str:
-    """A notice's kind from its title (更正公告 → correction, 中标结果公告 → award …); 'other' when none fits."""
-    for kind, words in _KIND_WORDS:
-        if words.search(title or ""):
-            return kind
-    return "other"
-
-
-def notice_of(article: dict | None, *, site: str | None, change_kind: str, site_label: str = "") -> Notice:
-    """The facts subscriptions match on, from the change's stored article: region from 行政区域, the buyer
-    (采购人), the site's label, else the title (杭州市某中学…采购公告); budget from 预算金额, else 最高限价
-    (a bare number is 元).
-    The one place to point at the project's own facts once projects are stored."""
+def notice_of(article: dict | None, *, site: str | None, change_kind: str, site_label: str = "",
+              project: dict | None = None) -> Notice:
+    """The facts subscriptions match on: the notice kind from its title (crawler.extract.procurement), and the
+    region and budget of its project when it has one (a result notice states no budget: its tender did), else
+    of the notice itself — region from 行政区域, the buyer (采购人), the site's label, else the title; budget
+    from 预算金额, else 最高限价 (a bare number is 元)."""
     article = article or {}
     fields = article.get("fields") or {}
-    budget = next((parse_amount(fields[key], unit="元") for key in ("预算金额", "最高限价") if fields.get(key)), None)
-    region = region_of(fields.get("行政区域"), fields.get("采购人"), site_label, article.get("title"))
-    kind = None if change_kind == "health" else notice_kind(article.get("title") or "")
+    project = project or {}
+    budget = project.get("budget")
+    if budget is None:
+        budget = next((parse_amount(fields[key], unit="元") for key in ("预算金额", "最高限价") if fields.get(key)),
+                      None)
+    region = Region(project.get("province"), project.get("city"))
+    if region.province is None:
+        region = region_of(fields.get("行政区域"), fields.get("采购人"), site_label, article.get("title"))
+    kind = None if change_kind == "health" else notice_kind(article.get("title") or "", article.get("body") or "")
     return Notice(article=article, site=site, change_kind=change_kind, notice_kind=kind, region=region,
                   budget=budget)
 
@@ -134,12 +123,3 @@ def route(notice: Notice, site: SiteConfig | None, subscriptions: list[Subscript
         if keywords is not None:
             audience.add(subscription.recipients, subscription.channels, keywords, subscription.name)
     return audience
-
-
-def matching(config: Config, subscription: SubscriptionConfig, change: dict, article: dict | None) -> list[str] | None:
-    """Replay: the keywords found when this stored change (with its version's article) matches the
-    subscription, else None. What `subscriptions test`, feeds and calendars filter with."""
-    site = change.get("site")
-    notice = notice_of(article, site=site, change_kind=change.get("kind") or "",
-                       site_label=config.site_label(site) if site else "")
-    return subscription_keywords(subscription, notice)

@@ -29,15 +29,16 @@ class FeedFilter:
     site: str | None = None
     kind: str | None = None
     keyword: str | None = None
+    subscription: str | None = None  # a [[subscriptions]] name: only the changes it matches
 
     def describe(self) -> str:
         parts = [f"{name} {value}" for name, value in (("站点", self.site), ("类型", self.kind),
-                                                       ("关键词", self.keyword)) if value]
+                                                       ("关键词", self.keyword), ("订阅", self.subscription)) if value]
         return "，".join(parts)
 
     def query(self) -> str:
         return urlencode({k: v for k, v in (("site", self.site), ("kind", self.kind),
-                                            ("keyword", self.keyword)) if v})
+                                            ("keyword", self.keyword), ("subscription", self.subscription)) if v})
 
 
 def change_id(change: dict) -> str:

@@ -20,13 +20,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.clock import parse_when
 from crawler.config import Config
-from crawler.errors import EduwatchError, ServeError
+from crawler.errors import ConfigError, EduwatchError, ServeError
 from crawler.logsetup import ensure_stderr_logging
 from crawler.model import ChangeKind
 from crawler.track.compare import VersionNotStored, compare_versions
-from crawler.web import auth, projects_page
+from crawler.web import auth, projects_page, subscribed
 from crawler.web import templates as t
-from crawler.web.calendar import bid_events, ics
+from crawler.web.calendar import ics
 from crawler.web.feed import FeedFilter, atom_feed
 from crawler.web.widgets import Paging, compare_form, digest_page, pager, state_mark
 from storage import NotFoundError, StorageError, Store
@@ -239,21 +239,29 @@ class App:
 
 
     def feed(self, req: Request) -> Response:
-        """Atom feed of changes with the CLI's filters (?site=&kind=&keyword=)."""
-        flt = FeedFilter(site=req.get("site"), kind=req.get("kind"), keyword=req.get("keyword"))
+        """Atom feed of changes with the CLI's filters (?site=&kind=&keyword=&subscription=)."""
+        flt = FeedFilter(site=req.get("site"), kind=req.get("kind"), keyword=req.get("keyword"),
+                         subscription=req.get("subscription"))
         with self.store() as store:
-            changes = store.feed_changes(site=flt.site, kind=flt.kind, keyword=flt.keyword)
+            changes = self.subscribed(subscribed.feed_changes, store, self.config, flt)
         base = self.config.web_base_url
         self_url = f"{base}/feed.atom" + (f"?{flt.query()}" if flt.query() else "") if base else None
         return Response(200, atom_feed(changes, flt=flt, web_base=base, self_url=self_url),
                         "application/atom+xml; charset=utf-8")
 
     def bids(self, req: Request) -> Response:
-        """The bid-deadline calendar (?site=), for calendar apps to subscribe to."""
+        """The bid-deadline calendar (?site=&subscription=), for calendar apps to subscribe to."""
         with self.store() as store:
-            events = bid_events(store.announcement_histories(req.get("site")), store.correction_links(),
-                                store.calendar_projects(req.get("site")))
+            events = self.subscribed(subscribed.calendar, store, self.config, req.get("site"), req.get("subscription"))
         return Response(200, ics(events), "text/calendar; charset=utf-8")
+
+    @staticmethod
+    def subscribed(read, *args):
+        """A feed's or calendar's content; an unknown ?subscription= is a 400 naming the configured ones."""
+        try:
+            return read(*args)
+        except ConfigError as exc:
+            raise bad_request(str(exc)) from None
 
 
 def _pick(url: str, versions: list[dict], number: int | None) -> dict:
