@@ -122,6 +122,8 @@ class App:
             return answer if isinstance(answer, Response) else Response(200, answer)
         except HTTPProblem as problem:
             return Response(problem.status, t.error_page(problem.status, problem.title, problem.message))
+        except ConfigError as exc:  # the request names no configured entry (?subscription=nobody)
+            return Response(400, t.error_page(400, "参数错误", str(exc)))
         except StorageError as exc:
             logger.warning("web view: database problem: %s", exc)
             return Response(500, t.error_page(500, "数据库错误", str(exc)))
@@ -243,7 +245,7 @@ class App:
         flt = FeedFilter(site=req.get("site"), kind=req.get("kind"), keyword=req.get("keyword"),
                          subscription=req.get("subscription"))
         with self.store() as store:
-            changes = self.subscribed(subscribed.feed_changes, store, self.config, flt)
+            changes = subscribed.feed_changes(store, self.config, flt)
         base = self.config.web_base_url
         self_url = f"{base}/feed.atom" + (f"?{flt.query()}" if flt.query() else "") if base else None
         return Response(200, atom_feed(changes, flt=flt, web_base=base, self_url=self_url),
@@ -252,16 +254,8 @@ class App:
     def bids(self, req: Request) -> Response:
         """The bid-deadline calendar (?site=&subscription=), for calendar apps to subscribe to."""
         with self.store() as store:
-            events = self.subscribed(subscribed.calendar, store, self.config, req.get("site"), req.get("subscription"))
+            events = subscribed.calendar(store, self.config, req.get("site"), req.get("subscription"))
         return Response(200, ics(events), "text/calendar; charset=utf-8")
-
-    @staticmethod
-    def subscribed(read, *args):
-        """A feed's or calendar's content; an unknown ?subscription= is a 400 naming the configured ones."""
-        try:
-            return read(*args)
-        except ConfigError as exc:
-            raise bad_request(str(exc)) from None
 
 
 def _pick(url: str, versions: list[dict], number: int | None) -> dict:
