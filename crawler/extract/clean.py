@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from .furniture import is_credit, is_notice, is_promo, is_widget
 from .text import BLOCK_TAGS, AttrPattern, squash
 
 NOISE_TAGS = (
@@ -50,9 +51,22 @@ _STOP_LINE = re.compile(
     r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
     r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
 )
+# The heading of a recommendation or comment block, in any of its wordings: a qualifier family (相关/热门/猜你/
+# 为你/大家都在/往期 …) before a noun family (阅读/推荐/新闻/看/喜欢/回顾 …), or a comment section's heading;
+# the whole line is the heading (decorations and a "more" link aside).
+_BLOCK_HEADING = re.compile(
+    r"[【\[〔《<\s■▌▍|｜]*(?:(?:相关|推荐|热门|热点|精彩|猜你|为你|给你|大家都在|大家还在|你可能|您可能|可能|"
+    r"更多|延伸|拓展|扩展|往期|近期|最新|编辑|小编|今日|本周|本月|24小时|一周|热读|人气|阅读|点击)\s?"
+    r"(?:阅读|推荐|新闻|文章|内容|看|喜欢|感兴趣|也喜欢|还喜欢|报道|专题|链接|资讯|视频|图片|图集|话题|回顾|精选|"
+    r"排行榜?|榜单?|热文|热点|好文|要闻|关注|在看|爱看|必读|精彩)|"
+    r"(?:网友|全部|热门|最新|精彩|用户|读者)\s?(?:评论|留言|跟帖)|评论区|留言区|我来说两句|发表评论|文明上网.{0,12})"
+    r"[】\]〕》>\s：:]*(?:更多\s?(?:>>|»|>|＞＞)?)?"
+)
 _HEADLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 _TITLE_ATTR = AttrPattern(r"title|tit\b|headline|font20|\bbt\b|biaoti")
-_STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下一|行业访谈|版权|免责|声明")
+_STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下一|行业访谈|版权|免责|声明|猜你|为你|给你|大家|你可能|您可能|"
+                          r"可能|精彩|更多|拓展|扩展|往期|近期|最新|编辑|小编|今日|本周|本月|24小时|一周|热读|人气|阅读|"
+                          r"点击|网友|全部|用户|读者|评论|留言|我来说|发表|文明")
 MEMBERS_ONLY = "该正文内容您无权限浏览"
 _EDIT_LINK = re.compile(r"\s*[\[【]\s*(编辑|编辑本段|修改)\s*[\]】]$")  # a wiki section heading's edit button
 
@@ -119,7 +133,9 @@ def _drop_keep_tail(el: etree._Element) -> None:
 def is_drop_line(line: str) -> bool:
     """Furniture: a byline label, a counter, a share/print button, an index field."""
     return bool(_DROP_START.match(line) or _DROP_ANYWHERE.search(line)
-                or len(line) <= 80 and _FURNITURE_LINE.fullmatch(line))
+                or len(line) <= 80 and (_FURNITURE_LINE.fullmatch(line) or is_credit(line) or is_promo(line)
+                                        or is_widget(line))
+                or line[0] in "（(【[" and line[-1] in "）)】]" and is_notice(line))  # a notice set apart, anywhere
 
 
 def is_meta_line(line: str) -> bool:
@@ -130,7 +146,7 @@ def is_meta_line(line: str) -> bool:
 def is_stop_line(line: str) -> bool:
     """A heading that starts the related-reading list, the prev/next links or a disclaimer."""
     if not _STOP_LINE.search(line):
-        return False
+        return len(line) <= 24 and bool(_BLOCK_HEADING.fullmatch(line))
     return len(line) <= 20 or line.startswith(("声明", "版权", "免责", "上一", "下一"))
 
 
@@ -152,6 +168,16 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
         if stop or is_drop_line(line) or is_meta_line(line):
             continue
         kept.append(line)
+    return _trim_notices(kept)
+
+
+def _trim_notices(kept: list[str]) -> list[str]:
+    """Reprint/copyright notices where a provider puts them: closing the article or heading it. The same words
+    inside the article are its text."""
+    while kept and is_notice(kept[-1]):
+        kept.pop()
+    while len(kept) > 1 and is_notice(kept[0]):
+        kept.pop(0)
     return kept
 
 
