@@ -64,6 +64,7 @@ class SiteConfig:
     label: str = ""  # human name used in alert subjects (e.g. 教育部)
     allow_private: bool = False  # an intranet site: its links may lead to private addresses (crawler/fetch/address_guard)
     api: ApiSpec | None = None  # [sites.api]: the list is a JSON API (see crawler/sources/api.py)
+    render: bool = False  # list pages are drawn by JavaScript: read them after the browser ran their scripts
 
 
 @dataclass
@@ -73,6 +74,7 @@ class CrawlConfig:
     raw_retention_days: int = 0  # 0 keeps every raw page forever
     recheck_days: int = 30  # known articles first seen within this many days are rechecked each crawl
     attachment_max_mb: int = 20  # attachments larger than this are not downloaded (an error); 0: no attachments
+    browser: str = ""  # the Chromium that clears JavaScript challenges and renders pages; "": the first on PATH
 
 
 @dataclass
@@ -210,13 +212,14 @@ def _smtp(v: Validator, table: dict) -> SmtpConfig:
 
 def _crawl(v: Validator, table: dict) -> CrawlConfig:
     v.keys(table, "crawl", {"removal_confirmations", "health_failures", "raw_retention_days", "recheck_days",
-                                 "attachment_max_mb"})
+                                 "attachment_max_mb", "browser"})
     return CrawlConfig(
         removal_confirmations=v.integer(table, "crawl.removal_confirmations", default=2, low=1, high=100),
         health_failures=v.integer(table, "crawl.health_failures", default=3, low=1, high=1000),
         raw_retention_days=v.integer(table, "crawl.raw_retention_days", default=0, low=0, high=100000),
         recheck_days=v.integer(table, "crawl.recheck_days", default=30, low=0, high=100000),
         attachment_max_mb=v.integer(table, "crawl.attachment_max_mb", default=20, low=0, high=2000),
+        browser=v.string(table, "crawl.browser", default=""),
     )
 
 
@@ -243,7 +246,8 @@ def _site(v: Validator, entry: object, where: str) -> SiteConfig:
     if not isinstance(entry, dict):
         raise v.error(where, "must be a table: write [[sites]] followed by name = ..., start_urls = [...]")
     v.keys(entry, where, {"name", "start_urls", "follow", "pagination", "spider", "max_list_pages", "schedule",
-                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label", "allow_private", "api"})
+                          "timeout", "recipients", "channels", "keywords", "exclude_keywords", "label", "allow_private", "api",
+                          "render"})
     name = v.string(entry, f"{where}.name")
     if not _SITE_NAME.match(name):
         raise v.error(f"{where}.name", f"{name!r} may only hold letters, digits, '_', '-' and '.'")
@@ -269,6 +273,7 @@ def _site(v: Validator, entry: object, where: str) -> SiteConfig:
         exclude_keywords=v.string_list(entry, f"{where}.exclude_keywords"),
         label=v.string(entry, f"{where}.label", default=name),
         allow_private=v.boolean(entry, f"{where}.allow_private", default=False),
+        render=v.boolean(entry, f"{where}.render", default=False),
     )
     if "api" in entry:
         site.api = parse_api(v, v.table(entry, "api"), f"{where}.api")

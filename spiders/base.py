@@ -65,7 +65,7 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, site: str | None = None, start_urls=None, follow: str | None = None,
                  pagination: str | None = None, max_list_pages: int | str = 5, article_urls=None,
-                 recheck_urls=None, **kwargs):
+                 recheck_urls=None, render: bool | str = False, **kwargs):
         super().__init__(**kwargs)
         self.site = site or self.name or "generic"
         # {date:%Y:%m:%d} and {date-7d:...} in a start URL: the search window ends today in Beijing, at each crawl
@@ -76,6 +76,7 @@ class SiteSpider(scrapy.Spider):
         self.max_list_pages = int(max_list_pages)
         self.article_urls = _as_list(article_urls)
         self.recheck_urls = _as_list(recheck_urls)
+        self.render = render in (True, "true", "True", "1")  # `-a render=true` arrives as a string
         self.list_pages_seen: set[str] = set()
         self.articles_requested: set[str] = set()
 
@@ -100,7 +101,8 @@ class SiteSpider(scrapy.Spider):
                      **request_kwargs) -> scrapy.Request:
         """A list page; a `probe` is a page number we guessed, so its 404 just means the list ended."""
         self.list_pages_seen.add(url)
-        meta = {"list_page": page, "probe": probe, **(meta or {})}
+        # eduwatch_render: opened in the browser first (crawler/fetch/challenge.py) when the site has render = true
+        meta = {"list_page": page, "probe": probe, "eduwatch_render": self.render, **(meta or {})}
         if probe:
             meta["handle_httpstatus_list"] = [404]
         return scrapy.Request(url, callback=self.parse_list, errback=self.list_failed, meta=meta, priority=10,

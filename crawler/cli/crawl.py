@@ -6,6 +6,7 @@ import sys
 
 from crawler.clock import now_iso
 from crawler.config import Config
+from crawler.fetch.challenge import NO_BROWSER
 from crawler.fetch.crawl_lock import hold_sites
 from crawler.fetch.runner import plan_crawl, run_crawl
 from crawler.notify.delivery import deliver_configured
@@ -43,10 +44,17 @@ def _report(config: Config, db_path: str, urls: list[str], started: str, plans: 
     for url, reason in failed:
         print(f"eduwatch: error: could not fetch {url}: {reason}; check the address, or retry later", file=sys.stderr)
     interrupted = [r for r in runs if r.get("status") != "ok"]
-    if interrupted:
-        print(f"eduwatch: error: {len(interrupted)} crawl run(s) did not finish; what was fetched is stored, "
-              "run the crawl again to complete it", file=sys.stderr)
+    no_browser = [r for r in interrupted if _finish_reason(r).startswith(NO_BROWSER)]
+    for run in no_browser:  # one line each: what needed the browser, and what to install
+        print(f"eduwatch: error: {_finish_reason(run)[len(NO_BROWSER) + 2:]}", file=sys.stderr)
+    if len(interrupted) > len(no_browser):
+        print(f"eduwatch: error: {len(interrupted) - len(no_browser)} crawl run(s) did not finish; what was "
+              "fetched is stored, run the crawl again to complete it", file=sys.stderr)
     return 1 if failed or interrupted or not runs else 0
+
+
+def _finish_reason(run: dict) -> str:
+    return str((run.get("stats") or {}).get("finish_reason") or "")
 
 
 def _crawl_on_nodes(config: Config, db_path: str, *, sites, urls, overrides, wait: bool) -> int:

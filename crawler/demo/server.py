@@ -223,6 +223,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.owner.take_fault(path)
         if fault and self._misbehave(fault, path):
             return
+        if self._challenged(path):
+            return
         self._query = urlsplit(self.path).query
         moved = self.owner._redirects.get(path)
         if moved is not None:
@@ -235,6 +237,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         self._send_conditional(prepared, path, head)
+
+    def _challenged(self, path: str) -> bool:
+        """Answer with the site's JavaScript challenge (its `gate`, crawler/demo/challenge.py) when it has one and
+        the request holds no valid clearance."""
+        found = self.owner.resolve(path)
+        gate = getattr(found[0], "gate", None) if found else None
+        page = gate.check(self.headers.get("Cookie"), self.headers.get("User-Agent", "")) if gate else None
+        if page is not None:
+            self._send(page, path)
+        return page is not None
 
     def _prepared(self, path: str) -> _Prepared | None:
         cache = self.owner.cache if self._method != "POST" else None  # a POST's answer depends on its body

@@ -45,6 +45,7 @@ def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], ver
     settings.set("HTTPCACHE_DIR", str(Path(db_path).resolve()) + "-httpcache", priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     settings.set("EDUWATCH_ATTACHMENT_MAX_MB", config.crawl.attachment_max_mb, priority="cmdline")
+    settings.set("EDUWATCH_BROWSER", config.crawl.browser or None, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     return settings
@@ -86,6 +87,8 @@ def _site_plan(site: SiteConfig, store: Store, recheck_days: int) -> CrawlPlan:
         kwargs["allow_private"] = True
     if site.api is not None:
         kwargs["api"] = site.api.to_json()  # a string, as `scrapy crawl -a` and scrapyd pass it
+    if site.render:  # list pages opened in the browser (crawler/fetch/challenge.py)
+        kwargs["render"] = True
     return CrawlPlan(site.name, site.spider, kwargs)
 
 

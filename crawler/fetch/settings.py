@@ -53,8 +53,10 @@ DOWNLOADER_MIDDLEWARES = {  # the stock cache middleware also serves cached page
     "crawler.fetch.httpcache.TrackerCacheMiddleware": 900,
     "crawler.fetch.validators.ConditionalRequestMiddleware": 850,
     "crawler.fetch.address_guard.AddressGuardMiddleware": 50,  # before robots.txt, so no robots fetch either
+    # after the cookie jar (700): adds a cleared JavaScript challenge's cookies and User-Agent to what it sent
+    "crawler.fetch.challenge.ChallengeMiddleware": 750,
 }
-HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504]
+HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 412, 429, 500, 502, 503, 504, 521]
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "zh-CN,zh;q=0.9",
@@ -91,3 +93,9 @@ EDUWATCH_STREAM_MAX_WAITING = 50_000  # a node holds pages back while the stream
 # Attachments (pdf, docx, xlsx, ...) an article links are downloaded in the same crawl, up to this size each
 # (Scrapy's per-request download_maxsize); 0 downloads none. The CLI sets it from [crawl] attachment_max_mb.
 EDUWATCH_ATTACHMENT_MAX_MB = 20
+
+# JavaScript challenges (HTTP 412 瑞数, 521 加速乐) are cleared in a real browser when met, and `render = true`
+# sites' list pages are read from it (crawler/fetch/challenge.py). The CLI sets EDUWATCH_BROWSER from
+# [crawl] browser; None starts the first Chromium on PATH.
+EDUWATCH_BROWSER = None
+EDUWATCH_CHALLENGE_TRIES = 3  # clearances one request may wait for before its challenge counts as a fetch error

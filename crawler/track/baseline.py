@@ -22,6 +22,8 @@ def rules_key(site: SiteConfig | None) -> str | None:
              "spider": site.spider, "max_list_pages": site.max_list_pages}
     if site.api is not None:  # only then: the fingerprints of sites without an API stay what they were
         rules["api"] = site.api.to_json()
+    if site.render:  # only when on, so the fingerprints of every site without it stay what they were
+        rules["render"] = True
     return hashlib.sha256(json.dumps(rules, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 

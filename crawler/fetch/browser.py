@@ -1,0 +1,227 @@
+"""The one door to a real browser: solve a JavaScript challenge (→ cookies + User-Agent), render a page (→ HTML).
+
+Debian's chromium driven by Playwright (launched with executable_path: Playwright never downloads a browser
+here). Playwright's sync objects belong to the thread that made them, so every call runs on the door's own
+thread, started lazily on first use and closed on every exit path (close(), or at interpreter exit). Nothing
+else in eduwatch imports Playwright.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crawler.errors import EduwatchError
+
+logger = logging.getLogger(__name__)
+
+CHALLENGE_STATUSES = (412, 521)  # 瑞数 answers 412, 加速乐 521, each with a script that sets cookies and reloads
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Flags that work for a headless Chromium run as root in a container, with nothing phoning home.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+SOLVE_TIMEOUT = 30.0  # seconds a challenge may take to clear in the browser before the page counts as failed
+RENDER_IDLE_MS = 500  # a rendered page is read once the network has been quiet this long (Playwright's networkidle)
+
+
+class BrowserMissing(EduwatchError):
+    """A page needs a real browser (a challenge, or render = true) and none was found."""
+
+
+class BrowserFailed(EduwatchError):
+    """The browser started but could not clear the challenge or render the page in time."""
+
+
+@dataclass(frozen=True)
+class Solved:
+    """What a cleared challenge leaves behind, to send with plain HTTP requests until it expires."""
+
+    cookies: dict[str, str]  # name → value, for the challenged host
+    user_agent: str  # the browser's: real WAFs bind the cookies to the User-Agent that met the challenge
+    status: int  # HTTP status of the page once cleared
+    challenge: str | None  # "412" / "521" when the browser met one on the way, else None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    url: str  # where the browser ended up
+    status: int
+    html: str  # the DOM after scripts ran, serialised
+
+
+def is_challenge(status: int, body: bytes) -> str | None:
+    """ "412" / "521" when an answer is a JavaScript challenge page (a script to run, not content), else None."""
+    if status not in CHALLENGE_STATUSES:
+        return None
+    head = body[:65536].lower()
+    return str(status) if b"<script" in head else None
+
+
+def find_browser(configured: str | None = None) -> str:
+    """The Chromium to start: [crawl] browser when set, else the first one on PATH; BrowserMissing names the fix."""
+    if configured:
+        path = shutil.which(configured) or (configured if os.access(configured, os.X_OK) else None)
+        if path is None or os.path.isdir(path):
+            raise BrowserMissing(f"[crawl] browser = {configured!r} is not an executable Chromium; install one "
+                                 "(apt install chromium) and point browser at it, or remove the key to use PATH")
+        return path
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserMissing("no Chromium found on PATH: install it (apt install chromium) or set "
+                         "[crawl] browser = \"/path/to/chromium\" in the configuration")
+
+
+def user_agent_for(headless_ua: str) -> str:
+    """The UA the browser announces: Chromium's own, without the 'Headless' that WAFs refuse on sight."""
+    return headless_ua.replace("HeadlessChrome", "Chrome")
+
+
+class BrowserDoor:
+    """One Chromium for a crawl (or a probe): `solve(url)` and `render(url)`, blocking; `submit_*` give futures."""
+
+    def __init__(self, executable: str, timeout: float = SOLVE_TIMEOUT):
+        self.executable = executable
+        self.timeout = timeout
+        self._pool: ThreadPoolExecutor | None = None
+        self._playwright = self._browser = self._context = None
+        self.launch_seconds = 0.0  # how long Chromium took to start (the benchmark prints it)
+        self.solves = 0
+        self.renders = 0
+
+    # --- public, from any thread -------------------------------------------------------------------------
+    def submit_solve(self, url: str) -> Future[Solved]:
+        return self._thread().submit(self._solve, url)
+
+    def submit_render(self, url: str) -> Future[Rendered]:
+        return self._thread().submit(self._render, url)
+
+    def solve(self, url: str) -> Solved:
+        return self.submit_solve(url).result()
+
+    def render(self, url: str) -> Rendered:
+        return self.submit_render(url).result()
+
+    def close(self) -> None:
+        """Stop the browser and its thread; safe to call twice, and on a door never used."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.submit(self._shutdown).result()
+            pool.shutdown(wait=True)
+            atexit.unregister(self.close)
+
+    def __enter__(self) -> BrowserDoor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- on the door's thread ----------------------------------------------------------------------------
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eduwatch-browser")
+            atexit.register(self.close)
+        return self._pool
+
+    def _page(self):
+        if self._context is None:
+            self._launch()
+        if self._context.pages:
+            return self._context.pages[0]
+        page = self._context.new_page()
+        # every visit asks the site: a page from Chromium's cache would neither meet a returning challenge
+        # nor show a list's new items
+        cdp = self._context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        return page
+
+    def _launch(self) -> None:
+        from playwright.sync_api import Error, sync_playwright  # only here: nothing else imports Playwright
+
+        started = time.monotonic()
+        self._playwright = sync_playwright().start()
+        try:  # launch() gives Chromium a fresh temporary --user-data-dir and removes it on close
+            self._browser = self._playwright.chromium.launch(executable_path=self.executable, headless=True,
+                                                             args=CHROMIUM_FLAGS, timeout=self.timeout * 1000)
+            probe = self._browser.new_page()
+            agent = user_agent_for(probe.evaluate("navigator.userAgent"))
+            probe.close()
+            self._context = self._browser.new_context(user_agent=agent, locale="zh-CN",
+                                                      timezone_id="Asia/Shanghai", service_workers="block")
+        except Error as exc:
+            self._shutdown()
+            raise BrowserFailed(f"could not start {self.executable}: {str(exc).splitlines()[0]}; check that it "
+                                "runs (`chromium --headless --version`) or set [crawl] browser") from None
+        self.launch_seconds = time.monotonic() - started
+        logger.info("started %s in %.1f s", self.executable, self.launch_seconds)
+
+    def _navigate(self, url: str):
+        """Open url and wait for the load of a page that is no challenge; (page, its response, challenge met)."""
+        from playwright.sync_api import Error
+
+        page = self._page()
+        seen: dict = {"met": [], "cleared": None}
+
+        def on_response(response) -> None:
+            if response.frame != page.main_frame or not response.request.is_navigation_request():
+                return
+            if response.status in CHALLENGE_STATUSES:
+                seen["met"].append(response.status)
+            elif seen["cleared"] is None:
+                seen["cleared"] = response
+
+        page.on("response", on_response)
+        try:  # a challenge page loads, runs its script and reloads: wait for the load after the cleared answer
+            with page.expect_event("load", predicate=lambda _: seen["cleared"] is not None,
+                                   timeout=self.timeout * 1000):
+                page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
+        except Error as exc:
+            met = f" (met HTTP {seen['met'][-1]} and it did not clear)" if seen["met"] else ""
+            raise BrowserFailed(f"{url}: the browser could not load the page{met}: {str(exc).splitlines()[0]}") from None
+        finally:
+            page.remove_listener("response", on_response)
+        return page, seen["cleared"], (str(seen["met"][0]) if seen["met"] else None)
+
+    def _solve(self, url: str) -> Solved:
+        page, response, met = self._navigate(url)
+        self.solves += 1
+        host = urlsplit(url).hostname or ""
+        cookies = {c["name"]: c["value"] for c in self._context.cookies()
+                   if _domain_matches(host, c.get("domain", ""))}
+        return Solved(cookies, page.evaluate("navigator.userAgent"), response.status, met)
+
+    def _render(self, url: str) -> Rendered:
+        from playwright.sync_api import Error
+
+        page, response, _ = self._navigate(url)
+        try:
+            page.wait_for_load_state("networkidle", timeout=self.timeout * 1000)
+        except Error:
+            logger.warning("%s: the network never went quiet; reading the page as it is", url)
+        self.renders += 1
+        return Rendered(page.url, response.status, page.content())
+
+    def _shutdown(self) -> None:
+        for closing in (self._context, self._browser):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception as exc:  # noqa: BLE001 - a browser that already died must not stop the cleanup
+                    logger.debug("closing the browser: %s", exc)
+        if self._playwright is not None:
+            self._playwright.stop()
+        self._playwright = self._browser = self._context = None
+
+
+def _domain_matches(host: str, domain: str) -> bool:
+    domain = domain.lstrip(".")
+    return host == domain or host.endswith("." + domain)
