@@ -12,6 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from crawler.demo.browser_sites import (
+    CHALLENGE_LABEL,
+    CHALLENGE_SITE,
+    add_challenge_site,
+    edit_challenge_site,
+)
 from crawler.demo.mailbox import LocalMailbox
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import default_sites
@@ -23,9 +29,11 @@ GENERIC_RULES = {
     "gd": (r"/zxzx/tzgg/content/post_\d+\.html$", r"/zxzx/tzgg/index_\d+\.html$"),
     "portal": (r"/a/\d{8}/\d+\.html$", r"/news/index_\d+\.html$"),
 }
+GENERIC_RULES[CHALLENGE_SITE] = GENERIC_RULES["gd"]  # the site behind a 412 challenge is drawn like gd
 SPIDERS = {"caigou": "caigou", "moe": "moe", "moe_old": "moe", "ccgp": "ccgp", "ceiea": "ceiea"}
 LABELS = {"caigou": "中国教育装备采购网", "moe": "教育部", "moe_old": "教育部（旧版）", "ccgp": "中国政府采购网",
-          "ceiea": "中国教育装备网", "zj": "浙江省教育厅", "gd": "广东省教育厅", "portal": "教育新闻门户"}
+          "ceiea": "中国教育装备网", "zj": "浙江省教育厅", "gd": "广东省教育厅", "portal": "教育新闻门户",
+          CHALLENGE_SITE: CHALLENGE_LABEL}
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         "-s", "EDUWATCH_PROGRESS_INTERVAL=0"]
 
@@ -74,7 +82,7 @@ def make_edits(sites) -> list[str]:
     ccgp.set_field(tender, "预算金额", "1,350,000.00元")
     caigou = sites["caigou"]
     caigou.set_noise(caigou.article_paths()[0], views=99999)
-    return [f"moe{path}", f"ccgp{tender}"]
+    return [f"moe{path}", f"ccgp{tender}", *edit_challenge_site(sites)]
 
 
 def run_demo(keep: str | None = None) -> int:
@@ -84,6 +92,7 @@ def run_demo(keep: str | None = None) -> int:
     for stale in workdir.glob("demo.db*"):
         stale.unlink() if stale.is_file() else None
     sites = default_sites()
+    add_challenge_site(sites)  # behind a JavaScript challenge: mounted when a Chromium is installed
     with SiteServer(sites) as server, LocalMailbox() as mailbox:
         write_config(config, server, mailbox.port, db, note=KEPT_NOTE.format(dir=workdir) if keep else "")
         print(f"== sample sites on {server.url} ({len(sites)} templates); SMTP on 127.0.0.1:{mailbox.port}")

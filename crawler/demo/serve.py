@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.demo.browser_sites import add_challenge_site
 from crawler.demo.mailbox import LocalMailbox
 from crawler.demo.run import make_edits, write_config
 from crawler.demo.server import SiteServer
@@ -38,6 +39,7 @@ def serve_demo(keep: str | None, port: int | None = None, stop: threading.Event 
     db, config = workdir / "demo.db", workdir / "eduwatch.toml"
     old_port, old_smtp = previous_ports(config)
     sites = default_sites()
+    add_challenge_site(sites)  # behind a JavaScript challenge: mounted when a Chromium is installed
     make_edits(sites)  # as `eduwatch demo` leaves them, so its kept database sees no change it did not make
     stop = stop or threading.Event()
     try:
