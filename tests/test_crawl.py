@@ -34,6 +34,7 @@ def test_each_spider_stores_exactly_one_version_per_article(workspace, server, n
 
     again = workspace.crawl("--site", name)
     assert again.code == 0, again.err
+    assert "Disabled" not in first.err + again.err, "a single-machine crawl names no cluster component"
     assert versions_by_url(workspace.db) == stored, "an unchanged site must add no versions"
     assert workspace.cli("changes", "--json").json() == []
 
@@ -81,3 +82,12 @@ def test_gbk_site_is_stored_as_correct_text(workspace, server):
     with Store(workspace.db) as store:
         body = store.latest_version(url)["article"]["body"]
     assert "\ufffd" not in body and len(body) > 20
+
+
+def test_a_local_crawl_lists_only_the_database_pipeline_even_in_a_node_shell(monkeypatch):
+    from crawler.config import Config
+    from crawler.fetch.runner import scrapy_settings
+
+    monkeypatch.setenv("EDUWATCH_STREAM", "redis://127.0.0.1:1/0")  # left over from running a node
+    pipelines = scrapy_settings("x.db", Config(path=None), {}).getdict("ITEM_PIPELINES")
+    assert list(pipelines) == ["crawler.fetch.pipelines.SnapshotPipeline"]

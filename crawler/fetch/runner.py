@@ -40,6 +40,7 @@ def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], ver
     settings.setmodule("crawler.fetch.settings", priority="project")
     settings.set("EDUWATCH_DB", str(db_path), priority="cmdline")
     settings.set("EDUWATCH_STREAM", "", priority="cmdline")  # this process records: never a node's stream
+    settings.set("ITEM_PIPELINES", settings.getdict("SNAPSHOT_PIPELINES"), priority="cmdline")
     settings.set("EDUWATCH_CONFIG", str(config.path) if config.path else None, priority="cmdline")
     settings.set("EDUWATCH_CONFIG_OBJECT", config, priority="cmdline")  # the pipeline never re-reads the file
     settings.set("HTTPCACHE_DIR", str(Path(db_path).resolve()) + "-httpcache", priority="cmdline")

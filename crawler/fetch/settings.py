@@ -63,7 +63,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Cache-Control": "max-age=0",
 }
 
-ITEM_PIPELINES = {"crawler.fetch.pipelines.SnapshotPipeline": 300, "crawler.cluster.node_pipeline.StreamPipeline": 300}
+# Where fetched pages go: the database, or on a crawl node (EDUWATCH_STREAM set, below) the Redis stream. Only
+# the one in use is listed, so a single-machine crawl does not log "Disabled …StreamPipeline" for every site.
+SNAPSHOT_PIPELINES = {"crawler.fetch.pipelines.SnapshotPipeline": 300}
+STREAM_PIPELINES = {"crawler.cluster.node_pipeline.StreamPipeline": 300}
+ITEM_PIPELINES = STREAM_PIPELINES if os.environ.get("EDUWATCH_STREAM") else SNAPSHOT_PIPELINES
 EXTENSIONS = {"crawler.fetch.progress.ProgressReporter": 500}
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
