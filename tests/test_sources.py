@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -157,3 +158,75 @@ def test_a_json_string_on_the_path_is_read_too():
     spec = ApiSpec(items="result.records", link="{linkurl}")
     body = b'{"result": "{\\"records\\": [{\\"linkurl\\": \\"/a/1.html\\"}]}"}'
     assert [link.url for link in api.read_list(spec, body, "http://sc.example/search")] == ["http://sc.example/a/1.html"]
+
+
+# --- probe's pure half: recognising a page and proposing its block ---------------------------------------
+
+from crawler.sources.patterns import date_placeholders, follow_for, pagination_for  # noqa: E402
+from crawler.sources.recognize import NotAList, challenge_of, recognise  # noqa: E402
+
+
+def test_follow_is_the_shape_most_links_share():
+    urls = [f"http://x.gov.cn/art/2024/3/{d}/art_1532973_{n}.html" for d, n in ((1, 5), (2, 77), (28, 9001))]
+    regex, count, _ = follow_for(urls + ["http://x.gov.cn/col/col1/index.html"])
+    assert regex == r"/art/\d+/\d+/\d+/art_\d+_\d+\.html$" and count == 3
+
+
+@pytest.mark.parametrize("urls,expected", [
+    (["http://x/list/index_1.html", "http://x/list/index_2.html"], r"/index_\d+\.html$"),
+    (["http://s/bxsearch?searchtype=1&page_index=2&kw=", "http://s/bxsearch?searchtype=1&page_index=3&kw="],
+     r"[?&]page_index=\d+"),
+    (["http://x/news/"], None),
+], ids=["numbered-file", "page-parameter", "none"])
+def test_pagination_is_read_from_the_pager_links(urls, expected):
+    found = pagination_for(urls)
+    assert (found[0] if found else None) == expected
+
+
+def test_dates_in_a_search_url_become_placeholders_relative_to_today():
+    url = "http://search.ccgp.gov.cn/bxsearch?kw=实验室&start_time=2026:11:06&end_time=2026:12:06&page_index=1"
+    assert date_placeholders(url, date(2026, 12, 6)) == (
+        "http://search.ccgp.gov.cn/bxsearch?kw=实验室&start_time={date-30d:%Y:%m:%d}&end_time={date:%Y:%m:%d}&page_index=1")
+
+
+LIST_PAGE = ("<html><head><title>通知公告-某省教育厅</title></head><body><a href='/'>首页</a><ul>"
+             + "".join(f"<li><a href='/jyt/tzgg/2024/t2024030{i}_{100 + i}.html'>第{i}条通知</a><span>2024-03-0{i}</span></li>"
+                       for i in range(1, 6))
+             + "</ul><div class='page'><a href='/jyt/tzgg/index_1.html'>2</a><a href='/jyt/tzgg/index_1.html'>下一页</a></div>"
+             "</body></html>")
+
+
+def test_an_html_list_is_recognised_with_follow_pagination_and_label():
+    proposal = recognise(LIST_PAGE, "http://jyt.x.gov.cn/jyt/tzgg/index.html")
+    assert proposal.shape == "html" and proposal.label == "某省教育厅" and len(proposal.links) == 5
+    assert proposal.keys == {"follow": r"/jyt/tzgg/\d+/t\d+_\d+\.html$", "pagination": r"/index_\d+\.html$"}
+    assert proposal.links[0].published == "2024-03-01"
+
+
+def test_a_hanweb_page_is_recognised_before_its_links():
+    proposal = recognise(page(RECORDS.format(next=""), JPAGE), LIST)
+    assert proposal.shape == "hanweb" and "pagination" not in proposal.keys
+    assert "POST" in proposal.notes["shape"] and "1532973" in proposal.notes["shape"]
+
+
+@pytest.mark.parametrize("text,says", [
+    ("<html><body><p>欢迎</p><a href='/a.html'>a</a></body></html>", "no repeating links"),
+    ('{"success": true, "result": {"total": 0}}', "answered JSON (success, result)"),
+], ids=["no-list", "json-without-items"])
+def test_a_page_that_is_no_list_says_what_was_seen(text, says):
+    with pytest.raises(NotAList, match=re.escape(says)):
+        recognise(text, "http://x.gov.cn/")
+
+
+def test_a_get_json_list_is_proposed_as_an_api_block():
+    text = '{"data": {"rows": [{"title": "公告一", "url": "/a/1.html", "date": "2024-03-01"}, {"title": "公告二", "url": "/a/2.html", "date": "2024-03-02"}]}}'
+    proposal = recognise(text, "http://x.gov.cn/api/list?page=1", "application/json")
+    assert proposal.shape == "api"
+    assert proposal.keys["api"] == {"items": "data.rows", "link": "{url}", "title": "title", "date": "date"}
+
+
+@pytest.mark.parametrize("status,text,expected", [
+    (412, "<script>var $_ts=window['$_ts'];</script>", "412"), (521, "<script>document.cookie='__jsl_clearance=1'</script>", "521"),
+    (200, "<script>var $_ts</script>", None), (404, "<h1>404</h1>", None)])
+def test_javascript_challenges_are_named(status, text, expected):
+    assert challenge_of(status, text) == expected

@@ -345,8 +345,14 @@ def cmd_cluster(args) -> int:
     return run_cluster_command(args, config, _db_path(args, config))
 
 
+def cmd_probe(args) -> int:
+    from crawler.cli.probe import probe
+
+    return probe(args.url, args.name, args.json)
+
+
 COMMANDS = {
-    "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
+    "probe": cmd_probe, "extract": cmd_extract, "crawl": cmd_crawl, "changes": cmd_changes, "history": cmd_history, "diff": cmd_diff,
     "search": cmd_search, "alerts": cmd_alerts, "schedule": cmd_schedule, "demo": cmd_demo, "reextract": cmd_reextract,
     "serve": cmd_serve, "feed": cmd_feed, "calendar": cmd_calendar, "subscriptions": cmd_subscriptions, "projects": cmd_projects, "project": cmd_project,
     "node": cmd_cluster, "record": cmd_cluster,

@@ -8,6 +8,7 @@ from crawler.cli.cluster import add_cluster_parsers
 from crawler.model import ChangeKind
 
 EPILOG_EXAMPLES = {
+    "probe": "example: eduwatch probe http://jyt.zj.gov.cn/col/col1532973/index.html --name zjjyt >> eduwatch.toml",
     "extract": "example: eduwatch extract --json page1.html page2.html   |   eduwatch extract --url http://www.moe.gov.cn/x.html saved.html",
     "crawl": "example: eduwatch crawl --site moe   |   eduwatch crawl --url http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html",
     "changes": "example: eduwatch changes --since 2d --json",
@@ -46,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str, *, db: bool = True) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common if db else no_db], help=help_text, description=help_text,
                               epilog=EPILOG_EXAMPLES[name])
+
+    p = command("probe", "fetch a list page, recognise its shape (HTML, Hanweb, script list, JSON) and print a "
+                "ready [[sites]] block plus the first three articles it would record")
+    p.add_argument("url", help="the list page's address (a column, a search result page, a JSON list)")
+    p.add_argument("--name", help="the site's name in the block (default: guessed from the host)")
+    p.add_argument("--json", action="store_true", help='print {"shape", "challenge", "site", "articles"} as JSON')
 
     p = command("extract", "run the extractor on pages (files, URLs, or - for stdin) and print the records")
     p.add_argument("inputs", nargs="+", metavar="FILE|URL|-", help="saved HTML files, http(s) URLs, or - for stdin")

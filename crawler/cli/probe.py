@@ -1,0 +1,106 @@
+"""`eduwatch probe URL`: fetch a list page, recognise its shape, print a ready [[sites]] block and what it would record."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from crawler.errors import EduwatchError
+from crawler.extract import extract
+from crawler.fetch.page import Fetched, PageFetchError, fetch_page
+from crawler.sources.patterns import date_placeholders
+from crawler.sources.recognize import NotAList, Proposal, challenge_of, recognise
+from crawler.sources.template import today
+
+SAMPLE = 3  # articles fetched and shown
+_SKIP_LABELS = {"www", "gov", "cn", "com", "org", "net", "edu"}
+
+
+def probe(url: str, name: str | None, as_json: bool) -> int:
+    """Print the proposal (TOML with a comment per guess, or JSON); exit 1 with one line when it is no list."""
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise EduwatchError(f"{url!r} is not an http(s) URL; give the list page's full address")
+    page = fetch_page(url)
+    challenge = challenge_of(page.status, page.text())
+    if challenge:
+        raise EduwatchError(f"{url}: answered HTTP {challenge} with a JavaScript challenge; probing it needs a browser "
+                            "(install Debian's chromium, or set [crawl] browser)")
+    if page.status >= 400:
+        raise EduwatchError(f"{url}: the server answered HTTP {page.status}; check the address (a list page)")
+    proposal = recognise(page.text(), page.final_url, page.content_type)
+    site = site_keys(url, name, proposal)
+    articles = [_sample(link) for link in proposal.links[:SAMPLE]]
+    if as_json:
+        print(json.dumps({"shape": proposal.shape, "challenge": None, "site": site,
+                          "articles": [{k: a[k] for k in ("url", "title", "published")} for a in articles]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(render_toml(site, proposal))
+        print(render_articles(articles, len(proposal.links)))
+    return 0
+
+
+def site_keys(url: str, name: str | None, proposal: Proposal) -> dict:
+    """The block's keys: name, label, start_urls (dates as placeholders), then the shape's own keys."""
+    start = date_placeholders(url, today())
+    keys: dict = {"name": name or guess_name(url), "label": proposal.label or guess_name(url), "start_urls": [start]}
+    keys.update(proposal.keys)
+    keys["max_list_pages"] = 5
+    return keys
+
+
+def guess_name(url: str) -> str:
+    labels = [part for part in urlsplit(url).hostname.split(".") if part not in _SKIP_LABELS]
+    return "-".join(labels) or "site"
+
+
+def render_toml(site: dict, proposal: Proposal) -> str:
+    """The [[sites]] block, one comment per guess, ready to paste into eduwatch.toml."""
+    lines = [f"# shape: {proposal.shape}" + (f" — {proposal.notes['shape']}" if "shape" in proposal.notes else ""),
+             "[[sites]]"]
+    notes = {"name": "from --name" if site["name"] != guess_name(site["start_urls"][0]) else "guessed from the host",
+             "label": "the page's <title>", "max_list_pages": "list pages walked per crawl",
+             "start_urls": "dates in the address move with each crawl (Beijing time)"
+             if "{date" in site["start_urls"][0] else "the page probed", **proposal.notes}
+    for key, value in site.items():
+        if key == "api":
+            continue
+        lines.append(f"{key} = {_toml(value, key)}" + (f"  # {notes[key]}" if key in notes else ""))
+    if "api" in site:
+        lines.append(f"[sites.api]  # {notes['api']}")
+        lines += [f"{k} = {_toml(v, k)}" for k, v in site["api"].items() if v]
+    return "\n".join(lines)
+
+
+def _toml(value, key: str) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v, key) for v in value) + "]"
+    if key in ("follow", "pagination") and "'" not in value:
+        return f"'{value}'"  # a literal string: the regex's backslashes stay as they are
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _sample(link) -> dict:
+    """What the crawl would record for one article: its title, date and the start of its body."""
+    try:
+        page: Fetched = fetch_page(link.url)
+    except PageFetchError as exc:
+        return {"url": link.url, "title": link.title, "published": link.published, "body": f"({exc})"}
+    if page.status >= 400:
+        return {"url": link.url, "title": link.title, "published": link.published, "body": f"(HTTP {page.status})"}
+    article = extract(page.body, page.final_url, page.charset)
+    return {"url": link.url, "title": article.title or link.title, "published": article.published or link.published,
+            "body": re.sub(r"\s+", " ", article.body)[:80]}
+
+
+def render_articles(articles: list[dict], found: int) -> str:
+    lines = [f"# {found} articles on this page; the first {len(articles)} as they would be recorded:"]
+    for a in articles:
+        lines += [f"#   {a['title']}  ({a['published'] or 'no date'})", f"#     {a['url']}", f"#     {a['body']}"]
+    return "\n".join(lines)
+
+
+__all__ = ["probe", "NotAList"]

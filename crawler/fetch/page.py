@@ -1,0 +1,54 @@
+"""Fetch one page outside a crawl (`eduwatch probe`): the single door a challenge solver can be put behind."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from crawler.errors import EduwatchError
+from crawler.fetch.settings import DOWNLOAD_TIMEOUT, USER_AGENT
+
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+
+
+class PageFetchError(EduwatchError):
+    """The page could not be fetched at all (DNS, refused, timeout); the message names the URL and the cause."""
+
+
+@dataclass
+class Fetched:
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    content_type: str = ""
+
+    @property
+    def charset(self) -> str | None:
+        match = _CHARSET.search(self.content_type)
+        return match.group(1) if match else None
+
+    def text(self) -> str:
+        """The body decoded by its declared charset (else UTF-8, else GB18030, the sites' other encoding)."""
+        for codec in filter(None, [self.charset, "utf-8", "gb18030"]):
+            try:
+                return self.body.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                continue
+        return self.body.decode("utf-8", "replace")
+
+
+def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT) -> Fetched:
+    """GET `url` as the crawler would (its User-Agent); an HTTP error status is an answer, not an exception."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Fetched(url, response.geturl(), response.status, response.read(),
+                           response.headers.get("Content-Type", ""))
+    except urllib.error.HTTPError as exc:
+        return Fetched(url, exc.geturl() or url, exc.code, exc.read() or b"", exc.headers.get("Content-Type", ""))
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PageFetchError(f"{url}: cannot fetch ({reason}); check the address and your connection") from None
