@@ -85,6 +85,9 @@ def test_kill_9_mid_crawl_leaves_a_sound_db_and_the_next_crawl_completes_without
         assert all(len(v) == 1 for v in stored.values()), "no duplicate versions from the interrupted run"
         assert changes == [], "the interrupted first crawl was no baseline; finishing it alerts nothing"
         _assert_versions_complete(db)
+        with Store(db) as store:  # the killed crawl's run is closed by the next crawl, not left running for ever
+            assert [(r["status"], r["stats"]["finish_reason"]) for r in reversed(store.runs())] == [
+                ("interrupted", "process gone"), ("ok", "finished")]
 
 
 def _assert_versions_complete(db: Path) -> None:

@@ -72,6 +72,18 @@ def test_crawl_single_url_then_recrawl_adds_nothing(workspace, server):
     assert len(workspace.cli("history", url, "--json").json()) == 1
 
 
+def test_a_url_crawl_of_a_configured_site_gives_no_health_verdict(workspace, server):
+    """`crawl --url ARTICLE` walks no list page: "the list pages yielded no articles" would be a false alarm."""
+    workspace.write_config(site_toml(server, ["moe"], recipients=["ops@example.org"]))
+    assert workspace.crawl().code == 0
+    for _ in range(3):  # as many as the site's failure threshold
+        result = workspace.crawl("--url", public_articles(server, "moe")[0])
+        assert result.code == 0, result.err
+    assert workspace.cli("changes", "--json").json() == []
+    with Store(workspace.db) as store:
+        assert store.site("moe")["consecutive_failures"] == 0
+
+
 def test_gbk_site_is_stored_as_correct_text(workspace, server):
     workspace.write_config(site_toml(server, ["ceiea"]))
     assert workspace.crawl().code == 0

@@ -21,6 +21,14 @@ class CrawlBusy(EduwatchError):
     """Another process is crawling one of these sites into this database right now."""
 
 
+_held: set[tuple[str, str]] = set()  # (database's real path, site) this process holds right now
+
+
+def holds(db_path: str, site: str) -> bool:
+    """This process holds the site's lock: no other crawl of it can be running, so its open runs are dead ones."""
+    return (os.path.realpath(db_path), site) in _held
+
+
 def lock_path(db_path: str) -> str:
     return f"{db_path}-crawl.lock"
 
@@ -37,6 +45,11 @@ def hold_sites(db_path: str, sites: list[str]) -> Iterator[None]:
             except OSError:
                 raise CrawlBusy(f"another crawl of site {name!r} is running on {db_path}; wait for it to finish "
                                 "(or stop it), then crawl again") from None
-        yield
+        held = {(os.path.realpath(db_path), name) for name in sites} - _held
+        _held.update(held)
+        try:
+            yield
+        finally:
+            _held.difference_update(held)
     finally:
         os.close(fd)  # releases every lock this process holds on the file

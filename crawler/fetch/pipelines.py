@@ -17,6 +17,7 @@ from scrapy.utils.defer import _schedule_coro
 
 from crawler.clock import now_iso
 from crawler.config import Config, SiteConfig, load_config
+from crawler.fetch.crawl_lock import holds
 from crawler.model import FetchedPage
 from crawler.track.baseline import rules_changed, rules_key
 from crawler.track.health import ListWalk
@@ -25,6 +26,7 @@ from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import FatalStorageError, Store, fatal_error
 
 logger = logging.getLogger(__name__)
+_OURS: set[int] = set()  # runs this process opened (two spiders of one site may share a process: `--url` + `--site`)
 FATAL_STAT = "eduwatch/fatal_storage_error"  # (error class name, message) when a crawl stopped on one
 
 
@@ -61,6 +63,7 @@ class SnapshotPipeline:
         self.use_worker = True
         self.worker: RecordWorker | None = None
         self.recorder: PageRecorder | None = None
+        self.adhoc = False
         self.fatal: FatalStorageError | None = None  # disk full / damaged file: the crawl stops, the run fails
 
     @classmethod
@@ -97,9 +100,11 @@ class SnapshotPipeline:
         self.store = Store(self.db_path)
         self._close_abandoned_runs()
         self.run_id = self.store.start_run(kind="crawl", sites=[self.site_name], started_at=now_iso())
+        _OURS.add(self.run_id)
         site_row = self.store.site(self.site_name)
         self.baselined = bool(site_row and site_row.get("baseline_run"))
-        self.rules = None if getattr(spider, "article_urls", None) else rules_key(self.site_config)
+        self.adhoc = bool(getattr(spider, "article_urls", None))  # `crawl --url`: no list pages walked
+        self.rules = None if self.adhoc else rules_key(self.site_config)
         if self.baselined and rules_changed(self.store.runs(limit=200), self.site_name, self.rules):
             logger.info("%s: navigation rules changed: articles they bring into view are a baseline", self.site_name)
             self.baselined = False
@@ -133,14 +138,20 @@ class SnapshotPipeline:
             self.worker = None
 
     def _close_abandoned_runs(self) -> None:
-        """A crawl killed outright (kill -9, power loss) never closes its run: close this site's old ones as failed."""
+        """A crawl killed outright (kill -9, power loss, a full disk) never closes its run. When this process holds
+        the site's crawl lock (`eduwatch crawl` does), no other local crawl of the site is alive: its open runs are
+        closed now as interrupted. Otherwise (a bare `scrapy crawl`) only runs older than twice the site's timeout
+        are, as failed. Runs dispatched to cluster nodes are the recorder's to close."""
+        dead = holds(self.db_path, self.site_name)
         timeout = self.site_config.timeout if self.site_config else 1800.0
         cutoff = (datetime.now(UTC) - timedelta(seconds=2 * timeout)).isoformat(timespec="seconds")
+        dispatched = {run["run_id"] for run in self.store.cluster_runs(open_only=True, site=self.site_name)}
         for run in self.store.runs(limit=100):
-            if run.get("finished_at") is None and run.get("sites") == [self.site_name] \
-                    and (run.get("started_at") or "") < cutoff:
-                self.store.finish_run(run["id"], finished_at=now_iso(), status="failed",
-                                      stats={**(run.get("stats") or {}), "finish_reason": "abandoned"})
+            if run.get("finished_at") is None and run.get("sites") == [self.site_name] and run["id"] not in dispatched | _OURS \
+                    and (dead or (run.get("started_at") or "") < cutoff):
+                self.store.finish_run(run["id"], finished_at=now_iso(), status="interrupted" if dead else "failed",
+                                      stats={**(run.get("stats") or {}),
+                                             "finish_reason": "process gone" if dead else "abandoned"})
 
     def spider_closed(self, spider, reason: str):
         """Close the run once Scrapy knows why it ended (pipelines close before the reason is recorded)."""
@@ -167,7 +178,7 @@ class SnapshotPipeline:
             status, reason = "failed", str(self.fatal).split(":", 1)[0]
         if status == "ok" and not self.baselined:
             self.store.mark_baselined(self.site_name, self.run_id, at)
-        if status == "ok":
+        if status == "ok" and not self.adhoc:  # a --url run walks no list: it says nothing of the site's health
             self._record_health(stats, at)
         summary = {"pages": self.counts.pages, **self.counts.outcomes, "extractions_reused": self.counts.reused,
                    "not_modified": self.counts.not_modified,
