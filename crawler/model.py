@@ -154,10 +154,11 @@ class Outcome(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     ERROR = "error"  # the fetch failed or gave unusable bytes: nothing about the content is concluded
-    MISSING = "missing"  # looks gone, not yet confirmed (or still gone after removal)
+    MISSING = "missing"  # looks gone, not yet confirmed
     REMOVED = "removed"
     RESTORED = "restored"
     FLAGGED = "flagged"  # fetched, but the extraction is suspect (collapsed body, not an article)
+    GONE = "gone"  # a page already confirmed removed is still gone: nothing new, no warning (rechecked for a restore)
 
 
 def change_label(kind: str) -> str:

@@ -11,7 +11,7 @@ from .util import one, rows, to_epoch, utc_seconds
 
 PAGE_STATES = ("active", "missing", "removed", "error")
 # fetch outcomes are stored as small integers to keep each fetch row tiny
-OUTCOMES = ("new", "changed", "unchanged", "error", "missing", "removed", "restored", "baseline", "flagged")
+OUTCOMES = ("new", "changed", "unchanged", "error", "missing", "removed", "restored", "baseline", "flagged", "gone")
 _OUTCOME_CODE = {name: code for code, name in enumerate(OUTCOMES)}
 ZLIB_LEVEL = 6
 _PAGE_COLUMNS = (

@@ -123,8 +123,8 @@ def decide(*, signal: Signal, state: str | None, miss_count: int, latest_hash: s
 def _gone(signal: Signal, state: str, miss_count: int, latest_hash: str | None, confirmations: int) -> Verdict:
     if latest_hash is None:  # never seen with content: nothing to remove
         return Verdict(Outcome.ERROR, None, state if state != "active" else "error", miss_count, False, signal.reason)
-    if state == "removed":
-        return Verdict(Outcome.MISSING, None, "removed", miss_count + 1, False, signal.reason)
+    if state == "removed":  # confirmed before: still gone is no news, and no longer "missing"
+        return Verdict(Outcome.GONE, None, "removed", miss_count + 1, False, signal.reason)
     misses = miss_count + 1
     if misses >= confirmations:
         return Verdict(Outcome.REMOVED, ChangeKind.REMOVED, "removed", misses, False, signal.reason)
