@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -36,6 +38,19 @@ def datasette(tmp_path):
 
 
 @pytest.fixture
+def demo_datasette(tmp_path):
+    """The same archive in a file not named eduwatch.db, as `eduwatch demo --keep` writes it, beside a file
+    that is no eduwatch archive."""
+    db, other = tmp_path / "demo.db", tmp_path / "notes.db"
+    with Store(db) as store:
+        _record(store, db, TENDER_URL, TENDER, "2025-06-27T10:00:00+00:00")
+        _record(store, db, CORRECTION_URL, CORRECTION, "2025-07-08T03:00:00+00:00")
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    yield from _serve(db, other)
+
+
+@pytest.fixture
 def story_datasette(tmp_path):
     """The projects story (tests/project_story.py) moved to 2031, its correction found before its tender."""
     db = tmp_path / "eduwatch.db"
@@ -56,9 +71,10 @@ def _in_2031(page: bytes) -> bytes:
     return page.replace(b"2024", b"2031").replace("２０２４".encode(), "２０３１".encode())
 
 
-def _serve(db: Path):
-    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-m", str(REPO / "datasette.yml"),
-                             "-p", "0", "-h", "127.0.0.1"], stderr=subprocess.PIPE, text=True)
+def _serve(db: Path, *more: Path):
+    proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), *map(str, more), "-m", str(REPO / "datasette.yml"),
+                             "--plugins-dir", str(REPO / "datasette_plugins"), "-p", "0", "-h", "127.0.0.1"],
+                            stderr=subprocess.PIPE, text=True)
     try:
         yield f"http://127.0.0.1:{_port(proc)}"
     finally:
@@ -129,3 +145,11 @@ def test_projects_awards_and_their_canned_queries(story_datasette):
     assert [(w["supplier"], w["lots"], w["total_yuan"]) for w in wins] == [("杭州某某科技有限公司", 1, 958000.0)]
     spend = _get(story_datasette, "/eduwatch/spend_by_buyer.json", buyer="")
     assert [(s["buyer"], s["projects"], s["total_yuan"]) for s in spend] == [(project_story.BUYER, 1, 1303000.0)]
+
+
+def test_canned_queries_work_on_a_file_of_any_name(demo_datasette):
+    found = {row["url"] for row in _get(demo_datasette, "/demo/search.json", q="招标")}
+    assert found == {TENDER_URL, CORRECTION_URL}
+    assert [r["url"] for r in _get(demo_datasette, "/demo/recent_changes.json")] == [CORRECTION_URL, TENDER_URL]
+    with pytest.raises(urllib.error.HTTPError):
+        _get(demo_datasette, "/notes/search.json", q="招标")  # not an archive: no eduwatch queries there
