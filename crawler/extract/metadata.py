@@ -16,7 +16,9 @@ _DATE_TIME = re.compile(
     r"(Z|[+-]\d{2}:?\d{2}(?![\d:]))?)?"
 )
 _BEIJING = timezone(timedelta(hours=8))
-_SOURCE = re.compile(r"(?:来\s*源|稿源|信息来源|文章来源)\s*[:：]\s*([^\s【\[|，,。()（）]+)")
+# the value ends at the next label when the byline's spans are glued (来源：证券时报网作者：李在山)
+_SOURCE = re.compile(r"(?:来\s*源|稿源|信息来源|文章来源)\s*[:：]\s*((?:(?!(?:作\s*者|编\s*辑|责任编辑|记\s*者|发布|时\s*间|"
+                     r"日\s*期|浏览|点击)\s*[:：])[^\s【\[|，,。()（）])+)")
 _EDITOR = re.compile(r"责任编辑\s*[:：]\s*([^\s）)\]】]+)")
 _CAIGOU_META = re.compile(r"^(\S+)\s+\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+围观")
 _CEIEA_META = re.compile(r"\d{4}-\d{2}-\d{2}\s+(\S+)\s+[（(]\s*\d+\s*[）)]")
@@ -113,13 +115,32 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = (), lines: list[s
         # a "title"-classed box that <title> does not echo is a teaser in a side list (unless there is no <title>)
         if 4 <= len(text) <= 120 and (not page_title or squash(text) in squash(page_title)):
             return text
-    return _headline_line(page_title, lines or []) or (max(parts[:2], key=len) if parts else page_title)
+    return (_headline_line(page_title, lines or []) or _heading_over_byline(root, lines or [])
+            or (max(parts[:2], key=len) if parts else page_title))
+
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _heading_over_byline(root: etree._Element, lines: list[str]) -> str:
+    """When <title> names only the column and the site (新闻动态--某学会官网): the heading element right above the
+    first byline line (发布时间：… 来源：…), the way a reader finds the headline."""
+    for i, line in enumerate(lines[1:200], 1):
+        if len(line) <= 80 and _DATE_LABEL.search(line) and _DATE_TIME.search(line):
+            above = lines[i - 1]
+            if 6 <= len(above) <= 80 and not above.endswith("。"):
+                key = squash(above)
+                if any(squash(el.text_content()) == key for el in root.iter(*_HEADING_TAGS)):
+                    return above
+            return ""
+    return ""
 
 
 def _headline_line(page_title: str, lines: list[str]) -> str:
-    """The page line that is <title> minus a site suffix glued on with "-", "_", "|" or "—" (中华人民共和国监察法-纪检):
-    the headline shown in a plain <span>, longest such prefix first."""
-    cuts = [i for i, char in enumerate(page_title) if char in "-_|—–" and i >= 4]
+    """The page line that is <title> minus a site suffix glued on with "-", "_", "|" or "—" (中华人民共和国监察法-纪检),
+    or a column name set off by a space before it (…调研工作 东区办事处_中山网): the headline shown in a plain <span>,
+    longest such prefix first."""
+    cuts = [i for i, char in enumerate(page_title) if char in "-_|—– " and i >= 4]
     prefixes = {squash(page_title[:i]): page_title[:i].strip() for i in reversed(cuts)}
     if not prefixes:
         return ""
