@@ -223,3 +223,18 @@ def _run_bytes(capsys, *argv: str) -> bytes:
     capsys.readouterr()
     assert main(list(argv)) == 0
     return capsys.readouterr().out.encode("utf-8")
+
+
+def test_the_web_view_s_digest_page_names_the_reader_s_subscriptions(world):
+    path, db, *_ = world
+    with Store(db) as store:
+        wang = [a for a in store.alerts() if a["recipients"] == ["wang@example.org"]]
+    server = make_server(db, config=load_config(path)).start()
+    try:
+        pages = []
+        for alert in wang:
+            with urllib.request.urlopen(f"{server.url}/alert?id={alert['id']}", timeout=30) as resp:
+                pages.append(resp.read().decode("utf-8"))
+    finally:
+        server.stop()
+    assert len(pages) == 2 and "订阅: lab-zj" in pages[0] and "订阅: lab-zj、big-zj" in pages[1]

@@ -8,6 +8,7 @@ keywords and the subscriptions that brought it there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from crawler.config import SiteConfig
 from crawler.config_notify import SubscriptionConfig
@@ -82,10 +83,16 @@ def subscription_keywords(subscription: SubscriptionConfig, notice: Notice) -> l
         return None
     if not _kinds_match(subscription, notice) or not _budget_match(subscription, notice.budget):
         return None
-    if subscription.regions and not any(within(notice.region, region_of(r)) for r in subscription.regions):
+    if subscription.regions and not any(within(notice.region, _wanted(r)) for r in subscription.regions):
         return None
     match = match_keywords(notice.article, list(subscription.keywords), list(subscription.exclude_keywords))
     return match.matched if match.wanted else None
+
+
+@cache
+def _wanted(region: str) -> Region:
+    """A subscription's region as written (浙江省, 杭州) read once per process."""
+    return region_of(region)
 
 
 def _kinds_match(subscription: SubscriptionConfig, notice: Notice) -> bool:

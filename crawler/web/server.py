@@ -228,11 +228,13 @@ class App:
                 alert = store.alert(wanted)
             except NotFoundError:
                 raise not_found(f"没有编号为 {wanted} 的提醒；/alerts 列出全部提醒。") from None
-            changes = []
+            changes, reasons = [], store.alert_reasons(alert)  # the keywords and subscriptions behind each change
             for change_id in alert.get("change_ids") or []:
                 try:
                     change = store.change(change_id)
-                    changes.append({**change, "also_on": store.copies(change["url"])[1]})  # the same notice elsewhere
+                    why = {"matched_keywords": reasons[change_id]["matched"],
+                           "subscriptions": reasons[change_id]["subscriptions"]} if change_id in reasons else {}
+                    changes.append({**change, **why, "also_on": store.copies(change["url"])[1]})  # the same notice elsewhere
                 except NotFoundError:
                     continue
         items = ordered(changes)
