@@ -130,3 +130,39 @@ def test_node_help_offers_no_database_option():
     result = run_cli("node", "--help")
     assert result.code == 0 and "--config" in result.out and "--db" not in result.out
     assert "--db" in run_cli("record", "--help").out
+
+
+def test_a_node_killed_alone_takes_its_scrapyd_with_it_and_starts_again(tmp_path):
+    from tests.cluster_servers import Node
+    from tests.conftest import alive
+    from tests.procs import descendants
+
+    port = free_port()
+    config = tmp_path / "node.toml"
+    config.write_text(cluster_toml("redis://127.0.0.1:1/0", [f"http://127.0.0.1:{port}"]), encoding="utf-8")
+    node = Node(tmp_path / "node", config, port).start()
+    try:
+        children = descendants(node.process.pid)
+        assert children, "scrapyd runs as the node's child"
+        os.kill(node.process.pid, signal.SIGKILL)  # the node alone, not its process group
+        node.process.wait()
+        wait_until(lambda: not any(alive(pid) for pid in children), "scrapyd to stop with its node", 60)
+        again = Node(tmp_path / "node", config, port).start()  # the port is free: no orphan holds it
+        again.stop()
+    finally:
+        node.kill()
+
+
+def test_a_node_on_a_taken_port_says_so_in_one_line(tmp_path):
+    import socket
+
+    config = tmp_path / "node.toml"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        config.write_text(cluster_toml("redis://127.0.0.1:1/0", [f"http://127.0.0.1:{port}"]), encoding="utf-8")
+        result = run_cli("node", "--config", str(config), "--port", str(port), "--dir", str(tmp_path / "n"),
+                         timeout=60)
+    assert result.code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.err
+    assert "Traceback" not in result.err

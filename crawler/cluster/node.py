@@ -7,10 +7,12 @@ Redis stream (EDUWATCH_STREAM in their environment) instead of a database.
 
 from __future__ import annotations
 
+import ctypes
 import ipaddress
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 STOP_GRACE_S = 30.0  # running jobs get this long to close their runs after SIGTERM
 START_TIMEOUT_S = 60.0
+PID_FILE = "scrapyd.pid"  # in the node directory: the scrapyd this node started, to name an orphan
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 
@@ -66,7 +70,10 @@ def run_node(cluster: ClusterConfig, *, host: str, port: int, directory: Path) -
            "EDUWATCH_STREAM": cluster.redis, "PYTHONPATH": _pythonpath()}
     if password:
         env.update(SCRAPYD_USERNAME=USERNAME, SCRAPYD_PASSWORD=password)
-    process = subprocess.Popen([sys.executable, "-m", "scrapyd", "--pidfile="], cwd=directory, env=env)
+    _refuse_a_taken_port(host, port, directory)
+    process = subprocess.Popen([sys.executable, "-m", "scrapyd", "--pidfile="], cwd=directory, env=env,
+                               preexec_fn=_die_with_parent)
+    (directory / PID_FILE).write_text(f"{process.pid}\n", encoding="utf-8")
     client = ScrapydClient(f"http://{_connect_host(host)}:{port}", password=password)
     stop = _StopFlag()
     try:
@@ -80,7 +87,45 @@ def run_node(cluster: ClusterConfig, *, host: str, port: int, directory: Path) -
     finally:
         stop.restore()
         _stop(process)
+        (directory / PID_FILE).unlink(missing_ok=True)
     return 0
+
+
+def _die_with_parent() -> None:
+    """In the scrapyd child: SIGTERM when the node dies, even by kill -9 (Linux), so no orphan keeps the port."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the orphan is named at the next start instead
+        pass
+
+
+def _refuse_a_taken_port(host: str, port: int, directory: Path) -> None:
+    """Before starting scrapyd: a port already in use is one clear line (naming the orphan scrapyd of an
+    earlier node in this directory when that is what holds it), not scrapyd's traceback."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+        return
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    orphan = _earlier_scrapyd(directory)
+    if orphan:
+        raise NodeStartError(f"port {port} is held by the scrapyd (pid {orphan}) of an earlier `eduwatch node` "
+                             f"in {directory} that was killed without stopping it; stop it (kill {orphan}) and "
+                             "start the node again")
+    raise NodeStartError(f"cannot listen on {host}:{port} ({reason}); is another node or program using it? "
+                         "choose another with --port")
+
+
+def _earlier_scrapyd(directory: Path) -> int | None:
+    """The pid in the directory's pid file when that process is alive and is scrapyd."""
+    try:
+        pid = int((directory / PID_FILE).read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"scrapyd" in cmdline else None
 
 
 class _StopFlag:
