@@ -1,13 +1,20 @@
-"""Benchmark the extractor against trafilatura, gne and readability-lxml on the golden pages, the real pages
-(tests/realpages) and, with --shared, ccwe_zh_recent.
+"""Benchmark the extractor against trafilatura, gne and readability-lxml on every page set it can find: the golden
+pages, the real pages (tests/realpages, one table for all and one per source folder), every corpus under the
+shared folder's benchmarks/ (found beside the checkout, or given with --shared) and, with --daniel, a local copy of
+the DAnIEL corpus (its Chinese pages).
 
-Run: .venv/bin/python bench/extract_bench.py [--shared ../shared] [--only eduwatch] [--pages]
-Prints one Markdown table per page set: body character P/R/F1 (multiset of non-whitespace characters,
-mean and min), boilerplate leaks, title and date accuracy (labelled sets) and pages per second;
---pages adds, for eduwatch, every real page scoring below 1.000 or with a wrong title or date.
-On ccwe_zh_recent two more columns (marked †) score against the reference with its leading headline line
-removed, because eduwatch's body rule excludes the title while some of those references start with it.
-A peer that raises on a page scores 0 on it.
+Run: .venv/bin/python bench/extract_bench.py [--shared ../shared] [--daniel DIR] [--only eduwatch] [--pages]
+Prints one Markdown table per page set, each with the default path ("profiles") and the generic one: body
+character P/R/F1 (multiset of non-whitespace characters, mean and min), (nearly) empty bodies (under a tenth of
+the reference, or under 20 characters where the reference has more), boilerplate leaks, title and date accuracy
+(labelled sets) and pages per second; --pages adds, for eduwatch, every real page scoring below 1.000 or with a
+wrong title or date. On sets whose references may start with the headline (ccwe_zh_recent, DAnIEL) two more
+columns (marked †) score against the reference with its leading headline line removed, because eduwatch's body
+rule excludes the title. A peer that raises on a page scores 0 on it.
+
+Corpus layouts read: `ground-truth.json` + `html/<id>.html` (ccwe_zh_recent); `doc_lg.json` + `html/<id>` +
+`reference/<id>` (DAnIEL, e.g. Corpus_daniel_v2.0 of the public rundimeco/waddle repository: references are <p>
+lines, languages in doc_lg.json; only "Chinese" pages are scored).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import time
 from collections import Counter
@@ -33,6 +41,8 @@ BOILERPLATE = [
     # the leak classes of issue 17: editor credits, promos, pagers, widgets, labels, correction links
     "责编", "点击进入", "关注公众号", "下一页", "加载更多", "Loading...", "Play Video", "赶快成为第一个赞的人吧",
     "关键字：", "【纠错】",
+    # issue 25's classes: credits in other forms, promos, share widgets, notices, recommendation headings
+    "审核：", "监制", "校对：", "通讯员", "返回首页", "查看更多", "分享：", "转载请注明", "版权所有", "猜你喜欢", "为你推荐",
 ]
 
 
@@ -66,6 +76,7 @@ class Score:
     r: list[float] = field(default_factory=list)
     f: list[float] = field(default_factory=list)
     f_headless: list[float] = field(default_factory=list)
+    empty: int = 0
     leaks: int = 0
     titles: int = 0
     dates: int = 0
@@ -93,6 +104,42 @@ def golden_pages(folder: Path) -> list[Page]:
 def real_pages(folder: Path) -> list[Page]:
     """tests/realpages/<source>/<name>.html + .json: real public pages labelled by hand (see its README)."""
     return golden_pages(folder)
+
+
+def daniel_pages(folder: Path) -> list[Page]:
+    """DAnIEL: html/<id> (raw bytes, no extension), reference/<id> (<p> lines), doc_lg.json ({id: language})."""
+    languages = json.loads((folder / "doc_lg.json").read_text(encoding="utf-8"))
+    pages = []
+    for key, language in sorted(languages.items()):
+        raw_path, ref_path = folder / "html" / key, folder / "reference" / key
+        if language != "Chinese" or not raw_path.exists() or not ref_path.exists():
+            continue
+        raw = raw_path.read_bytes()
+        ref = ref_path.read_text(encoding="utf-8", errors="replace")
+        body = "\n".join(t for line in re.split(r"</p>|\n", ref) if (t := " ".join(TAG.sub(" ", line).split())))
+        pages.append(Page(key, raw, f"http://example.invalid/daniel/{key}.html", None, body,
+                          headless=drop_headline(body, headlines(raw)), labelled=False))
+    return pages
+
+
+TAG = re.compile(r"<[^>]*>")
+
+
+def shared_corpora(shared: Path) -> list[tuple[str, list[Page]]]:
+    """Every corpus under shared/benchmarks whose layout this benchmark reads."""
+    found = []
+    for folder in sorted(p for p in (shared / "benchmarks").iterdir() if p.is_dir()):
+        if (folder / "ground-truth.json").exists():
+            found.append((folder.name, ccwe_pages(folder)))
+        elif (folder / "doc_lg.json").exists():
+            found.append((f"{folder.name} (Chinese pages)", daniel_pages(folder)))
+    return found
+
+
+def find_shared() -> Path | None:
+    """The shared folder beside the checkout (../shared) or beside its worktree folder (../../shared)."""
+    return next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if (p / "benchmarks").is_dir()),
+                None)
 
 
 def ccwe_pages(folder: Path) -> list[Page]:
@@ -185,6 +232,8 @@ def score(system, pages: list[Page]) -> Score:
         result.r.append(r)
         result.f.append(f)
         result.f_headless.append(prf(got.body, page.headless or page.body)[2])
+        size, want = len("".join(got.body.split())), len("".join((page.headless or page.body).split()))
+        result.empty += want >= 20 and size < max(20, want / 10)
         result.leaks += sum(1 for b in BOILERPLATE if b in got.body and b not in page.body)
         result.titles += page.title is not None and (got.title or "").strip() == page.title
         result.dates += page.labelled and got.published == page.published  # a page with no date: None is right
@@ -208,8 +257,8 @@ def misses(pages: list[Page]) -> str:
 def table(title: str, pages: list[Page], labelled: bool) -> str:
     headless = any(page.headless and page.headless != page.body for page in pages)
     extra = " F1 mean† | F1 min† |" if headless else ""
-    head = f"| system | P mean | R mean | F1 mean | F1 min |{extra} leaks | title ok | date ok | pages/s |"
-    rows = [f"### {title} ({len(pages)} pages)", "", head, "|" + "---|" * (11 if headless else 9)]
+    head = f"| system | P mean | R mean | F1 mean | F1 min |{extra} empty | leaks | title ok | date ok | pages/s |"
+    rows = [f"### {title} ({len(pages)} pages)", "", head, "|" + "---|" * (12 if headless else 10)]
     for name, system in SYSTEMS.items():
         if ONLY and not name.startswith(ONLY):
             continue
@@ -220,7 +269,7 @@ def table(title: str, pages: list[Page], labelled: bool) -> str:
         cells = f" {sum(s.f_headless) / n:.3f} | {min(s.f_headless):.3f} |" if headless else ""
         rows.append(
             f"| {name} | {sum(s.p) / n:.3f} | {sum(s.r) / n:.3f} | {sum(s.f) / n:.3f} | {min(s.f):.3f} |{cells} "
-            f"{s.leaks} | {titles} | {dates} | {n / s.seconds:.0f} |"
+            f"{s.empty} | {s.leaks} | {titles} | {dates} | {n / s.seconds:.0f} |"
         )
     if headless:
         dropped = sum(page.headless != page.body for page in pages)
@@ -231,7 +280,9 @@ def table(title: str, pages: list[Page], labelled: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, help="the shared folder holding benchmarks/ccwe_zh_recent")
+    parser.add_argument("--shared", type=Path, help="the shared folder holding benchmarks/ (default: found beside "
+                        "the checkout; 'none' skips it)")
+    parser.add_argument("--daniel", type=Path, help="a local copy of the DAnIEL corpus (doc_lg.json, html/, reference/)")
     parser.add_argument("--golden", type=Path, default=ROOT / "tests" / "golden")
     parser.add_argument("--real", type=Path, default=ROOT / "tests" / "realpages")
     parser.add_argument("--only", default="", help="score only systems whose name starts with this (e.g. eduwatch)")
@@ -246,10 +297,22 @@ def main() -> int:
     real = real_pages(args.real)
     if real:
         print(table("real pages (tests/realpages)", real, labelled=True), end="\n\n")
+        for source in sorted({page.name.split("/")[0] for page in real}):
+            subset = [page for page in real if page.name.startswith(source + "/")]
+            print(table(f"real pages, {source}/", subset, labelled=True), end="\n\n")
         if args.pages:
             print(misses(real) or "(every real page perfect)", end="\n\n")
-    if args.shared:
-        print(table("ccwe_zh_recent", ccwe_pages(args.shared / "benchmarks" / "ccwe_zh_recent"), labelled=False))
+    shared = find_shared() if args.shared is None else (None if str(args.shared) == "none" else args.shared)
+    if shared is not None and (shared / "benchmarks").is_dir():
+        for name, corpus in shared_corpora(shared):
+            if corpus:
+                print(table(name, corpus, labelled=False), end="\n\n")
+    if args.daniel:
+        corpus = daniel_pages(args.daniel)
+        if not corpus:
+            print(f"no Chinese DAnIEL pages under {args.daniel} (want doc_lg.json, html/<id>, reference/<id>)")
+            return 1
+        print(table("DAnIEL (Chinese pages)", corpus, labelled=False), end="\n\n")
     return 0
 
 
