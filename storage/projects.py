@@ -66,6 +66,13 @@ def projects_schema(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0016_project_name_index")
+def project_name_index(db: Database) -> None:
+    """Linking by buyer + name looks a project up by its normalised name (0015's index was on buyer first, which a
+    coalesce() on buyer could not use: every unnumbered notice scanned the table)."""
+    db.execute("CREATE INDEX project_state_name_key ON project_state (name_key)")
+
+
 class ProjectsMixin:
     """Store methods for projects (written by the recorder, read by the CLI, web view and calendar)."""
 
@@ -126,8 +133,8 @@ class ProjectsMixin:
     def project_by_name(self, buyer: str | None, name_key: str) -> str | None:
         """The key of a project with this buyer and normalised name (a numbered one first), or None."""
         found = one(self.db.execute(
-            "SELECT key FROM project_state WHERE coalesce(buyer, '') = ? AND name_key = ?"
-            " ORDER BY number IS NULL, first_seen LIMIT 1", [buyer or "", name_key]))
+            "SELECT key FROM project_state WHERE name_key = ? AND coalesce(buyer, '') = ?"
+            " ORDER BY number IS NULL, first_seen LIMIT 1", [name_key, buyer or ""]))
         return found["key"] if found else None
 
     def rekey_project(self, old: str, new: str) -> None:

@@ -30,6 +30,9 @@ from crawler.extract.amounts import format_yuan, parse_amount, read_amount, unit
         ("1350000.00", "元", 1350000.0),
         ("95.8", "万元", 958000.0),
         ("共3个包，100万元", None, 1000000.0),
+        ("总价形式报价:569800.00(元)", None, 569800.0),
+        ("63.8600000（万元）", None, 638600.0),
+        ("最终报价:699700(元)", None, 699700.0),
     ],
 )
 def test_written_forms_read_as_yuan(text, unit, expected):

@@ -39,6 +39,7 @@ _NAME_TAIL = re.compile(
     r"|(?:中标|成交|中选)?(?:\(成交\))?(?:结果|候选人)?(?:公告|公示)|更正|变更|澄清|补遗|延期|废标|流标|终止|取消"
     r"|中标|成交|结果|采购失败|招标|重新|二次|[-—:：\s])$")
 _BUDGET_KEYS = ("预算金额", "最高限价")
+_ORIGINAL_LABEL = re.compile(r"^(?:原公告的?)?(?:采购)?项目(编号|名称)\s*[:：]\s*(.+)$")
 _BUDGET_LINE = re.compile(r"预算金额|采购预算|项目预算|最高限价|控制价|拦标价")
 
 
@@ -111,27 +112,53 @@ def normalise_name(text: str | None) -> str:
         value = shorter
 
 
+def may_be_notice(article: dict) -> bool:
+    """A cheap first look: only a page whose fields or body name a 项目 can be a procurement notice."""
+    fields = article.get("fields") or {}
+    return bool(fields.get("项目编号") or fields.get("项目名称")) or "项目" in (article.get("body") or "")
+
+
 def read_notice(article: dict, site_label: str | None = None, attachment_text: str = "") -> Notice | None:
     """The notice reading of an article, or None when it is no procurement notice (no 项目编号 and no 项目名称).
 
     `attachment_text`: the text of its attachments; deadlines and a budget the page itself does not state are
     read from it (a tender whose 开标时间 is only in the 招标文件).
     """
+    title, body = article.get("title") or "", article.get("body") or ""
     fields = article.get("fields") or {}
+    if not (fields.get("项目编号") and fields.get("项目名称") and fields.get("采购人")) and "项目" in body:
+        fields = {**_body_facts(body), **fields}
     number = normalise_number(fields.get("项目编号"))
     name = (fields.get("项目名称") or "").strip()
     if not number and not name:
         return None
-    title, body = article.get("title") or "", article.get("body") or ""
     kind = notice_kind(title, body)
     buyer = (fields.get("采购人") or "").strip() or None
-    region = region_of(fields.get("行政区域"), buyer, name or title, site_label)
+    region = region_of(fields.get("行政区域"), buyer)
+    if region.city is None:  # the name and the site label only when the buyer and 行政区域 leave the city open
+        region = region_of(fields.get("行政区域"), buyer, name or title, site_label)
     return Notice(
         kind=kind, number=number, name=name or normalise_name(title), name_key=normalise_name(name or title),
         buyer=_buyer_key(buyer), province=region.province, city=region.city,
         budget=_budget(fields, body, kind) or _budget({}, attachment_text, kind),
         deadlines=_deadlines(article, kind, attachment_text),
         awards=awards(article) if kind in ("award", "contract") else [], published=article.get("published"))
+
+
+def _body_facts(body: str) -> dict[str, str]:
+    """Facts the extractor's fields miss: a correction's `原公告的采购项目编号：…` / `原公告的采购项目名称：…` lines,
+    and the buyer named under `采购人信息` (`名 称：…`), as the ccgp notice templates write them."""
+    found: dict[str, str] = {}
+    lines = [unicodedata.normalize("NFKC", line).strip() for line in body.split("\n")]
+    for i, line in enumerate(lines):
+        match = _ORIGINAL_LABEL.match(line)
+        if match and match.group(2).strip():
+            found.setdefault("项目编号" if match.group(1) == "编号" else "项目名称", match.group(2).strip())
+        if re.match(r"^(?:\d+[.、])?\s*(?:采购人|采购单位|釆购人)信息", line) and i + 1 < len(lines):
+            buyer = re.match(r"^名\s*称\s*[:：]\s*(.+)$", lines[i + 1])
+            if buyer:
+                found.setdefault("采购人", buyer.group(1).strip())
+    return found
 
 
 def _buyer_key(buyer: str | None) -> str | None:

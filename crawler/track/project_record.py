@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from crawler.extract.procurement import normalise_name, read_notice
+from crawler.extract.procurement import may_be_notice, normalise_name, read_notice
 from crawler.track.projects import alert_lines, fold
 
 log = logging.getLogger(__name__)
@@ -29,23 +29,33 @@ class ProjectUpdate:
 def record_notice(store, *, url: str, site: str, article: dict, version: int, seen_at: str,
                   site_label: str | None = None) -> ProjectUpdate | None:
     """Store this version's reading and refold its project; None when the page is no procurement notice."""
+    if not may_be_notice(article):
+        return None
     notice = read_notice(article, site_label, _attachment_text(store, article))
     page_id = store.page_id(url)
     if notice is None or page_id is None:
         return None
     key = _project_key(store, notice)
-    before = store.project_state(key)
     reading = notice.to_dict()
-    store.put_notice_reading(page_id, version, seen_at, reading)
-    others = [n for n in store.project_notices(key) if n["page_id"] != page_id]
-    current = store.notice(page_id)
+    notices = store.project_notices(key)
+    current = next((n for n in notices if n["page_id"] == page_id), None) or store.notice(page_id)
+    others = [n for n in notices if n["page_id"] != page_id]
+    before = store.project_state(key) if notices else None
     original = _original(notice.kind, article, site, others)
+    first_seen = current["first_seen"] if current else seen_at
+    store.put_notice_reading(page_id, version, seen_at, reading)
     store.put_notice(page_id, project_key=key, kind=notice.kind, title=article.get("title") or "",
-                     published=notice.published, first_seen=current["first_seen"] if current else seen_at,
-                     reading=reading, copy_of=original["page_id"] if original else None)
+                     published=notice.published, first_seen=first_seen, reading=reading,
+                     copy_of=original["page_id"] if original else None)
     if current and current["project_key"] != key:
         refold(store, current["project_key"])  # the page now reads as another project's notice
-    after = refold(store, key)
+    readings = (current or {}).get("readings") if current and current["project_key"] == key else []
+    mine = {"page_id": page_id, "project_key": key, "kind": notice.kind, "title": article.get("title") or "",
+            "published": notice.published, "first_seen": first_seen, "removed": 0,
+            "copy_of": original["page_id"] if original else None, "reading": reading, "url": url, "site": site,
+            "readings": [r for r in readings or [] if r["version"] != version]
+            + [{"page_id": page_id, "version": version, "first_seen": seen_at, "reading": reading}]}
+    after = _refold(store, key, [*others, mine])
     lines = [] if original else alert_lines(notice.kind, reading, before, after)
     return ProjectUpdate(key, notice.kind, original["url"] if original else None, lines)
 
@@ -59,7 +69,10 @@ def notice_removed(store, url: str, removed: bool = True) -> None:
 
 
 def refold(store, key: str) -> dict | None:
-    notices = store.project_notices(key)
+    return _refold(store, key, store.project_notices(key))
+
+
+def _refold(store, key: str, notices: list[dict]) -> dict | None:
     if not notices:
         store.delete_project(key)
         return None
