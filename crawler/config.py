@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
 
+from w3lib.url import safe_url_string
+
 from crawler.config_notify import (
     ChannelConfig,
     DisplayConfig,
@@ -28,6 +30,7 @@ from crawler.sources.api_config import parse_api
 DEFAULT_CONFIG = "eduwatch.toml"
 DEFAULT_DB = "eduwatch.db"
 KNOWN_SPIDERS = ("caigou", "moe", "ccgp", "ceiea", "generic")
+URL_LENGTH_LIMIT = 2083  # Scrapy's URLLENGTH_LIMIT: a longer request (non-ASCII percent-encoded) is dropped unfetched
 SECURITY_MODES = ("none", "starttls", "ssl")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -257,6 +260,9 @@ def _site(v: Validator, entry: object, where: str) -> SiteConfig:
     for url in start_urls:
         if not re.match(r"^https?://[^/\s]+", url):
             raise v.error(f"{where}.start_urls", f"{url!r} is not an http(s) URL")
+        if len(safe_url_string(url)) > URL_LENGTH_LIMIT:
+            raise v.error(f"{where}.start_urls", f"{url[:60]!r}… is {len(safe_url_string(url)):,} characters as"
+                          f" requested, over the {URL_LENGTH_LIMIT:,} a crawl fetches; use the list page's short address")
     default_spider = name if name in KNOWN_SPIDERS else "generic"
     site = SiteConfig(
         name=name,

@@ -25,6 +25,8 @@ CASES = {
     "bad_security": (SITE + '[smtp]\nsecurity = "tls"\n', "smtp.security", "none, starttls, ssl"),
     "start_url_not_http": ('[[sites]]\nname = "moe"\nstart_urls = ["www.moe.gov.cn"]\n', "sites[0].start_urls",
                            "not an http(s) URL"),
+    "start_url_too_long": ('[[sites]]\nname = "moe"\nstart_urls = ["http://127.0.0.1:9/' + "列表" * 250 + '"]\n',
+                           "sites[0].start_urls", "over the 2,083 a crawl fetches"),
     "bad_recipient_email": (SITE + 'recipients = ["nobody"]\n', "sites[0].recipients", "e.g."),
     "api_without_items": (SITE + '[sites.api]\nlink = "{url}"\n', "sites[0].api.items", 'items = "result.data.data"'),
     "api_bad_method": (SITE + '[sites.api]\nitems = "data"\nlink = "{url}"\nmethod = "PUT"\n', "sites[0].api.method",
