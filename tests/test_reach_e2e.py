@@ -128,3 +128,24 @@ def test_a_json_answer_without_the_declared_shape_is_an_error_never_a_version(tm
         assert stats["error"] == ARTICLES and stats["list_errors"] == 0  # each article a fetch error
     else:
         assert stats["list_errors"] == 1 and stats.get("error", 0) == 0
+
+
+def test_the_demo_config_crawls_the_shape_sites_and_detects_an_edit_on_each(tmp_path):
+    """`eduwatch demo` mounts a Hanweb 教育厅, a 政采云-style portal and a date-window search beside the others."""
+    from crawler.demo.reach_sites import add_shape_sites, edit_shape_sites
+    from crawler.demo.run import write_config
+
+    sites: dict = {}
+    add_shape_sites(sites)
+    with SiteServer(sites) as srv:
+        ws = Workspace(tmp_path, srv)
+        write_config(ws.config, srv, 25, ws.db)
+        assert ws.crawl().code == 0
+        with Store(ws.db) as store:
+            runs = {r["sites"][0]: r["stats"] for r in store.runs(limit=10)}
+        assert {name: (stats["baseline"], stats["list_errors"]) for name, stats in runs.items()} == {
+            "zjjyt": (5, 0), "zcy": (5, 0), "ccgpsearch": (5, 0)}
+        edited = edit_shape_sites(sites)
+        assert ws.crawl().code == 0
+        changed = sorted(c["site"] for c in ws.cli("changes", "--json").json() if c["kind"] == "changed")
+        assert changed == ["ccgpsearch", "zcy", "zjjyt"] and len(edited) == 3

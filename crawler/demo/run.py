@@ -19,6 +19,8 @@ from crawler.demo.browser_sites import (
     edit_challenge_site,
 )
 from crawler.demo.mailbox import LocalMailbox
+from crawler.demo.reach_sites import LABELS as SHAPE_LABELS
+from crawler.demo.reach_sites import add_shape_sites, edit_shape_sites, shape_entry
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import default_sites
 from storage import Store
@@ -33,7 +35,7 @@ GENERIC_RULES[CHALLENGE_SITE] = GENERIC_RULES["gd"]  # the site behind a 412 cha
 SPIDERS = {"caigou": "caigou", "moe": "moe", "moe_old": "moe", "ccgp": "ccgp", "ceiea": "ceiea"}
 LABELS = {"caigou": "中国教育装备采购网", "moe": "教育部", "moe_old": "教育部（旧版）", "ccgp": "中国政府采购网",
           "ceiea": "中国教育装备网", "zj": "浙江省教育厅", "gd": "广东省教育厅", "portal": "教育新闻门户",
-          CHALLENGE_SITE: CHALLENGE_LABEL}
+          CHALLENGE_SITE: CHALLENGE_LABEL, **SHAPE_LABELS}
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         "-s", "EDUWATCH_PROGRESS_INTERVAL=0"]
 
@@ -50,15 +52,19 @@ def write_config(path: Path, server: SiteServer, smtp_port: int, db: Path, *, sc
     for name, site in server.sites.items():
         lines.append("[[sites]]")
         lines.append(f'name = "{name}"\nlabel = "{LABELS.get(name, name)}"')
-        lines.append(f'start_urls = ["{server.url_for(name, site.spec.list_path)}"]')
-        if name in SPIDERS:
+        shape = shape_entry(name, server.url_for(name, ""))  # Hanweb, JSON API and search sites (reach_sites.py)
+        if shape is None:
+            lines.append(f'start_urls = ["{server.url_for(name, site.spec.list_path)}"]')
+        if shape is not None:
+            lines += shape[0]
+        elif name in SPIDERS:
             lines.append(f'spider = "{SPIDERS[name]}"')
         else:
             follow, pagination = GENERIC_RULES[name]
             lines.append(f"follow = '{follow}'\npagination = '{pagination}'")
         if schedule:
             lines.append(f'schedule = "{schedule}"')
-        lines.append('recipients = ["analyst@demo.local"]\n')
+        lines.append('recipients = ["analyst@demo.local"]\n' + (shape[1] if shape else ""))
     # written beside and moved into place: a crawl or scheduler reading the file while `demo --serve` rewrites it
     # sees the old config or the new one, never an empty or half-written file
     part = path.with_name(path.name + ".part")
@@ -82,7 +88,7 @@ def make_edits(sites) -> list[str]:
     ccgp.set_field(tender, "预算金额", "1,350,000.00元")
     caigou = sites["caigou"]
     caigou.set_noise(caigou.article_paths()[0], views=99999)
-    return [f"moe{path}", f"ccgp{tender}", *edit_challenge_site(sites)]
+    return [f"moe{path}", f"ccgp{tender}", *edit_challenge_site(sites), *edit_shape_sites(sites)]
 
 
 def run_demo(keep: str | None = None) -> int:
@@ -93,6 +99,7 @@ def run_demo(keep: str | None = None) -> int:
         stale.unlink() if stale.is_file() else None
     sites = default_sites()
     add_challenge_site(sites)  # behind a JavaScript challenge: mounted when a Chromium is installed
+    add_shape_sites(sites)  # a Hanweb 教育厅, a 政采云-style JSON portal, a date-window search
     with SiteServer(sites) as server, LocalMailbox() as mailbox:
         write_config(config, server, mailbox.port, db, note=KEPT_NOTE.format(dir=workdir) if keep else "")
         print(f"== sample sites on {server.url} ({len(sites)} templates); SMTP on 127.0.0.1:{mailbox.port}")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from crawler.demo.browser_sites import add_challenge_site
 from crawler.demo.mailbox import LocalMailbox
+from crawler.demo.reach_sites import add_shape_sites
 from crawler.demo.run import make_edits, write_config
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import default_sites
@@ -40,6 +41,7 @@ def serve_demo(keep: str | None, port: int | None = None, stop: threading.Event 
     old_port, old_smtp = previous_ports(config)
     sites = default_sites()
     add_challenge_site(sites)  # behind a JavaScript challenge: mounted when a Chromium is installed
+    add_shape_sites(sites)  # a Hanweb 教育厅, a 政采云-style JSON portal, a date-window search
     make_edits(sites)  # as `eduwatch demo` leaves them, so its kept database sees no change it did not make
     stop = stop or threading.Event()
     try:
