@@ -85,3 +85,15 @@ PAGE = f"""<html><head><title>全市新增学位2.5万个</title></head><body>
 def test_credits_promos_widgets_notices_and_recommendations_leave_the_article(use_profiles):
     article = extract(PAGE.encode(), "http://news.example.cn/2024/05/06/a.html", use_profiles=use_profiles)
     assert article.body.split("\n") == [P1, P2, P3]
+
+
+SUMMARY = "明天将上演月全食，届时一轮美丽的红月亮将高悬夜空，最精彩的全食时间有51分钟，是多年来观测条件最好的一次。"
+
+
+@pytest.mark.parametrize(("lead", "kept"), [(f"摘 要：{SUMMARY}", False), ("导读：天文馆将在当晚组织公众观测活动，欢迎市民参加，名额有限需提前预约。", True)])
+def test_a_summary_box_that_repeats_the_body_is_dropped(lead, kept):
+    more = "北京天文馆馆长介绍，月全食观测对天气要求并不苛刻，和赏月差不多，目前估计当晚是晴天，很利于观测。"
+    page = (f"<html><head><title>最美月全食明晚登场</title></head><body><h1>最美月全食明晚登场</h1>"
+            f"<div class='content'><div id='endSummary'><p>{lead}</p></div><p>{SUMMARY}</p><p>{more}</p></div></body></html>")
+    body = extract(page.encode(), "http://news.example.cn/2011/12/09/a.html").body.split("\n")
+    assert body == ([lead] if kept else []) + [SUMMARY, more]

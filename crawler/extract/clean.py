@@ -168,7 +168,22 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
         if stop or is_drop_line(line) or is_meta_line(line):
             continue
         kept.append(line)
-    return _trim_notices(kept)
+    return _drop_repeated_summary(_trim_notices(kept))
+
+
+_SUMMARY = re.compile(r"[【\[（(]?\s*(摘\s*要|导\s*读|提\s*要|内容提要|内容摘要|核心提示|编者按)\s*[】\]）)]?\s*[:：]?\s*")
+
+
+def _drop_repeated_summary(kept: list[str]) -> list[str]:
+    """A summary box (摘要：…, 导读：…) that repeats the body's own words is a teaser of the page, not text."""
+    for i, line in enumerate(kept[:3]):
+        match = _SUMMARY.match(line)
+        if match and len(line) - match.end() >= 20:
+            rest = squash(line[match.end():])
+            body = squash("".join(kept[i + 1:]))
+            if rest[:60] in body:
+                return kept[:i] + kept[i + 1:]
+    return kept
 
 
 def _trim_notices(kept: list[str]) -> list[str]:
