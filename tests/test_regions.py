@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.extract.regions import Region, cities, places_in, provinces, region_of, within
+from crawler.extract.regions import Region, cities, is_county, places_in, provinces, region_of, within
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,18 @@ from crawler.extract.regions import Region, cities, places_in, provinces, region
         (["浙江省", "广州市教育局"], ("浙江", None)),
         (["成都市", "四川政府采购网"], ("四川", "成都市")),
         (["　杭州市　"], ("浙江", "杭州市")),
+        # county-level names name their city and province
+        (["义乌市教育局"], ("浙江", "金华市")),
+        (["义乌中学"], ("浙江", "金华市")),
+        (["余杭区教育局"], ("浙江", "杭州市")),
+        (["昆山市第一中学"], ("江苏", "苏州市")),
+        (["长兴县教育局"], ("浙江", "湖州市")),
+        (["沙县第一中学"], ("福建", "三明市")),
+        (["海淀区教育委员会"], ("北京", None)),
+        (["西湖区教育局"], (None, None)),  # 西湖区 is in 杭州 and in 南昌: no guess
+        (["杭州市西湖区教育局"], ("浙江", "杭州市")),
+        (["公安局"], (None, None)),  # 公安县 gives no short name: 公安局 is no place
+        (["各区和县教育局"], (None, None)),
     ],
     ids=lambda value: "|".join(map(str, value)) if isinstance(value, list) else None,
 )
@@ -91,3 +103,8 @@ def test_places_in_reads_left_to_right():
 )
 def test_within(region, wanted, inside):
     assert within(region, wanted) is inside
+
+
+def test_county_level_names_are_told_from_regions():
+    assert is_county("义乌市") and is_county("余杭区") and is_county("长兴县") and is_county("义乌")
+    assert not any(is_county(name) for name in ("杭州市", "浙江", "浙江省", "延边朝鲜族自治州", "杭州"))

@@ -4,7 +4,8 @@
     region_of("杭州市西湖区", "浙江大学")   # Region(province="浙江", city="杭州市")
 
 A province is its short name (浙江, 广西, 北京); a city its full name (杭州市, 延边朝鲜族自治州); a city names
-its province. The gazetteer is regions.txt beside this module. Pure: no I/O beyond reading that file once.
+its province. The gazetteer is regions.txt beside this module (provinces and prefecture-level cities) and
+regions_counties.txt (county-level names, which name their city). Pure: no I/O beyond reading those once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 _DATA = Path(__file__).with_name("regions.txt")
+_COUNTIES = Path(__file__).with_name("regions_counties.txt")
 _CITY_SUFFIXES = ("林区", "地区", "市", "盟")
 # A short name followed by one of these is a street or a district elsewhere (北京路, 朝阳区), not the place.
 _NOT_AFTER_PROVINCE = set("路街道巷")
@@ -39,6 +41,7 @@ class _Gazetteer(NamedTuple):
     bounded: dict[str, Region]      # a city's short names: matched at the start or after another place
     provinces: tuple[str, ...]
     longest: int
+    counties: frozenset[str]  # county-level names and their short names: finer than a region
 
 
 def _city_names(token: str) -> tuple[str, list[str]]:
@@ -71,8 +74,40 @@ def _gazetteer() -> _Gazetteer:
             for name in shorts:
                 target = anywhere if name.endswith(_CITY_SUFFIXES) else bounded
                 target.setdefault(name, Region(short, city))
+    counties = _add_counties(anywhere, bounded)
     longest = max(map(len, [*anywhere, *bounded]))
-    return _Gazetteer(anywhere, bounded, tuple(provinces), longest)
+    return _Gazetteer(anywhere, bounded, tuple(provinces), longest, frozenset(counties))
+
+
+def _add_counties(anywhere: dict[str, Region], bounded: dict[str, Region]) -> set[str]:
+    """County-level names (regions_counties.txt) name their city and province: 义乌市 → 浙江 金华市, 余杭区 → 浙江
+    杭州市. A two-character name (沙县) and a county-level city's short name (义乌 for 义乌市) count only where a
+    place starts, as a city's short name does; one shared by two names neither. A county (县) has no short name:
+    公安县, 资源县 and 和平县 would read 公安局, 资源环境 and 和平路 as places. Returns the names added."""
+    added: set[str] = set()
+    shorts: dict[str, list[Region]] = {}
+    for line in _COUNTIES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, _, names = line.partition(":")
+        above = anywhere[key] if key in anywhere else Region(key, None)
+        for name in names.split():
+            book = anywhere if len(name) > 2 else bounded
+            if name not in book:
+                book[name] = above
+                added.add(name)
+            if name.endswith("市") and len(name) >= 3:
+                shorts.setdefault(name[:-1], []).append(above)
+    for name, places in shorts.items():
+        if len(places) == 1 and name not in anywhere and name not in bounded:
+            bounded[name] = places[0]
+            added.add(name)
+    return added
+
+
+def is_county(name: str) -> bool:
+    """Whether a name is a county-level place (义乌市, 余杭区, 长兴县): finer than the regions notices are sorted by."""
+    return unicodedata.normalize("NFKC", name or "").strip() in _gazetteer().counties
 
 
 def provinces() -> tuple[str, ...]:
