@@ -97,3 +97,17 @@ def test_a_summary_box_that_repeats_the_body_is_dropped(lead, kept):
             f"<div class='content'><div id='endSummary'><p>{lead}</p></div><p>{SUMMARY}</p><p>{more}</p></div></body></html>")
     body = extract(page.encode(), "http://news.example.cn/2011/12/09/a.html").body.split("\n")
     assert body == ([lead] if kept else []) + [SUMMARY, more]
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("让金融的发展更好地满足人民日益增长的美好生活需要。(文/图 刘玺东 易赛楠)", "让金融的发展更好地满足人民日益增长的美好生活需要。"),
+    ("推动云南工业高质量发展。（记者 胡晓蓉）", "推动云南工业高质量发展。"),
+    ("（记者 张三）近日，市教育局召开全市中小学安全工作会议。", "近日，市教育局召开全市中小学安全工作会议。"),
+    ("会议强调（一）要加强组织领导", "会议强调（一）要加强组织领导"),
+    ("各校预算如下（单位：万元）", "各校预算如下（单位：万元）"),
+    ("实验结果见下图(图1)", "实验结果见下图(图1)"),
+])
+def test_a_bracketed_credit_opening_or_closing_a_paragraph_leaves_it(line, want):
+    page = (f"<html><head><title>标题</title></head><body><h1>标题</h1><div class='content'><p>{P1}</p><p>{line}</p>"
+            "</div></body></html>")
+    assert extract(page.encode(), "http://news.example.cn/a.html").body.split("\n") == [P1, want]

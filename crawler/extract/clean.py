@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from .furniture import is_credit, is_notice, is_promo, is_widget
+from .furniture import is_credit, is_notice, is_promo, is_widget, strip_edge_credit
 from .text import BLOCK_TAGS, AttrPattern, squash
 
 NOISE_TAGS = (
@@ -159,6 +159,7 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
         line = _EDIT_LINK.sub("", line)
         if not line:
             continue
+        line = strip_edge_credit(line)
         if len(line) >= 20 and line in seen:  # a page that prints its article twice (hidden copy)
             continue
         seen.add(line)

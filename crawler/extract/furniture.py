@@ -41,8 +41,9 @@ _ID = r"(?:_[A-Za-z0-9]{1,20}|\s?[（(]\s?(?:ID|id|Id|工号|编号)?\s?[:：]?\
 _NAMES = rf"{_NAME}{_ID}(?:(?:\s?[、，,/／和及]\s?|\s){_NAME}{_ID})*"
 _SEP = r"\s?[:：/／|｜丨]\s?"
 _UNIT = (
-    rf"(?:(?:{_ORG}(?:{_ROLES}){_SEP}|{_ORG}(?:{_PEOPLE_ROLES})\s|{_ORG_GLUED}(?:{_GLUED})|(?:{_SHORT_ROLES}){_SEP})"
-    rf"{_NAMES}"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 文/张三
+    rf"(?:(?:{_ORG}(?:{_ROLES}){_SEP}|{_ORG}(?:{_PEOPLE_ROLES})\s|{_ORG_GLUED}(?:{_GLUED})|(?:{_SHORT_ROLES}){_SEP}"
+    rf"|(?:文|图|摄)[/／、](?:文|图|摄|视频)(?:{_SEP}|\s))"  # 文/图 张三
+    rf"{_NAMES}"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 文/张三 / 文/图 张三
     rf"|{_NAMES}(?:\s?[/／]\s?(?:{_ROLES}|{_SHORT_ROLES})|\s(?:摄|文|图|制图|供图))"  # 张三/文  李四 摄
     rf"|(?:\w|[·、]){{0,16}}(?:供图|供稿))"  # 受访者供图, 某某党支部供稿
 )
@@ -124,3 +125,17 @@ def is_notice(line: str) -> bool:
     if _SOURCE_NOTE.match(line) and len(line) <= 80:
         return True
     return bool(_NOTICE_CORE.search(line)) and bool(_NOTICE_CONTEXT.search(line))
+
+
+_EDGE_BRACKETS = re.compile(r"^[（(【\[〔][^（()）【】\[\]〔〕]{2,40}[）)】\]〕]|[（(【\[〔][^（()）【】\[\]〔〕]{2,40}[）)】\]〕]$")
+
+
+def strip_edge_credit(line: str) -> str:
+    """A paragraph that opens or closes with a bracketed credit ("…美好生活需要。(文/图 刘玺东 易赛楠)",
+    "（记者 张三）近日…"): the paragraph without it."""
+    if line[-1] not in "）)】]〕" and line[0] not in "（(【[〔":
+        return line
+    for match in _EDGE_BRACKETS.finditer(line):
+        if match.end() - match.start() < len(line) and is_credit(match[0]):
+            return (line[:match.start()] + line[match.end():]).strip()
+    return line
