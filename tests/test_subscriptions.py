@@ -173,3 +173,17 @@ def test_the_project_s_region_and_budget_stand_for_a_notice_that_states_none():
     assert (known.region, known.budget) == (("浙江", "杭州市"), 1200000.0)
     audience = route(known, None, SUBSCRIPTIONS)
     assert {r: why.subscriptions for r, why in audience.recipients.items()} == {"wang@example.org": ["lab-zj"]}
+
+
+@pytest.mark.parametrize("kinds, change_kind, title, wanted", [
+    (("tender", "new"), "new", "某校实验室设备采购项目招标公告", True),
+    (("tender", "new"), "changed", "某校实验室设备采购项目招标公告", False),  # an edit of a tender: not new
+    (("tender", "new"), "new", "某校实验室设备采购项目中标结果公告", False),  # new, but no tender
+    (("award", "failed"), "new", "某校实验室设备采购项目废标公告", True),
+    (("removed",), "removed", "某校实验室设备采购项目招标公告", True),
+    ((), "restored", "某校实验室设备采购项目招标公告", True),
+])
+def test_kinds_need_one_of_each_group_they_list(kinds, change_kind, title, wanted):
+    subscription = SubscriptionConfig(name="s", recipients=("a@example.org",), kinds=kinds)
+    notice = notice_of(_article(title), site="ccgp", change_kind=change_kind)
+    assert bool(route(notice, None, [subscription]).recipients) is wanted

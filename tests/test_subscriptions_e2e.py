@@ -23,6 +23,7 @@ from crawler.track.recorder import PageRecorder, RunContext
 from crawler.web.server import make_server
 from storage import Store
 from tests.chat_service import ChatService
+from tests.conftest import site_toml
 
 pytestmark = pytest.mark.e2e
 
@@ -238,3 +239,20 @@ def test_the_web_view_s_digest_page_names_the_reader_s_subscriptions(world):
     finally:
         server.stop()
     assert len(pages) == 2 and "订阅: lab-zj" in pages[0] and "订阅: lab-zj、big-zj" in pages[1]
+
+
+def test_a_real_crawl_routes_an_edit_to_the_subscription_that_asks_for_it(workspace, server, mailbox):
+    """The crawl's recording worker (another process) gets the subscriptions with the config it is handed."""
+    workspace.write_config(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {mailbox.port}\nsender = "eduwatch@example.org"\ntimeout = 5\n\n'
+        + site_toml(server, ["moe"]) + '\n[[subscriptions]]\nname = "moe-edits"\nrecipients = ["wang@example.org"]\n'
+        'kinds = ["changed"]\nsites = ["moe"]\n\n[[subscriptions]]\nname = "gd-only"\nrecipients = ["li@example.org"]\n'
+        'regions = ["广东"]\nbudget_required = true\n')
+    assert workspace.crawl().code == 0 and workspace.crawl().code == 0
+    moe = server.sites["moe"]
+    path = moe.article_paths()[0]
+    old = moe.article(path).paragraphs[0].split("。")[0] + "。"
+    moe.edit_sentence(path, old, old.replace("。", "，项目预算调整为三百万元。"))
+    assert workspace.crawl().code == 0
+    assert [m["to"] for m in mailbox.messages] == ["wang@example.org"]
+    assert "订阅: moe-edits" in mailbox.messages[0].get_body(("plain",)).get_content()
