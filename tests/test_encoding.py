@@ -76,3 +76,16 @@ def test_real_latin1_page_with_declared_charset_still_decodes():
     body = '<html><head><meta charset="iso-8859-1"></head><body><p>Café über naïve</p></body></html>'.encode("latin-1")
     text, codec = decode_html(body)
     assert codec == "iso8859-1" and "Café über naïve" in text
+
+
+@pytest.mark.parametrize(("encoding", "meta", "header"), [
+    ("gbk", '<meta charset="utf-8">', None), ("gbk", '<meta charset="utf-8">', "utf-8"),
+    ("utf-8", '<meta charset="gbk">', "gbk"), ("gbk", "", None),
+], ids=["gbk-under-utf8-meta", "gbk-under-utf8-meta-and-header", "utf8-under-gbk-labels", "gbk-undeclared"])
+def test_one_bad_byte_is_one_replacement_character_not_a_different_charset(encoding, meta, header):
+    """A stray byte (a truncated character, a CMS glitch) must not flip the whole page to another charset."""
+    before, after = page(TEXT * 3, meta).split("现将有关事项", 1)
+    body = before.encode(encoding) + b"\xff" + ("现将有关事项" + after).encode(encoding)
+    text, codec = decode_html(body, http_charset=header)
+    assert codec == ("gb18030" if encoding == "gbk" else "utf-8")
+    assert text == before + "\ufffd" + "现将有关事项" + after

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "csgb2312", "euc-cn", "hz-gb-2312", "cp936"}
 _SINGLE_BYTE = {"iso8859-1", "cp1252", "ascii", "latin-1", "iso8859-15"}
+BAD_BYTES_PER_MILLE = 2  # a page this clean in one multi-byte charset is that charset with a few bad bytes
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -42,6 +43,25 @@ def _strict(body: bytes, codec: str) -> str | None:
         return None
 
 
+def _nearly_clean(body: bytes, codecs_: list[str]) -> tuple[str, str] | None:
+    """The codec that decodes the bytes with the fewest bad sequences, when those are a stray few (at most
+    BAD_BYTES_PER_MILLE per thousand characters, 3 at least). Decoding a page in the wrong multi-byte
+    charset fails on most of its non-ASCII characters, so a few failures mean the right charset and bad bytes."""
+    best: tuple[int, str, str] | None = None
+    for codec in dict.fromkeys(codecs_):
+        try:
+            text = body.decode(codec, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        if best is None or bad < best[0]:
+            best = (bad, text, codec)
+    if best is None or best[0] > max(3, len(best[1]) * BAD_BYTES_PER_MILLE // 1000):
+        return None
+    log.info("%d bad byte sequence(s) in a %s page; each read as U+FFFD", best[0], best[2])
+    return best[1], best[2]
+
+
 def declared_charsets(body: bytes, http_charset: str | None) -> list[str]:
     """Charsets the transport and the markup claim, header first, without duplicates."""
     found = [_canonical(http_charset)]
@@ -57,6 +77,8 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
     Strict-valid UTF-8 wins over any label (labels on these sites are often wrong); then the declared
     multi-byte charsets that decode cleanly; then gb18030 (short GBK pages fool statistical detectors
     into cp949/big5); then declared single-byte charsets (a default ISO-8859-1 header decodes anything);
+    then the multi-byte charset the bytes are, give or take a few bad bytes (a GBK page under a wrong
+    utf-8 meta with one stray byte is GBK with one replacement character, not mojibake from a detector);
     then charset-normalizer; last, the best guess with replacement characters.
     """
     for bom, codec in _BOMS:
@@ -72,6 +94,9 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
         text = _strict(body, codec)
         if text is not None:
             return text, codec
+    nearly = _nearly_clean(body, [*strong, "gb18030", "utf-8"])
+    if nearly is not None:
+        return nearly
     best = from_bytes(body[:200_000]).best()
     if best is not None and _canonical(best.encoding):
         codec = _canonical(best.encoding) or "utf-8"
