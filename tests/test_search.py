@@ -175,3 +175,23 @@ def test_replacing_an_old_version_leaves_the_index_on_the_latest(store):
 def test_limit_and_empty_query(store):
     assert len(store.search("教", limit=1)) == 1
     assert store.search("   ") == []
+
+
+def test_the_cli_pages_through_every_hit_with_a_total_and_readable_times(tmp_path):
+    from tests.conftest import run_cli
+
+    db = tmp_path / "many.db"
+    with Store(db) as s:
+        for n in range(45):
+            add(s, f"http://www.ccgp.gov.cn/{n:02d}.htm", "ccgp", f"2026-12-06T17:{n:02d}:00+08:00",
+                f"实验室设备采购公告{n:02d}", "实验室设备采购。", {})
+    first = run_cli("search", "实验室", "--db", str(db), "--limit", "20")
+    assert first.code == 0, first.err
+    assert first.out.count("实验室设备采购公告") == 20 and "hits 1–20 of 45; next: --offset 20" in first.out
+    assert "2026-12-06 17:" in first.out and "+08:00" not in first.out, "times as `changes` shows them"
+    last = run_cli("search", "实验室", "--db", str(db), "--limit", "20", "--offset", "40", "--json")
+    assert len(last.json()) == 5 and "hits 41–45 of 45" in last.err and "next" not in last.err
+    pages = [run_cli("search", "实验室", "--db", str(db), "--offset", str(o), "--json").json() for o in (0, 20, 40)]
+    assert len({h["url"] for page in pages for h in page}) == 45, "every hit on exactly one page"
+    bad = run_cli("search", "实验室", "--db", str(db), "--offset", "-1")
+    assert bad.code == 1 and "--offset" in bad.err

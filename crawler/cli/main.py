@@ -210,21 +210,11 @@ def cmd_diff(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from crawler.cli.search import search
+
     config = _config(args)
-    zone = config.display.timezone
-    with _open_store(args, config, readonly=True) as store:  # publication dates: a bare date stays a date
-        hits = store.search(args.query, site=args.site, since=parse_when(args.since, zone=zone, dates_in_zone=False),
-                            until=parse_when(args.until, zone=zone, dates_in_zone=False), limit=args.limit)
-    if args.json:
-        _print_json([{k: h.get(k) for k in ("url", "title", "published", "site", "snippet", "attachment")}
-                     for h in hits])
-        return 0
-    if not hits:
-        print(f"nothing found for {args.query!r}")
-    for hit in hits:
-        where = f"\n    附件《{hit['attachment']['title']}》 {hit['attachment']['url']}" if hit.get("attachment") else ""
-        print(f"{hit.get('published') or '':<25} {hit['title']}\n    {hit['url']}{where}\n    {hit['snippet']}")
-    return 0
+    with _open_store(args, config, readonly=True) as store:
+        return search(store, config, args)
 
 
 def cmd_alerts(args) -> int:

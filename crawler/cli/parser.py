@@ -14,7 +14,7 @@ EPILOG_EXAMPLES = {
     "changes": "example: eduwatch changes --since 2d --json",
     "history": "example: eduwatch history http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/202402/t20240208_1114758.html --json",
     "diff": "example: eduwatch diff URL --from 1 --to 2",
-    "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01",
+    "search": "example: eduwatch search 实验室 --site ccgp --since 2026-01-01   |   eduwatch search 实验室 --limit 20 --offset 20",
     "alerts": "example: eduwatch alerts --send   |   eduwatch alerts --retry-failed --channel bids-dingtalk",
     "schedule": "example: eduwatch schedule --config eduwatch.toml",
     "demo": "example: eduwatch demo   |   eduwatch demo --serve --keep ./demo   (then: eduwatch crawl --config ./demo/eduwatch.toml)",
@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="WHEN", help="published on or after: ISO date/time, or an age such as 3d")
     p.add_argument("--until", metavar="WHEN", help="published on or before: ISO date/time, or an age")
     p.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--offset", type=int, default=0, help="skip this many results first: the next page (default 0)")
+    p.add_argument("--json", action="store_true", help="print a JSON list (the total goes to stderr)")
 
     p = command("alerts", "list pending, sent and failed alerts (emails and chat messages); --send delivers pending "
                 "ones now, --retry-failed sends failed ones again once their cause is fixed")

@@ -204,7 +204,7 @@ class App:
             marks = {h["url"]: state_mark((store.page(h["url"]) or {}).get("state")) for h in hits}
             sites = sorted({p["site"] for p in store.pages() if p["site"]})
         return t.search_page(query, site, sites, hits, labels=self.labels(), marks=marks,
-                             pager=pager("/search", paging, q=query, site=site))
+                             pager=pager("/search", paging, q=query, site=site), zone=self.zone)
 
     def alerts(self, req: Request) -> str:
         with self.store() as store:

@@ -120,17 +120,18 @@ def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", 
         rows.append([number, esc(display_time(v.get("first_seen"), zone)), esc(display_time(v.get("last_seen"), zone)),
                      f'<code>{esc((v.get("content_hash") or "")[:HASH_PREFIX])}</code>', esc(v.get("title")), diff])
     history = table(["版本", "首次出现", "最后出现", "内容哈希", "标题", "差异"], rows, "没有存储的版本。") + compare
-    article = article_html(shown["article"] or {}, shown["version"]) if shown else ""
+    article = article_html(shown["article"] or {}, shown["version"], zone) if shown else ""
     title = (shown or {}).get("title") or url
     return layout(title, facts + "<h2>版本</h2>" + history + article)
 
 
-def article_html(article: dict, number: int) -> str:
-    """A stored article: metadata, procurement fields, attachments and body paragraphs."""
+def article_html(article: dict, number: int, zone: str = DISPLAY_ZONE) -> str:
+    """A stored article: metadata (its publication time as `changes` shows times), procurement fields,
+    attachments and body paragraphs."""
     meta = [["标题", esc(article.get("title"))]]
     for label, key in (("副标题", "subtitle"), ("发布时间", "published"), ("来源", "source"), ("责任编辑", "editor")):
         if article.get(key):
-            meta.append([label, esc(article[key])])
+            meta.append([label, esc(display_time(article[key], zone) if key == "published" else article[key])])
     meta += [[esc(k), esc(v)] for k, v in (article.get("fields") or {}).items()]
     attachments = "".join(f"<li>{link_html(a.get('url'), a.get('title'))}</li>"
                           for a in article.get("attachments") or [])
@@ -150,7 +151,8 @@ def diff_page(url: str, title: str, old: int, new: int, summary: str | None, dif
 
 
 def search_page(query: str, site: str | None, sites: list[str], hits: list[dict], *,
-                labels: dict[str, str] | None = None, pager: str = "", marks: dict[str, str] | None = None) -> str:
+                labels: dict[str, str] | None = None, pager: str = "", marks: dict[str, str] | None = None,
+                zone: str = DISPLAY_ZONE) -> str:
     """The search form and its results, the matched terms highlighted; marks (url → HTML) flag removed pages."""
     labels, marks = labels or {}, marks or {}
     form = (f'<form method="get" action="/search"><input name="q" value="{esc(query)}" size="30" '
@@ -159,7 +161,7 @@ def search_page(query: str, site: str | None, sites: list[str], hits: list[dict]
     if not query.strip():
         return layout("搜索", form + '<p class="muted">输入关键词搜索各页面的最新版本（标题、正文、采购字段）。</p>')
     terms = [t for t in query.split() if t]
-    rows = [[page_link(h["url"], h.get("title")) + marks.get(h["url"], ""), esc(h.get("published")),
+    rows = [[page_link(h["url"], h.get("title")) + marks.get(h["url"], ""), esc(display_time(h.get("published"), zone)),
              esc(labels.get(h.get("site"), h.get("site"))),
              _in_attachment(h) + highlight(h.get("snippet") or "", terms)] for h in hits]
     return layout(f"搜索：{query}", form + pager
