@@ -195,14 +195,18 @@ def _regions(v, entry: dict, key: str) -> tuple[str, ...]:
     """Each region must be a province or city the gazetteer knows, so a typo never silently matches nothing."""
     regions = tuple(v.string_list(entry, key))
     if regions:
-        from crawler.extract.regions import is_county, region_of  # loaded only for configs that use regions
+        from crawler.extract.regions import (  # only for configs using regions
+            is_county,
+            is_place_name,
+            region_of,
+        )
 
         for region in regions:
             if is_county(region):
                 place = region_of(region)
                 raise v.error(key, f"{region!r} is a county-level place; regions are provinces and prefecture-level"
                               f" cities: write {place.city or place.province!r} (and keywords for finer places)")
-            if region_of(region).province is None:
+            if not is_place_name(region) or region_of(region).province is None:
                 raise v.error(key, f"{region!r} is not a province or prefecture-level city; write e.g. \"浙江\","
                               " \"广西壮族自治区\" or \"杭州市\"")
     return regions

@@ -2,7 +2,16 @@
 
 import pytest
 
-from crawler.extract.regions import Region, cities, is_county, places_in, provinces, region_of, within
+from crawler.extract.regions import (
+    Region,
+    cities,
+    is_county,
+    is_place_name,
+    places_in,
+    provinces,
+    region_of,
+    within,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +117,8 @@ def test_within(region, wanted, inside):
 def test_county_level_names_are_told_from_regions():
     assert is_county("义乌市") and is_county("余杭区") and is_county("长兴县") and is_county("义乌")
     assert not any(is_county(name) for name in ("杭州市", "浙江", "浙江省", "延边朝鲜族自治州", "杭州"))
+
+
+def test_a_place_name_is_nothing_but_places():
+    assert all(map(is_place_name, ["浙江", "浙江省", "杭州", "杭州市", "浙江省杭州市", "浙江 杭州市", "广西壮族自治区"]))
+    assert not any(map(is_place_name, ["浙江大学", "杭洲", "", "北京路", "某某学校"]))

@@ -65,6 +65,7 @@ BAD = {
     "unknown_site": (LAB.replace('"zjzfcg"]', '"zj"]'), "subscriptions[0].sites", "'zj'"),
     "unknown_kind": (LAB.replace('"award"]', '"awarded"]'), "subscriptions[0].kinds", "'awarded' is not a kind"),
     "unknown_region": (LAB.replace('"杭州市"]', '"杭洲"]'), "subscriptions[0].regions", "'杭洲' is not a province"),
+    "not_a_place": (LAB.replace('"杭州市"]', '"浙江大学"]'), "subscriptions[0].regions", "'浙江大学' is not a province"),
     "county_region": (LAB.replace('"杭州市"]', '"义乌市"]'), "subscriptions[0].regions", "write '金华市'"),
     "budget_text": (LAB.replace("budget_min = 500000", 'budget_min = "50万"'), "subscriptions[0].budget_min", "number of 元"),
     "budget_negative": (LAB.replace("budget_min = 500000", "budget_min = -1"), "subscriptions[0].budget_min", "number of 元"),

@@ -139,7 +139,10 @@ def _match_at(text: str, i: int, boundary: bool) -> tuple[str, Region] | None:
 
 def places_in(text: str) -> list[Region]:
     """Every place named in a text, left to right (a city's short name counts only where a place starts)."""
-    text = unicodedata.normalize("NFKC", text or "")
+    return [place for _, place in _names_in(unicodedata.normalize("NFKC", text or ""))]
+
+
+def _names_in(text: str) -> list[tuple[str, Region]]:
     found, i, last_end = [], 0, 0
     while i < len(text):
         boundary = i == 0 or i == last_end or text[i - 1] in _SEPARATORS
@@ -147,10 +150,17 @@ def places_in(text: str) -> list[Region]:
         if hit is None:
             i += 1
             continue
-        name, place = hit
-        found.append(place)
-        i = last_end = i + len(name)
+        found.append(hit)
+        i = last_end = i + len(hit[0])
     return found
+
+
+def is_place_name(text: str) -> bool:
+    """Whether a text is nothing but place names (浙江, 浙江省杭州市, 杭州): what a subscription's region must be,
+    so 浙江大学 is refused rather than read as 浙江."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch not in _SEPARATORS)
+    names = _names_in(text)
+    return bool(names) and sum(len(name) for name, _ in names) == len(text)
 
 
 def _region_in(text: str) -> Region:
