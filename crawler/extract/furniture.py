@@ -21,13 +21,13 @@ def _alt(*words: str) -> str:
 # space inside (责 编, 审 核) are closed up first (_LABEL_SPACE).
 _GLUED = _alt("记者", "通讯员", "实习生", "编辑", "摄影", "摄像")
 _PEOPLE = (  # roles that name a person: a space may stand for the separator (记者 张三)
-    "责任编辑", "责编", "编辑", "主编", "总编", "审核", "审校", "审读", "审定", "审签", "终审", "复审", "初审", "二审", "三审",
+    "责任编辑", "责编", "编辑", "主编", "总编", "审核", "审校", "审读", "审定", "审签", "终审", "复审", "初审", "一审", "二审", "三审",
     "校对", "校审", "监制", "总监制", "出品人", "制片", "策划", "统筹", "记者", "通讯员", "摄影", "摄像", "撰稿", "撰文",
     "作者", "美编", "剪辑", "配音", "翻译", "编译", "采写", "实习生", "整合", "执笔", "主播", "编审", "编校",
 )
 _PEOPLE_ROLES = _alt(*_PEOPLE)
 _ROLES = _alt(*_PEOPLE, "出品", "制作", "图片", "设计", "视觉", "海报", "视频", "整理", "供稿", "制图", "绘图", "文字",
-              "播音", "后期", "技术", "运营", "值班", "综合", "采访", "口述", "图片来源", "图源", "题图", "封面图", "头图")
+              "播音", "后期", "技术", "运营", "值班", "综合", "采访", "口述", "图片来源", "图源", "题图", "封面图", "头图", "供图")
 _SHORT_ROLES = r"文|图|摄|编|审|校"
 # a letter of a non-Latin script (Han in practice): written as a negated class, which compiles 20× faster than the
 # Han range (a crawl process compiles these once at import)
@@ -43,18 +43,18 @@ _SEP = r"\s?[:：/／|｜丨]\s?"
 _UNIT = (
     rf"(?:(?:{_ORG}(?:{_ROLES}){_SEP}|{_ORG}(?:{_PEOPLE_ROLES})\s|{_ORG_GLUED}(?:{_GLUED})|(?:{_SHORT_ROLES}){_SEP}"
     rf"|(?:文|图|摄)[/／、](?:文|图|摄|视频)(?:{_SEP}|\s))"  # 文/图 张三
-    rf"{_NAMES}"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 文/张三 / 文/图 张三
+    rf"{_NAMES}(?:\s(?:摄|文|图))?"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 文/图 张三 / 新华社记者 张三 摄
     rf"|{_NAMES}(?:\s?[/／]\s?(?:{_ROLES}|{_SHORT_ROLES})|\s(?:摄|文|图|制图|供图))"  # 张三/文  李四 摄
     rf"|(?:\w|[·、]){{0,16}}(?:供图|供稿))"  # 受访者供图, 某某党支部供稿
 )
 _CREDIT = re.compile(
     rf"[□■●▲◆·\-—]*(?:\s?[|｜丨/／;；，,]?\s?[（(【\[〔]?\s?{_UNIT}\s?[）)】\]〕]?)+"
-    rf"(?:\s?{_CJK}{{2,8}}报道)?\s?[。.]?"
+    rf"(?:\s?{_CJK}{{0,8}}报道)?\s?[。.]?"
 )
 # a role anywhere: two searches, since a pattern whose branches all open with a literal is scanned by its first
 # characters in C (4× faster on the lines that have none, which are most)
 _ANY_ROLE = re.compile(rf"{_ROLES}|供图")
-_ANY_SHORT_ROLE = re.compile(r"[文图摄编审校] ?[:：/／]|[/／ ] ?[文图摄编审校]")
+_ANY_SHORT_ROLE = re.compile(r"[文图摄编审校] ?[:：/／丨｜|]|[/／ ] ?[文图摄编审校]")
 _PROSE = re.compile(r"[！？；“”《》「」]|[。，]\w{5}|\w{20}")  # sentence marks, or a run of words longer than newsroom + role + name
 _LABEL_SPACE = re.compile(rf"(?<!{_CJK}){_CJK}(?:\s{_CJK}(?!{_CJK}))+")  # 责 编 → 责编, 审 核 李四 → 审核 李四
 
@@ -72,7 +72,8 @@ def is_credit(line: str) -> bool:
 
 # Promos: a call to action aimed at a platform or page ("返回首页", "点击查看更多", "进入论坛讨论", "下载客户端",
 # "更多精彩，请关注公众号") — every clause of a short line opens with a verb of this family and one names a platform.
-_CTA_VERB = (r"点击|点此|戳|请?返回|回到|进入|前往|查看|浏览|下载|安装|打开|关注|订阅|扫码|扫描|扫一扫|长按|识别|"
+_CTA_VERB = (r"点击|点此|戳|请?返回|回到|进入|前往|查看|浏览|下载|安装|打开|关注|订阅|扫码|扫描|扫一扫|长按|识别|看更多|"
+             r"欢迎(?:扫码|扫描|订阅|投稿|转发|点击|评论|留言)|阅读(?:原文|全文|更多)|去(?:论坛|社区|评论区)|到(?:论坛|社区)|"
              r"访问|登录|收听|收看|观看|更多|欢迎关注|欢迎访问|欢迎下载|欢迎收听|添加|请关注|请访问|请下载|请点击|请扫码")
 _CTA_OBJECT = (r"首页|主页|频道|栏目|论坛|社区|专题|专栏|客户端|APP|App|app|公众号|微信|微博|抖音|视频号|官网|网站|本站|"
                r"原文|全文|更多|详情|原帖|讨论|评论|互动|话题|直播|二维码|小程序|头条号|百家号|订阅号|服务号|下一页")
@@ -99,7 +100,8 @@ _WIDGET_STRONG = r"分享|收藏|点赞|评论|举报|转发|跟帖|打赏|复�
 _WIDGET_WORD = re.compile(_WIDGET_STRONG)
 _WIDGET = re.compile(
     rf"(?:{_WIDGET_STRONG}|到|微信|微博|QQ|qq|好友|链接|大|中|小|顶|踩|赞|喜欢|已有|人|参与|条|次|阅读|浏览|我要|发表|网友|"
-    r"查看|全部|回复|推荐|关注|取消|二维码|扫码|手机|新浪|腾讯|豆瓣|人人网|空间|打印|纠错|默认|标准|加载|更多|正在|"
+    r"查看|全部|回复|推荐|关注|取消|二维码|扫码|手机|新浪|腾讯|豆瓣|人人网|空间|打印|纠错|默认|标准|加载|更多|正在|本文|本页|"
+    r"文章|此文|至|给|已|版|"
     r"[\d\s,.:：|｜/()（）【】\[\]+·•×Xx\-—_…])+"
 )
 
@@ -110,12 +112,15 @@ def is_widget(line: str) -> bool:
 
 
 # Notices: the content provider's reprint and copyright statements.
-_NOTICE_CORE = re.compile(r"转载|版权|侵权|著作权|授权|免责|原创|来源于网络|©|\([Cc]\)|[Cc]opyright|COPYRIGHT|All Rights Reserved")
+_NOTICE_CORE = re.compile(r"转载|版权|侵权|著作权|授权|免责|原创|来源于网络|©|\([Cc]\)|[Cc]opyright|COPYRIGHT|All Rights Reserved|"
+                          r"(?:仅|只)代表.{0,12}(?:观点|立场|看法)|不(?:代表|表明).{0,12}(?:观点|立场|看法)")
 _NOTICE_CONTEXT = re.compile(
     r"请|须|需|不得|禁止|严禁|未经|注明|出处|所有|联系|删除|归|属于|声明|仅代表|不代表|立场|观点|本(网|站|文|报|刊|号|平台|公众号|台|社)|"
     r"©|[Cc]opyright|COPYRIGHT|Rights"
 )
-_SOURCE_NOTE = re.compile(r"[（(【\[]?\s?(本文|本稿|文章|内容|稿件|图文|图片|素材)\s?(来源|来自|转自|转载自|摘自|选自|整理自|编辑自|首发于|综合自|源自)")
+_SOURCE_NOTE = re.compile(r"[（(【\[]?\s?(本文|本稿|文章|内容|稿件|图文|图片|素材)\s?(来源|来自|转自|转载自|摘自|选自|整理自|编辑自|首发于|综合自|源自)"
+                          r"|[（(【\[]\s?(来源|稿源|出处|转自|摘自|选自)\s?[:：]?\s?[^，,。；;\d（()）【】\[\]]{2,20}[）)】\]]$")
+# (the second form: a bracketed source naming a provider, （来源：人民日报）, not a data citation with a year or a list)
 
 
 def is_notice(line: str) -> bool:
@@ -131,11 +136,11 @@ _EDGE_BRACKETS = re.compile(r"^[（(【\[〔][^（()）【】\[\]〔〕]{2,40}[�
 
 
 def strip_edge_credit(line: str) -> str:
-    """A paragraph that opens or closes with a bracketed credit ("…美好生活需要。(文/图 刘玺东 易赛楠)",
-    "（记者 张三）近日…"): the paragraph without it."""
+    """A paragraph that opens or closes with a bracketed credit or source ("…美好生活需要。(文/图 刘玺东 易赛楠)",
+    "（记者 张三）近日…", "…发展。（来源：人民日报）"): the paragraph without it."""
     if line[-1] not in "）)】]〕" and line[0] not in "（(【[〔":
         return line
     for match in _EDGE_BRACKETS.finditer(line):
-        if match.end() - match.start() < len(line) and is_credit(match[0]):
+        if match.end() - match.start() < len(line) and (is_credit(match[0]) or is_notice(match[0])):
             return (line[:match.start()] + line[match.end():]).strip()
     return line
