@@ -1,4 +1,4 @@
-"""Logging for the long-running commands (schedule, serve): lines on stderr stamped in the display zone."""
+"""Logging stamped in the display zone: the long-running commands' stderr lines, and a crawl's Scrapy lines."""
 
 from __future__ import annotations
 
@@ -31,3 +31,10 @@ def ensure_stderr_logging(*quiet: str, zone: str = DISPLAY_ZONE) -> None:
         root.setLevel(logging.INFO)
     for name in quiet:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def stamp_in_zone(zone: str = DISPLAY_ZONE) -> None:
+    """Every log formatter in this process, Scrapy's own included (it builds plain logging.Formatters, and again
+    for each crawler), stamps its lines in the display zone instead of the machine's (often UTC)."""
+    tz = ZoneInfo(zone)
+    logging.Formatter.converter = staticmethod(lambda seconds: datetime.fromtimestamp(seconds, tz).timetuple())

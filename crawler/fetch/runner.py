@@ -18,6 +18,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.config import Config, ConfigError, SiteConfig
 from crawler.fetch.pipelines import FATAL_STAT
+from crawler.logsetup import stamp_in_zone
 from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store
 
 _FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}
@@ -97,6 +98,7 @@ def run_crawl(config: Config, db_path: str, plans: list[CrawlPlan], overrides: d
               verbose: bool = False) -> None:
     """Run the planned spiders together in this process until all finish."""
     settings = scrapy_settings(db_path, config, overrides, verbose)
+    stamp_in_zone(config.display.timezone)  # Scrapy's stderr lines in Beijing time, as every other time shown
     process = CrawlerProcess(settings)
     loader = SpiderLoader.from_settings(settings)
     crawlers = [process.create_crawler(loader.load(plan.spider)) for plan in plans]

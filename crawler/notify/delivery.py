@@ -14,8 +14,9 @@ import itertools
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
-from crawler.clock import DISPLAY_ZONE, iso_utc
+from crawler.clock import DISPLAY_ZONE, display_moment, iso_utc
 from crawler.config import Config
 from crawler.errors import ConfigError
 from crawler.notify.chat_delivery import assemble_channel_messages, send_channel_alert
@@ -102,7 +103,7 @@ def send_one(store, settings, alert: dict, now: datetime, site_labels, config: C
     so it never stops the rows after it."""
     try:
         if alert.get("channel"):
-            return send_channel_alert(store, config, alert, now, _retry_or_give_up)
+            return send_channel_alert(store, config, alert, now, partial(_retry_or_give_up, zone=zone_of(config)))
         outcome = send_alert(store, settings, alert, now, site_labels, config)
         return outcome, outcome == "unreachable"
     except Exception as exc:  # noqa: BLE001 - recorded on the row as its failure, shown by `eduwatch alerts`
@@ -202,7 +203,7 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
         )
         send_message(settings, msg)
     except TransientSendError as exc:
-        outcome = _retry_or_give_up(store, alert, str(exc), now)
+        outcome = _retry_or_give_up(store, alert, str(exc), now, zone=zone_of(config))
         return "unreachable" if exc.unreachable and outcome == "retried" else outcome
     except NotFoundError as exc:  # a change row vanished (manual DB edit): nothing sensible to send
         store.mark_alert_failed(alert["id"], f"cannot render alert: {exc}", iso_utc(now))
@@ -215,14 +216,20 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
     return "sent"
 
 
-def _retry_or_give_up(store, alert: dict, error: str, now: datetime, at_least: float | None = None) -> str:
-    """Reschedule with backoff (never sooner than `at_least` seconds, a rate limit's wait), or give up."""
+def zone_of(config: Config | None) -> str:
+    return config.display.timezone if config else DISPLAY_ZONE
+
+
+def _retry_or_give_up(store, alert: dict, error: str, now: datetime, at_least: float | None = None, *,
+                      zone: str = DISPLAY_ZONE) -> str:
+    """Reschedule with backoff (never sooner than `at_least` seconds, a rate limit's wait), or give up; the
+    notice names the retry time in the display zone."""
     attempts = alert.get("attempts") or 0
     if attempts + 1 >= GIVE_UP_AFTER:
         store.mark_alert_failed(alert["id"], f"gave up after {attempts + 1} attempts: {error}", iso_utc(now))
         return "failed"
     next_at = now + max(retry_delay(attempts), timedelta(seconds=at_least or 0))
-    log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, iso_utc(next_at))
+    log.warning("alert %s not sent (%s); retrying at %s", alert["id"], error, display_moment(next_at, zone))
     store.mark_alert_retry(alert["id"], error, iso_utc(next_at))
     return "retried"
 
