@@ -84,6 +84,14 @@ class ProjectsMixin:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO project_meta VALUES ('built', '1')")
 
+    def forget_projects(self) -> None:
+        """Drop every project row, to be built again from the stored versions (after a re-extraction)."""
+        with self.transaction():
+            for table in ("project_notices", "project_readings", "project_state", "project_deadlines",
+                          "project_awards"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("INSERT OR REPLACE INTO project_meta VALUES ('built', '0')")
+
     def page_id(self, url: str) -> int | None:
         found = one(self.db.execute("SELECT id FROM pages WHERE url = ?", [url]))
         return found["id"] if found else None

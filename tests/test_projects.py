@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from crawler.cli.main import main
 from crawler.config import Config, SiteConfig
-from crawler.model import FetchedPage
+from crawler.model import FetchedAttachment, FetchedPage
 from crawler.track.project_record import ensure_built
 from crawler.track.recorder import PageRecorder, RunContext
 from crawler.web.calendar import bid_events, ics, project_uid
@@ -216,3 +216,61 @@ def test_the_alert_page_names_the_copies_of_its_notice(tmp_path):
                                       subject="s", message_id="<m@x>", created_at="2024-05-21T02:00:00+00:00")
     page = App(db).handle(f"/alert?id={alert_id}")
     assert page.status == 200 and f"也见于: {T1_COPY}" in page.body
+
+
+def test_a_deadline_stated_only_in_an_attachment_reaches_the_calendar(tmp_path):
+    """issue 23 #10: the page names its 招标文件; the 开标时间 is only inside that document."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("第一章 招标公告")
+    document.add_paragraph("开标时间：2024年07月08日 14:30（北京时间）")
+    data = io.BytesIO()
+    document.save(data)
+    db, url, file_url = tmp_path / "e.db", f"{story.ZJ}/notice/attached.html", f"{story.ZJ}/files/zbwj.docx"
+    page = story.zj_page("某中学录播教室采购项目公开招标公告", {
+        "采购项目名称": "某中学录播教室采购项目", "项目编号": "ZJ-2024-300", "采购单位": "杭州市某中学"},
+        ["详见招标文件。", f'<a href="{file_url}">招标文件.docx</a>'], "2024-06-01 10:00")
+    with Store(db) as store:
+        run = store.start_run(kind="crawl", sites=["zj"], started_at="2024-06-01T02:00:00+00:00")
+        recorder = PageRecorder(RunContext(str(db), CONFIG, "zj", run, baselined=True), store)
+        recorder.record(FetchedPage(
+            url=url, site="zj", final_url=url, status=200, body=page, http_charset="utf-8",
+            fetched_at="2024-06-01T02:00:00+00:00", list_url=f"{story.ZJ}/list/",
+            attachments=[FetchedAttachment(file_url, status=200, body=data.getvalue(), filename="招标文件.docx")]))
+        assert store.project_state("ZJ-2024-300")["deadlines"] == {"开标": "2024-07-08T14:30:00+08:00"}
+        assert list(calendar(store)) == [project_uid("ZJ-2024-300", "开标时间")]
+
+
+def test_chat_and_feeds_carry_the_project_lines(tmp_path):
+    from crawler.notify.chat import summary_of
+    from crawler.web.feed import atom_feed
+
+    db = story_db(tmp_path)
+    with Store(db) as store:
+        changes = {c["url"]: c for c in store.changes()}
+    moved = "投标截止 2024-06-05 09:30 → 2024-06-12 09:30"
+    assert moved in summary_of(changes[T1_CORRECTION])
+    assert "包1 杭州某某科技有限公司 ¥958,000.00" in summary_of(changes[T1_RESULT])
+    assert moved in atom_feed([changes[T1_CORRECTION]]).decode()
+
+
+def test_reextract_rebuilds_projects_from_the_new_readings_without_alerts(tmp_path):
+    from crawler.model import Article
+    from crawler.track.reextract import reextract
+
+    db = story_db(tmp_path)
+    with Store(db) as store:
+        stored = store.latest_version(T1_RESULT)
+        damaged = dict(stored["article"], body="（旧的抽取结果）")
+        with store.transaction():
+            store.replace_version_article(T1_RESULT, 1, damaged, Article.from_dict(damaged).content_hash())
+            store.forget_projects()
+        ensure_built(store)
+        assert store.project_awards(story.T1) == [], "the damaged reading names no winner"
+        outbox = alerted(store)
+        assert reextract(store).rewritten == 1
+        assert [a["supplier"] for a in store.project_awards(story.T1)] == ["杭州某某科技有限公司", "宁波某某教育设备有限公司"]
+        assert alerted(store) == outbox

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from crawler.extract import extract
 from crawler.model import Article
 from crawler.track.attachments import reread_attachments, with_stored_readings
+from crawler.track.project_record import ensure_built
 from storage import NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -45,4 +46,7 @@ def reextract(store, site: str | None = None) -> ReextractReport:
             store.replace_version_article(url, number, article.to_dict(), article.content_hash())
         report.rewritten += 1
         logger.info("re-extracted %s v%s", url, number)
+    if report.rewritten:  # projects are read from the versions: read them again, without alerts
+        store.forget_projects()
+        ensure_built(store)
     return report
