@@ -47,6 +47,16 @@ class RunCounts:
         self.not_modified += recorded.not_modified
 
 
+def stop_crawl(crawler, fatal: FatalStorageError) -> None:
+    """Close the crawl for a fatal storage error, once, and leave it in the stats for the CLI to report."""
+    if crawler.stats.get_value(FATAL_STAT):
+        return
+    crawler.stats.set_value(FATAL_STAT, (type(fatal).__name__, str(fatal)))
+    logger.info("stopping the crawl: %s", fatal)
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        _schedule_coro(crawler.engine.close_spider_async(reason=str(fatal).split(":", 1)[0]))
+
+
 class SnapshotPipeline:
     """Extract each fetched page and record what it means, atomically."""
 
@@ -238,10 +248,7 @@ class SnapshotPipeline:
         """Stop this crawl at the first write that cannot succeed; the CLI says so in one line (runner.py)."""
         if self.fatal is None:
             self.fatal = fatal
-            self.crawler.stats.set_value(FATAL_STAT, (type(fatal).__name__, str(fatal)))
-            logger.info("%s: stopping the crawl: %s", self.site_name, fatal)
-            if self.crawler.engine is not None and self.crawler.engine.spider is not None:
-                _schedule_coro(self.crawler.engine.close_spider_async(reason=str(fatal).split(":", 1)[0]))
+            stop_crawl(self.crawler, fatal)
 
     def _local_recorder(self) -> PageRecorder:
         if self.recorder is None:

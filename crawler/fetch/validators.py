@@ -19,13 +19,15 @@ to mask it with), and only the site itself can answer "not modified".
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.fetch.pipelines import stop_crawl
 from spiders.attachments import ATTACHMENT_OF, STORED_SHA256
-from storage import StorageError, Store
+from storage import StorageError, Store, fatal_error
 
 logger = logging.getLogger(__name__)
 CONDITIONAL = "eduwatch_conditional"  # request.meta flag: this request carries stored validators
@@ -62,8 +64,12 @@ class ConditionalRequestMiddleware:
             with Store(self.db_path, readonly=True) as store:
                 self.known = store.validators(site)
                 self.attachments = store.attachment_validators(site)
-        except StorageError as exc:  # an old file no writer has upgraded yet: fetch everything in full
-            logger.warning("no conditional requests this crawl: %s", exc)
+        except (StorageError, sqlite3.DatabaseError) as exc:
+            fatal = fatal_error(exc, self.db_path)
+            if fatal is not None:  # a damaged file: the crawl stops, in one line (pipelines.stop_crawl)
+                stop_crawl(self.crawler, fatal)
+                return
+            logger.warning("no conditional requests this crawl: %s", exc)  # an old file no writer has upgraded yet
         logger.info("%s: %d pages and %d attachments can be asked 'changed since?'", site, len(self.known),
                     len(self.attachments))
 

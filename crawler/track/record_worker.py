@@ -109,6 +109,7 @@ def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extra
         try:
             ready.append((index, recorder, page, extraction or recorder.extract_page(page)))
         except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
+            _raise_fatal(exc, store)
             results[index] = _failed(page, exc)
     try:
         with store.transaction():
