@@ -214,6 +214,7 @@ def cmd_search(args) -> int:
 
     config = _config(args)
     with _open_store(args, config, readonly=True) as store:
+        _known_site(store, config, args.site)
         return search(store, config, args)
 
 
@@ -270,6 +271,7 @@ def cmd_feed(args) -> int:
 
     config = _config(args)
     with _open_store(args, config, readonly=True) as store:
+        _known_site(store, config, args.site)
         return feed(store, config, FeedFilter(site=args.site, kind=args.kind, keyword=args.keyword,
                                               subscription=args.subscription), args.limit)
 
@@ -281,6 +283,7 @@ def cmd_calendar(args) -> int:
     if args.subscription:
         config.subscription(args.subscription)  # an unknown name fails before the database is opened
     with _open_store(args, config, readonly=True) as store:
+        _known_site(store, config, args.site)
         return calendar(store, config, args.site, args.subscription)
 
 

@@ -9,14 +9,11 @@ Standard library only (http.server). Each request opens its own Store: a Store s
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import sys
 import threading
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from crawler.clock import parse_when
 from crawler.config import Config
@@ -28,6 +25,7 @@ from crawler.web import auth, projects_page, subscribed
 from crawler.web import templates as t
 from crawler.web.calendar import ics
 from crawler.web.feed import FeedFilter, atom_feed
+from crawler.web.request import HTTPProblem, Request, Response, bad_request, known_kind, not_found
 from crawler.web.widgets import Paging, compare_form, digest_page, pager, state_mark
 from storage import NotFoundError, StorageError, Store
 
@@ -43,62 +41,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-class HTTPProblem(EduwatchError):
-    """A request the view answers with an error page: status, short title, and what to do."""
-
-    def __init__(self, status: int, title: str, message: str):
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
-
-
-def bad_request(message: str) -> HTTPProblem:
-    return HTTPProblem(400, "参数错误", message)
-
-
-def not_found(message: str) -> HTTPProblem:
-    return HTTPProblem(404, "未找到", message)
-
-
-@dataclass
-class Response:
-    status: int
-    body: str | bytes  # a whole HTML document, or a feed/calendar file
-    content_type: str = "text/html; charset=utf-8"
-
-
-@dataclass
-class Request:
-    """A GET: the path and its query parameters (the last value of each wins)."""
-
-    path: str
-    params: dict[str, str]
-
-    @classmethod
-    def parse(cls, target: str) -> Request:
-        parts = urlsplit(target)
-        values = parse_qs(parts.query, keep_blank_values=True)
-        return cls(parts.path or "/", {k: v[-1].strip() for k, v in values.items()})
-
-    def get(self, name: str) -> str | None:
-        return self.params.get(name) or None
-
-    def integer(self, name: str, *, minimum: int = 1) -> int | None:
-        """An optional whole-number parameter; anything else is a 400 naming the parameter."""
-        raw = self.get(name)
-        if raw is None:
-            return None
-        if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < minimum:
-            raise bad_request(f"参数 {name}={raw!r} 不是有效的整数（需要 ≥ {minimum} 的整数，例如 {name}=2）。"
-                              f" Parameter {name} must be a whole number ≥ {minimum}.")
-        return int(raw)
-
-    def required(self, name: str, example: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise bad_request(f"缺少参数 {name}，例如 {example}。 Missing parameter {name}.")
-        return value
 
 
 class App:
@@ -146,7 +88,7 @@ class App:
         limit = req.integer("limit") or DEFAULT_LIMIT
         if limit > MAX_LIMIT:
             raise bad_request(f"limit 最大为 {MAX_LIMIT}。 limit must be at most {MAX_LIMIT}.")
-        site, kind, since, number = req.get("site"), req.get("kind"), req.get("since"), req.integer("page") or 1
+        site, kind, since, number = req.get("site"), known_kind(req.get("kind")), req.get("since"), req.integer("page") or 1
         with self.store() as store:
             try:
                 when = parse_when(since, zone=self.zone)
@@ -244,7 +186,7 @@ class App:
 
     def feed(self, req: Request) -> Response:
         """Atom feed of changes with the CLI's filters (?site=&kind=&keyword=&subscription=)."""
-        flt = FeedFilter(site=req.get("site"), kind=req.get("kind"), keyword=req.get("keyword"),
+        flt = FeedFilter(site=req.get("site"), kind=known_kind(req.get("kind")), keyword=req.get("keyword"),
                          subscription=req.get("subscription"))
         with self.store() as store:
             changes = subscribed.feed_changes(store, self.config, flt)
