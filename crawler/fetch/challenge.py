@@ -74,13 +74,25 @@ class ChallengeMiddleware:
     def process_request(self, request):
         if request.meta.get(RENDER):
             return self._render(request)
+        lock = self.locks.get(urlsplit(request.url).netloc)
+        if lock is not None and lock.locked():  # the browser is clearing this host: wait, rather than meet it too
+            return self._after_clearance(request, lock)
+        self._lend(request)
+        return None
+
+    async def _after_clearance(self, request, lock: asyncio.Lock) -> None:
+        async with lock:
+            pass
+        self._lend(request)
+
+    def _lend(self, request) -> None:
+        """The host's current clearance (cookies added to the jar's, the browser's UA) on a plain request."""
         clearance = self.cleared.get(urlsplit(request.url).netloc)
         if clearance is not None:
             cookies = {**_cookie_header(request.headers.get(b"Cookie")), **clearance.solved.cookies}
             request.headers[b"Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
             request.headers[b"User-Agent"] = clearance.solved.user_agent
             request.meta[GENERATION] = clearance.generation
-        return None
 
     async def _render(self, request):
         door = self._door(request.url)
