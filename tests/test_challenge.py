@@ -161,26 +161,31 @@ def test_render_reads_a_list_that_only_javascript_draws(tmp_path):
         assert ws.cli("changes", "--json").json() == [], "turning render on is a rule change: a baseline, not news"
 
 
-# --- one page outside a crawl (what `eduwatch probe` fetches with) ----------------------------------------
+# --- `eduwatch probe` through a challenge ---------------------------------------------------------------------
 
 
 @needs_chromium
 @pytest.mark.e2e
 @pytest.mark.parametrize("mode", ["412", "521"])
-def test_a_single_get_goes_through_the_challenge_and_says_which_it_met(mode):
-    from crawler.fetch.browser_get import get
-
-    site = challenged_site(3, mode=mode)
+def test_probe_goes_through_the_challenge_and_says_which_it_met(tmp_path, mode):
+    site = challenged_site(6, mode=mode, per_page=4)
     with SiteServer({"wafsite": site}) as server:
-        got = get(server.url_for("wafsite", site.spec.list_path))
-    assert (got.status, got.challenge) == (200, mode)
-    assert site.article(site.article_paths()[0]).title in got.body.decode("utf-8")
+        ws = Workspace(tmp_path, server)
+        ws.write_config("")
+        found = ws.cli("probe", server.url_for("wafsite", site.spec.list_path), "--json")
+    assert found.code == 0, found.err
+    report = found.json()
+    assert report["challenge"] == mode and report["shape"] == "html"
+    assert [a["title"] for a in report["articles"]] == [site.article(p).title for p in site.article_paths()[:3]]
 
 
 @pytest.mark.e2e
-def test_a_single_get_without_a_browser_names_the_fix(tmp_path):
-    from crawler.fetch.browser_get import get
-
+def test_probe_without_a_browser_names_the_fix(tmp_path):
     site = challenged_site(3)
-    with SiteServer({"wafsite": site}) as server, pytest.raises(BrowserMissing, match="apt install chromium"):
-        get(server.url_for("wafsite", site.spec.list_path), browser=str(tmp_path / "chromium"))
+    with SiteServer({"wafsite": site}) as server:
+        ws = Workspace(tmp_path, server)
+        ws.write_config(f'[crawl]\nbrowser = "{tmp_path / "chromium"}"\n')
+        result = ws.cli("probe", server.url_for("wafsite", site.spec.list_path))
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "HTTP 412" in lines[0] and "apt install chromium" in lines[0], result.err

@@ -341,7 +341,7 @@ def cmd_cluster(args) -> int:
 def cmd_probe(args) -> int:
     from crawler.cli.probe import probe
 
-    return probe(args.url, args.name, args.json)
+    return probe(args.url, args.name, args.json, browser=_config(args).crawl.browser or None)
 
 
 COMMANDS = {

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from crawler.errors import EduwatchError
 from crawler.extract import extract
+from crawler.fetch.browser import BrowserMissing, solve
 from crawler.fetch.page import Fetched, PageFetchError, fetch_page
 from crawler.sources.patterns import date_placeholders
 from crawler.sources.recognize import NotAList, Proposal, challenge_of, recognise
@@ -17,28 +18,38 @@ SAMPLE = 3  # articles fetched and shown
 _SKIP_LABELS = {"www", "gov", "cn", "com", "org", "net", "edu"}
 
 
-def probe(url: str, name: str | None, as_json: bool) -> int:
-    """Print the proposal (TOML with a comment per guess, or JSON); exit 1 with one line when it is no list."""
+def probe(url: str, name: str | None, as_json: bool, browser: str | None = None) -> int:
+    """Print the proposal (TOML with a comment per guess, or JSON); exit 1 with one line when it is no list.
+    A page behind a JavaScript challenge is cleared in Chromium (`browser`, else the one on PATH) first."""
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise EduwatchError(f"{url!r} is not an http(s) URL; give the list page's full address")
     page = fetch_page(url)
     challenge = challenge_of(page.status, page.text())
+    headers: dict[str, str] = {}
     if challenge:
-        raise EduwatchError(f"{url}: answered HTTP {challenge} with a JavaScript challenge; probing it needs a browser "
-                            "(install Debian's chromium, or set [crawl] browser)")
+        headers = _cleared(url, challenge, browser)
+        page = fetch_page(url, headers=headers)
     if page.status >= 400:
         raise EduwatchError(f"{url}: the server answered HTTP {page.status}; check the address (a list page)")
     proposal = recognise(page.text(), page.final_url, page.content_type)
     site = site_keys(url, name, proposal)
-    articles = [_sample(link) for link in proposal.links[:SAMPLE]]
+    articles = [_sample(link, headers) for link in proposal.links[:SAMPLE]]
     if as_json:
-        print(json.dumps({"shape": proposal.shape, "challenge": None, "site": site,
+        print(json.dumps({"shape": proposal.shape, "challenge": challenge, "site": site,
                           "articles": [{k: a[k] for k in ("url", "title", "published")} for a in articles]},
                          ensure_ascii=False, indent=2))
     else:
-        print(render_toml(site, proposal))
+        print(render_toml(site, proposal, challenge))
         print(render_articles(articles, len(proposal.links)))
     return 0
+
+
+def _cleared(url: str, challenge: str, browser: str | None) -> dict[str, str]:
+    """Clear the challenge in Chromium: the headers (cookies, the browser's UA) the plain requests then carry."""
+    try:
+        return solve(url, browser).headers()
+    except BrowserMissing as exc:
+        raise EduwatchError(f"{url}: answered HTTP {challenge} with a JavaScript challenge; {exc}") from None
 
 
 def site_keys(url: str, name: str | None, proposal: Proposal) -> dict:
@@ -55,10 +66,12 @@ def guess_name(url: str) -> str:
     return "-".join(labels) or "site"
 
 
-def render_toml(site: dict, proposal: Proposal) -> str:
+def render_toml(site: dict, proposal: Proposal, challenge: str | None = None) -> str:
     """The [[sites]] block, one comment per guess, ready to paste into eduwatch.toml."""
     lines = [f"# shape: {proposal.shape}" + (f" — {proposal.notes['shape']}" if "shape" in proposal.notes else ""),
              "[[sites]]"]
+    if challenge:  # after the shape line, which tools and tests read first
+        lines.insert(1, f"# behind a JavaScript challenge (HTTP {challenge}): crawls clear it in Chromium when met")
     notes = {"name": "from --name" if site["name"] != guess_name(site["start_urls"][0]) else "guessed from the host",
              "label": "the page's <title>", "max_list_pages": "list pages walked per crawl",
              "start_urls": "dates in the address move with each crawl (Beijing time)"
@@ -83,10 +96,10 @@ def _toml(value, key: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _sample(link) -> dict:
+def _sample(link, headers: dict[str, str]) -> dict:
     """What the crawl would record for one article: its title, date and the start of its body."""
     try:
-        page: Fetched = fetch_page(link.url)
+        page: Fetched = fetch_page(link.url, headers=headers)
     except PageFetchError as exc:
         return {"url": link.url, "title": link.title, "published": link.published, "body": f"({exc})"}
     if page.status >= 400:

@@ -48,6 +48,10 @@ class Solved:
     status: int  # HTTP status of the page once cleared
     challenge: str | None  # "412" / "521" when the browser met one on the way, else None
 
+    def headers(self) -> dict[str, str]:
+        """What a plain request sends to pass: the cookies, and the UA they are bound to."""
+        return {"User-Agent": self.user_agent, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -78,6 +82,13 @@ def find_browser(configured: str | None = None) -> str:
             return found
     raise BrowserMissing("no Chromium found on PATH: install it (apt install chromium) or set "
                          "[crawl] browser = \"/path/to/chromium\" in the configuration")
+
+
+def solve(url: str, browser: str | None = None) -> Solved:
+    """Clear the challenge at url in a Chromium started for this call and closed after it (`eduwatch probe`).
+    Raises BrowserMissing (saying what to install) or BrowserFailed (it would not clear)."""
+    with BrowserDoor(find_browser(browser)) as door:
+        return door.solve(url)
 
 
 def user_agent_for(version: str) -> str:

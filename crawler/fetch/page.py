@@ -40,9 +40,11 @@ class Fetched:
         return self.body.decode("utf-8", "replace")
 
 
-def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT) -> Fetched:
-    """GET `url` as the crawler would (its User-Agent); an HTTP error status is an answer, not an exception."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9"})
+def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, str] | None = None) -> Fetched:
+    """GET `url` as the crawler would (its User-Agent, or a cleared challenge's `headers`: cookies and the browser's
+    UA); an HTTP error status is an answer, not an exception."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9",
+                                                   **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Fetched(url, response.geturl(), response.status, response.read(),
