@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -137,13 +138,34 @@ def _open_readonly(path: Path) -> Database:
     if not path.is_file():
         raise StorageError(f"no database at {path}; run `eduwatch crawl` first, or point --db / EDUWATCH_DB at it")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                               isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        conn.execute("PRAGMA query_only = ON")
+        conn = _connect_readonly(path, immutable=False)
+    except sqlite3.OperationalError as exc:
+        if os.access(path.parent, os.W_OK):
+            raise _open_error(path, exc) from exc
+        # a read-only directory or mount: a WAL reader cannot create the -shm it needs; nobody can write the file
+        # there either, so it is read as immutable (what a -wal file left beside it holds is not seen)
+        log.info("%s is in a read-only directory: opened as immutable", path)
+        try:
+            conn = _connect_readonly(path, immutable=True)
+        except sqlite3.Error as exc2:
+            raise _open_error(path, exc2) from exc2
     except sqlite3.Error as exc:
         raise _open_error(path, exc) from exc
     return Database(conn)
+
+
+def _connect_readonly(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_S,
+                           isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the WAL's -shm is opened here, not above
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 def _enable_wal(conn: sqlite3.Connection) -> str:
@@ -164,6 +186,10 @@ def _open_error(path: Path, exc: Exception) -> StorageError:
     fatal = fatal_error(exc, path)
     if fatal is not None:  # a full disk or a damaged file: "pass a writable path" would be the wrong advice
         return fatal
+    if path.is_file() and not os.access(path.parent, os.W_OK):
+        return StorageError(f"cannot write to the database at {path}: its directory is read-only (a read-only "
+                            "mount?); readers (changes, search, history, alerts) still work there; to crawl, copy it "
+                            "to a writable place and point --db at the copy")
     return StorageError(
         f"cannot open database at {path}: {exc}; fix: pass a writable path in an existing or creatable "
         "directory, pointing to an eduwatch SQLite file or to a file that does not exist yet"

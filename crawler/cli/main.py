@@ -222,7 +222,8 @@ def cmd_alerts(args) -> int:
     from crawler.cli.alerts import alerts
 
     config = _config(args)
-    with _open_store(args, config, must_exist=False) as store:
+    listing = not (args.send or args.retry_failed) and os.path.exists(_db_path(args, config))
+    with _open_store(args, config, must_exist=False, readonly=listing) as store:  # a listing works on a read-only mount
         return alerts(store, config, send=args.send, as_json=args.json, retry_failed=args.retry_failed,
                       channel=args.channel)
 
