@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from pathlib import Path
 
@@ -179,3 +180,11 @@ def test_caps_on_pages_and_text_mark_the_document_truncated():
 def test_document_round_trips_through_a_dict():
     doc = _read("bundle.zip")
     assert Document.from_dict(json.loads(json.dumps(doc.to_dict()))) == doc
+
+
+def test_a_truncated_pdf_says_why_in_its_error_and_pypdf_logs_nothing_bare(caplog):
+    data = (FIXTURES / "tender.pdf").read_bytes()[:-20]  # cut before %%EOF, as a broken download is
+    with caplog.at_level(logging.DEBUG):
+        doc = read_document(data, "zb.pdf")
+    assert doc.error.startswith("damaged PDF") and "EOF marker not found" in doc.error
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")], "the caller logs it, with the file's URL"

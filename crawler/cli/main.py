@@ -156,19 +156,24 @@ def cmd_history(args) -> int:
         if fetches:  # crawled, but never with content: its failures are its history
             return _print_failures(args, page, fetches, zone)
         versions = _stored_versions(store, args.url)
-    if args.json:
+        failing = {e["url"]: e for e in store.attachment_errors(args.url)} if page else {}
+    if args.json:  # an attachment of the latest version that failed its last download or reading names why
         _print_json([{"version": v["version"], "first_seen": zoned_iso(v["first_seen"], zone),
                       "last_seen": zoned_iso(v["last_seen"], zone), "content_hash": v["content_hash"],
                       "title": v["title"],
                       "attachments": [{"title": a.get("title"), "url": a.get("url"), "sha256": a.get("sha256"),
-                                       "text_chars": a.get("text_chars")}
-                                      for a in v["article"].get("attachments") or []]} for v in versions])
+                                       "text_chars": a.get("text_chars"),
+                                       "error": (failing.get(a.get("url")) or {}).get("error") if v is versions[-1]
+                                       else None} for a in v["article"].get("attachments") or []]}
+                     for v in versions])
         return 0
     state = f" (state: {page['state']})" if page else ""
     print(f"{args.url}{state}")
     for v in versions:
         print(f"  v{v['version']}  {display_time(v['first_seen'], zone)} … {display_time(v['last_seen'], zone)}  "
               f"{v['content_hash'][:12]}  {v['title']}")
+    for error in failing.values():
+        print(f"  attachment {error['url']}: {error['error']} ({display_time(error['at'], zone)})")
     return 0
 
 

@@ -113,10 +113,10 @@ class App:
             page = store.page(url)
             if page is None:
                 raise not_found(f"数据库中没有这个网址：{url}。先抓取它：eduwatch crawl --url {url}")
-            versions = store.versions(url)
+            versions, failing = store.versions(url), store.attachment_errors(url)
         shown = _pick(url, versions, wanted) if versions else None
         return t.page_view(page, versions, shown, compare_form(url, versions),
-                           self.labels().get(page.get("site")), zone=self.zone)
+                           self.labels().get(page.get("site")), zone=self.zone, attachment_errors=failing)
 
     def diff(self, req: Request) -> str:
         url = req.required("url", "/diff?url=http://www.moe.gov.cn/…&from=1&to=2")

@@ -102,14 +102,17 @@ def _change_row(c: dict, labels: dict[str, str], zone: str = DISPLAY_ZONE) -> li
 
 
 def page_view(page: dict, versions: list[dict], shown: dict, compare: str = "", site_label: str | None = None,
-              zone: str = DISPLAY_ZONE) -> str:
-    """One page: its state, every version with diff links, and the chosen version's article."""
+              zone: str = DISPLAY_ZONE, attachment_errors: list[dict] = ()) -> str:
+    """One page: its state (and why an attachment could not be fetched or read), every version with diff
+    links, and the chosen version's article."""
     url = page["url"]
+    failed = [["附件错误", f"{link_html(e['url'])}：{esc(e['error'])}（{esc(display_time(e['at'], zone))}）"]
+              for e in attachment_errors]
     facts = table(["项目", "值"], [
         ["网址", link_html(url)], ["站点", esc(site_label or page.get("site"))], ["状态", esc(page.get("state"))],
         ["首次发现", esc(display_time(page.get("first_seen"), zone))],
         ["最近检查", esc(display_time(page.get("last_checked"), zone))],
-    ] + ([["最近错误", esc(page["last_error"])]] if page.get("last_error") else []), "")
+    ] + ([["最近错误", esc(page["last_error"])]] if page.get("last_error") else []) + failed, "")
     rows = []
     for i, v in enumerate(versions):
         diff = ""

@@ -20,8 +20,36 @@ from .textlines import clean_lines
 log = logging.getLogger(__name__)
 
 
+class _Held(logging.Handler):
+    """pypdf's own warnings, held back: a bare "EOF marker not found" names no file; the caller's error does."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.notes.append(record.getMessage())
+
+
 def read_pdf(data: bytes, limits: ReadLimits) -> Document:
-    """One Part per page ("第N页"); a PDF whose pages carry no text at all is flagged as a scan."""
+    """One Part per page ("第N页"); a PDF whose pages carry no text at all is flagged as a scan. pypdf's
+    warnings join the error of a PDF that cannot be read (its caller logs that with the file's URL)."""
+    pypdf_log, held = logging.getLogger("pypdf"), _Held()
+    pypdf_log.addHandler(held)
+    propagate, pypdf_log.propagate = pypdf_log.propagate, False
+    try:
+        doc = _read(data, limits)
+    finally:
+        pypdf_log.removeHandler(held)
+        pypdf_log.propagate = propagate
+    if doc.error and held.notes:
+        doc.error = f"{doc.error} (pypdf: {'; '.join(dict.fromkeys(held.notes))})"[:300]
+    elif held.notes:
+        log.debug("pypdf read the file with warnings: %s", "; ".join(held.notes))
+    return doc
+
+
+def _read(data: bytes, limits: ReadLimits) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
