@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from crawler.errors import EduwatchError, UsageError
+from crawler.errors import EduwatchError
 
 _INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -38,21 +38,24 @@ def parse_when(text: str | None, *, now: datetime | None = None, zone: str | Non
     """An age ('90m', '12h', '3d') → the ISO time that long ago; an ISO date or time passes through after a check.
 
     The CLI's --since/--until and the web view's ?since= both read times here, so they agree.
-    A text that is no time raises EduwatchError (exit 1, as before); an age beyond the calendar raises
-    UsageError (exit 2). The web view answers 400 to both.
+    A text that is no time, an empty one, or an age beyond the calendar raises EduwatchError (exit 1, as
+    every bad value does). The web view answers 400 to each.
 
     With `zone`, a naive time ('2026-11-29 19:20') is read in that zone and returned with its offset;
     a bare date is that day's midnight there too, unless `dates_in_zone` is False (publication dates,
     which are stored as bare dates and compare as such)."""
-    if not text:
+    if text is None:
         return None
     text = text.strip()
+    if not text:  # `--since ""`: a filter asked for and left empty is no "everything"
+        raise EduwatchError("an empty time: write an ISO date (2026-11-01) or an age (90m, 12h, 3d), or leave the "
+                            "option out")
     seconds = parse_interval(text)
     if seconds is not None:
         try:
             return ((now or datetime.now(UTC)) - timedelta(seconds=seconds)).isoformat(timespec="seconds")
         except OverflowError:
-            raise UsageError(f"{text!r} reaches back before the year 1; write a shorter age such as 30d") from None
+            raise EduwatchError(f"{text!r} reaches back before the year 1; write a shorter age such as 30d") from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

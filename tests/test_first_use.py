@@ -47,11 +47,11 @@ def test_a_removal_is_titled_with_the_last_stored_title_not_the_404_page(tmp_pat
 
 # --- item 6: an age beyond the calendar ----------------------------------------------------------------------
 
-def test_an_age_beyond_the_calendar_is_bad_usage_in_the_cli_and_400_in_the_web_view(tmp_path, capsys):
+def test_an_age_beyond_the_calendar_is_a_bad_value_in_the_cli_and_400_in_the_web_view(tmp_path, capsys):
     db = tmp_path / "e.db"
     Store(db).close()
     for argv in (["changes", "--since", "99999999d"], ["search", "招标", "--since", "99999999d"]):
-        assert main([*argv, "--db", str(db)]) == 2
+        assert main([*argv, "--db", str(db)]) == 1, "exit 1, as every other bad value (issue 23 #16)"
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "99999999d" in err and "Traceback" not in err
     assert App(db).handle("/?since=99999999d").status == 400

@@ -198,6 +198,11 @@ def cmd_diff(args) -> int:
         versions = _stored_versions(store, args.url)
         result = compare_versions(args.url, versions, args.from_version, args.to_version, store.attachment_document)
     from_v, to_v = result.from_version, result.to_version
+    if from_v == to_v:  # nothing to compare: not "v1 and v1 have the same content"
+        raise EduwatchError(f"{args.url} has one stored version (v{from_v}): nothing to compare yet; "
+                            f"`eduwatch history {args.url}` shows it" if len(versions) == 1 else
+                            f"--from and --to both name v{from_v}; pick two of the stored v{versions[0]['version']}"
+                            f"…v{versions[-1]['version']}")
     if result.same:
         print(f"v{from_v} and v{to_v} of {args.url} have the same content")
         return 0

@@ -31,6 +31,16 @@ EPILOG_EXAMPLES = {
 }
 
 
+def installed_version() -> str:
+    """The installed distribution's version (pyproject.toml's), for `eduwatch --version` and bug reports."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eduwatch")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e . in the checkout)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="snapshot database (default: $EDUWATCH_DB, the config's database.path, or ./eduwatch.db)")
@@ -41,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     no_db.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
     parser = argparse.ArgumentParser(
         prog="eduwatch", description="Track Chinese education-procurement and government news sites: "
-        "crawl, keep every version, detect changes, alert by email.")
+        "crawl, keep every version, detect changes, alert by email and chat (WeCom, DingTalk, Feishu, webhooks).")
+    parser.add_argument("--version", action="version", version=f"eduwatch {installed_version()}",
+                        help="print eduwatch's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, *, db: bool = True) -> argparse.ArgumentParser:
