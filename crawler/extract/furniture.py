@@ -56,6 +56,7 @@ _CREDIT = re.compile(
 _ANY_ROLE = re.compile(rf"{_ROLES}|供图")
 _ANY_SHORT_ROLE = re.compile(r"[文图摄编审校] ?[:：/／丨｜|]|[/／ ] ?[文图摄编审校]")
 _PROSE = re.compile(r"[！？；“”《》「」]|[。，]\w{5}|\w{20}")  # sentence marks, or a run of words longer than newsroom + role + name
+_SPACED_LABEL = re.compile(r"[责编审校记摄监策统通撰美终复初主出制] [任辑编核校对读者影制划筹讯稿审品片]")  # 责 编, 审 核 …
 _LABEL_SPACE = re.compile(rf"(?<!{_CJK}){_CJK}(?:\s{_CJK}(?!{_CJK}))+")  # 责 编 → 责编, 审 核 李四 → 审核 李四
 
 
@@ -65,9 +66,11 @@ def is_credit(line: str) -> bool:
     (记者手记) is a heading."""
     if len(line) > 80 or _PROSE.search(line):
         return False
+    if not (_ANY_ROLE.search(line) or _ANY_SHORT_ROLE.search(line) or _SPACED_LABEL.search(line)):
+        return False
     if " " in line:
         line = _LABEL_SPACE.sub(lambda m: m[0].replace(" ", ""), line)
-    return bool(_ANY_ROLE.search(line) or _ANY_SHORT_ROLE.search(line)) and bool(_CREDIT.fullmatch(line))
+    return bool(_CREDIT.fullmatch(line))
 
 
 # Promos: a call to action aimed at a platform or page ("返回首页", "点击查看更多", "进入论坛讨论", "下载客户端",
@@ -88,11 +91,12 @@ def is_promo(line: str) -> bool:
     """A short call to action: back to the home page, see more, discuss it in the forum, get the app, follow us."""
     if len(line) > 40:
         return False
-    if line.endswith(_ARROWS) and _PROMO_END.fullmatch(line):
-        return True
+    if line.endswith(_ARROWS):
+        return bool(_PROMO_END.fullmatch(line))
+    if not _OBJECT.search(line):  # most lines: no platform named, decided by one scan
+        return False
     line = line.rstrip("。.！!")
-    return (all(_CLAUSE.match(clause) for clause in _CLAUSES.split(line) if clause)
-            and bool(_OBJECT.search(line)))
+    return all(_CLAUSE.match(clause) for clause in _CLAUSES.split(line) if clause)
 
 
 # Widgets: share/like/comment/font-size bars, which render as a handful of button words and counts.
