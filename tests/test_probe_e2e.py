@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from crawler.demo.server import SiteServer
@@ -75,3 +77,51 @@ def test_a_json_answer_without_a_list_says_so(tmp_path, shapes):
     ws.write_config("")
     result = ws.cli("probe", detail)
     assert result.code == 1 and "answered JSON (success, result)" in result.err and "[sites.api]" in result.err
+
+
+# --- through the browser: a challenge met on the way, a list drawn by script --------------------------------
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="install Debian's chromium (CI does)")
+
+
+@needs_chromium
+def test_probe_goes_through_a_412_challenge_and_says_it_met_one(tmp_path):
+    from crawler.demo.browser_sites import challenged_site
+
+    site = challenged_site(6, per_page=3)
+    with SiteServer({"wafsite": site}) as srv:
+        ws = Workspace(tmp_path, srv)
+        ws.write_config("")
+        found = ws.cli("probe", srv.url_for("wafsite", site.spec.list_path), "--json").json()
+    assert found["challenge"] == "412" and found["shape"] == "html"
+    assert [a["title"] for a in found["articles"]] == [site.article(p).title for p in site.article_paths()[:3]]
+
+
+@needs_chromium
+def test_a_list_drawn_by_script_is_probed_rendered_and_its_block_crawls_page_one(tmp_path):
+    from crawler.demo.browser_sites import drawn_list_site
+
+    site = drawn_list_site(6, per_page=3)
+    with SiteServer({"drawn": site}) as srv:
+        ws = Workspace(tmp_path, srv)
+        ws.write_config("")
+        probed = ws.cli("probe", srv.url_for("drawn", site.spec.list_path), "--name", "drawn")
+        assert probed.code == 0, probed.err
+        assert probed.out.startswith("# shape: rendered") and "render = true" in probed.out
+        ws.write_config(probed.out)
+        assert ws.crawl().code == 0
+        with Store(ws.db) as store:
+            stored = {p["url"] for p in store.pages() if p.get("latest_version")}
+    assert {srv.url_for("drawn", p) for p in site.article_paths()[:3]} <= stored
+
+
+def test_a_challenge_without_a_browser_is_one_line_naming_the_fix(tmp_path):
+    from crawler.demo.browser_sites import challenged_site
+
+    site = challenged_site(3)
+    with SiteServer({"wafsite": site}) as srv:
+        ws = Workspace(tmp_path, srv)
+        ws.write_config(f'[crawl]\nbrowser = "{tmp_path / "no-chromium"}"\n')
+        result = ws.cli("probe", srv.url_for("wafsite", site.spec.list_path))
+    assert result.code == 1 and "chromium" in result.err and len(result.err.strip().splitlines()) == 1

@@ -163,7 +163,7 @@ def test_a_json_string_on_the_path_is_read_too():
 # --- probe's pure half: recognising a page and proposing its block ---------------------------------------
 
 from crawler.sources.patterns import date_placeholders, follow_for, pagination_for  # noqa: E402
-from crawler.sources.recognize import NotAList, challenge_of, recognise  # noqa: E402
+from crawler.sources.recognize import NotAList, recognise  # noqa: E402
 
 
 def test_follow_is_the_shape_most_links_share():
@@ -223,10 +223,3 @@ def test_a_get_json_list_is_proposed_as_an_api_block():
     proposal = recognise(text, "http://x.gov.cn/api/list?page=1", "application/json")
     assert proposal.shape == "api"
     assert proposal.keys["api"] == {"items": "data.rows", "link": "{url}", "title": "title", "date": "date"}
-
-
-@pytest.mark.parametrize("status,text,expected", [
-    (412, "<script>var $_ts=window['$_ts'];</script>", "412"), (521, "<script>document.cookie='__jsl_clearance=1'</script>", "521"),
-    (200, "<script>var $_ts</script>", None), (404, "<h1>404</h1>", None)])
-def test_javascript_challenges_are_named(status, text, expected):
-    assert challenge_of(status, text) == expected

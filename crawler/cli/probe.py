@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from crawler.errors import EduwatchError
 from crawler.extract import extract
-from crawler.fetch.browser import BrowserMissing, solve
-from crawler.fetch.page import Fetched, PageFetchError, fetch_page
+from crawler.fetch.browser import BrowserMissing, is_challenge, solve
+from crawler.fetch.page import Fetched, PageFetchError, fetch_page, render_page
 from crawler.sources.patterns import date_placeholders
-from crawler.sources.recognize import NotAList, Proposal, challenge_of, recognise
+from crawler.sources.recognize import NotAList, Proposal, recognise
 from crawler.sources.template import today
 
 SAMPLE = 3  # articles fetched and shown
@@ -24,14 +24,14 @@ def probe(url: str, name: str | None, as_json: bool, browser: str | None = None)
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise EduwatchError(f"{url!r} is not an http(s) URL; give the list page's full address")
     page = fetch_page(url)
-    challenge = challenge_of(page.status, page.text())
+    challenge = is_challenge(page.status, page.body)
     headers: dict[str, str] = {}
     if challenge:
         headers = _cleared(url, challenge, browser)
         page = fetch_page(url, headers=headers)
     if page.status >= 400:
         raise EduwatchError(f"{url}: the server answered HTTP {page.status}; check the address (a list page)")
-    proposal = recognise(page.text(), page.final_url, page.content_type)
+    proposal = _recognise(page, browser)
     site = site_keys(url, name, proposal)
     articles = [_sample(link, headers) for link in proposal.links[:SAMPLE]]
     if as_json:
@@ -50,6 +50,26 @@ def _cleared(url: str, challenge: str, browser: str | None) -> dict[str, str]:
         return solve(url, browser).headers()
     except BrowserMissing as exc:
         raise EduwatchError(f"{url}: answered HTTP {challenge} with a JavaScript challenge; {exc}") from None
+
+
+def _recognise(page: Fetched, browser: str | None) -> Proposal:
+    """The page as served; when it shows no list, the page as Chromium draws it (shape "rendered", render = true)."""
+    try:
+        return recognise(page.text(), page.final_url, page.content_type)
+    except NotAList as plain:
+        if "no repeating links" not in str(plain):
+            raise
+        drawn = render_page(page.final_url, browser)
+        if drawn is None:
+            raise NotAList(f"{plain} (no Chromium to try it rendered: apt install chromium)") from None
+        try:
+            proposal = recognise(drawn, page.final_url)
+        except NotAList:
+            raise plain from None
+    proposal.shape = "rendered"
+    proposal.keys = {"render": True, **proposal.keys}
+    proposal.notes["render"] = "the links exist only after the page's scripts ran: lists are read rendered"
+    return proposal
 
 
 def site_keys(url: str, name: str | None, proposal: Proposal) -> dict:
@@ -87,6 +107,8 @@ def render_toml(site: dict, proposal: Proposal, challenge: str | None = None) ->
 
 
 def _toml(value, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):

@@ -8,6 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from crawler.errors import EduwatchError
+from crawler.fetch.browser import BrowserDoor, BrowserMissing, find_browser
 from crawler.fetch.settings import DOWNLOAD_TIMEOUT, USER_AGENT
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -54,3 +55,13 @@ def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, s
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise PageFetchError(f"{url}: cannot fetch ({reason}); check the address and your connection") from None
+
+
+def render_page(url: str, browser: str | None = None) -> str | None:
+    """The page's DOM after its scripts ran (a list drawn by JavaScript); None when no Chromium is installed."""
+    try:
+        executable = find_browser(browser or None)
+    except BrowserMissing:
+        return None
+    with BrowserDoor(executable) as door:
+        return door.render(url).html

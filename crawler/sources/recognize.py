@@ -35,15 +35,6 @@ class Proposal:
     label: str = ""
 
 
-def challenge_of(status: int | None, text: str) -> str | None:
-    """"412" (瑞数-style $_ts script) or "521" (加速乐-style __jsl_clearance script); None for an ordinary answer."""
-    if status == 412 and ("$_ts" in text or "<script" in text.lower()):
-        return "412"
-    if status == 521 and ("__jsl_clearance" in text or "<script" in text.lower()):
-        return "521"
-    return None
-
-
 def recognise(text: str, url: str, content_type: str = "") -> Proposal:
     """The page's list shape and a proposal; NotAList with what was seen when no list can be read."""
     label = _label(text)
