@@ -223,3 +223,19 @@ def test_a_get_json_list_is_proposed_as_an_api_block():
     proposal = recognise(text, "http://x.gov.cn/api/list?page=1", "application/json")
     assert proposal.shape == "api"
     assert proposal.keys["api"] == {"items": "data.rows", "link": "{url}", "title": "title", "date": "date"}
+
+
+def test_an_api_site_travels_to_its_spider_as_one_string_and_changes_its_rules_fingerprint():
+    """`scrapy crawl -a` and scrapyd pass strings: the spec goes as JSON and comes back whole; a changed API is a
+    rule change (a baseline), while sites without one keep the fingerprint they had."""
+    from crawler.config import SiteConfig
+    from crawler.track.baseline import rules_key
+    from spiders.generic import GenericSpider
+
+    assert GenericSpider(site="zcy", start_urls=["http://x/portal/category"], api=ZCY.to_json()).api == ZCY
+    plain = SiteConfig(name="moe", start_urls=["http://www.moe.gov.cn/"])
+    assert rules_key(plain) == "32ce0a114ef0a070"  # as before [sites.api] existed: no re-baseline on upgrade
+    with_api = SiteConfig(name="zcy", start_urls=["http://x/portal/category"], api=ZCY)
+    other = SiteConfig(name="zcy", start_urls=["http://x/portal/category"],
+                       api=ApiSpec(**{**ZCY.__dict__, "page_size": 30}))
+    assert rules_key(with_api) != rules_key(other)

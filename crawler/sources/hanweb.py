@@ -83,7 +83,7 @@ def read(text: str, url: str) -> HanwebReading | None:
         for link in _fragment_links(fragment, url):
             if link.url not in {seen.url for seen in links}:
                 links.append(link)
-    return HanwebReading(links, None if PROXY in urlsplit(url).path else paging(text, url))
+    return HanwebReading(links, None if "dataproxy.jsp" in urlsplit(url).path else paging(text, url))
 
 
 def _fragment_links(fragment: str, base: str) -> list[ListLink]:
