@@ -90,6 +90,9 @@ def _report(rounds: list[DocRound], n: int, counts: dict, server: str) -> list[s
              row("eduwatch unchanged recheck: process wall time",
                  f"{median([r.recheck.wall_s for r in rounds]):.2f} s "
                  f"({median([r.recheck_requests for r in rounds]):.0f} requests)", "", ""),
+             row("CPU (user+sys, with the recording worker) bare / first / recheck",
+                 " / ".join(f"{median([getattr(r, w).cpu_s for r in rounds]):.1f}" for w in ("bare", "first", "recheck"))
+                 + " s (on a busy machine the wall-time ratio follows the CPU ratio)", "", ""),
              row("DB growth per unchanged recheck, failing documents on the pages",
                  f"{median(growth):.0f} bytes/page (runs {spread(growth, '{:.0f}')})", "≤ 200", ok(median(growth) <= 200))]
     codes = {r.first.code for r in rounds} | {r.recheck.code for r in rounds} | {r.bare.code for r in rounds}
