@@ -292,30 +292,41 @@ def _run(sites: list[SiteConfig], db_path: str, config_path: str | None, zone: s
     scheduler.resume()
     logger.info("scheduler running with %d site(s); jobs in %s; stop with Ctrl-C or SIGTERM",
                 len(sites), jobstore_path(db_path))
-    stop.wait()
-    _shutdown(scheduler)
+    while not stop.signals:
+        time.sleep(SIGNAL_POLL_S)
+    logger.info("%s received: stopping", stop.name)
+    _shutdown(scheduler, stop)
     return 0
 
 
-def _install_signal_handlers() -> threading.Event:
+class _Signals:
+    """SIGINT/SIGTERM seen so far. The handler only counts: it runs inside whatever the main thread was doing,
+    and one that took a lock the main thread held (threading.Event.set(), the running-crawls lock)
+    deadlocked the scheduler, which then ignored the stop until a second signal."""
+
+    def __init__(self):
+        self.signals = 0
+        self.name = ""
+
+    def handle(self, signum, _frame) -> None:
+        self.signals += 1
+        self.name = signal.Signals(signum).name
+
+
+SIGNAL_POLL_S = 0.2  # how soon the main thread acts on a signal
+
+
+def _install_signal_handlers() -> _Signals:
     """The first SIGINT/SIGTERM asks for a clean stop; a second one kills running crawls at once."""
-    stop = threading.Event()
-
-    def handle(signum, _frame):
-        if stop.is_set():
-            logger.warning("second %s: killing running crawls now", signal.Signals(signum).name)
-            _RUNNING.signal_all(signal.SIGKILL)
-            return
-        logger.info("%s received: stopping", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGINT, handle)
-    signal.signal(signal.SIGTERM, handle)
+    stop = _Signals()
+    signal.signal(signal.SIGINT, stop.handle)
+    signal.signal(signal.SIGTERM, stop.handle)
     return stop
 
 
-def _shutdown(scheduler: BackgroundScheduler) -> None:
-    """No new runs; running crawls get SIGTERM and STOP_GRACE seconds to store what they fetched."""
+def _shutdown(scheduler: BackgroundScheduler, stop: _Signals) -> None:
+    """No new runs; running crawls get SIGTERM and STOP_GRACE seconds to store what they fetched (a second
+    signal kills them at once)."""
     scheduler.pause()
     _RUNNING.stopping.set()
     running = _RUNNING.count()
@@ -323,10 +334,13 @@ def _shutdown(scheduler: BackgroundScheduler) -> None:
         logger.info("waiting for %d running crawl(s) to finish their current item (SIGTERM sent)", running)
         _RUNNING.signal_all(signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE
-    while _RUNNING.count() and time.monotonic() < deadline:
+    while _RUNNING.count() and time.monotonic() < deadline and stop.signals < 2:
         time.sleep(0.1)
     if _RUNNING.count():
-        logger.error("crawl(s) still running after %gs; killing them (SIGKILL)", STOP_GRACE)
+        if stop.signals > 1:
+            logger.warning("second %s: killing running crawls now", stop.name)
+        else:
+            logger.error("crawl(s) still running after %gs; killing them (SIGKILL)", STOP_GRACE)
         _RUNNING.signal_all(signal.SIGKILL)
     scheduler.shutdown(wait=True)
     logger.info("scheduler stopped")
