@@ -43,7 +43,7 @@ class SharedDownloads:
 
     answers: OrderedDict = field(default_factory=OrderedDict)  # request url → FetchedAttachment (oldest first)
     size: int = 0  # bytes of the answers kept
-    waiting: dict = field(default_factory=dict)  # request url → [PendingPage] waiting for its answer
+    waiting: dict = field(default_factory=dict)  # request url → the Asked its answer will settle
     dead_hosts: dict = field(default_factory=dict)  # host → the error its first failing document got
 
     def keep(self, key: str, answer: FetchedAttachment) -> None:
@@ -71,7 +71,16 @@ class PendingPage:
 
     page: FetchedPage
     left: int
-    shared: SharedDownloads = field(default_factory=SharedDownloads)
+
+
+@dataclass(eq=False)
+class Asked:
+    """One document request in flight and every page waiting for its answer (the request's cb_kwargs
+    "pending": the answer goes to exactly these pages, whatever URL the response ends up naming)."""
+
+    key: str  # the request's URL
+    shared: SharedDownloads
+    pages: list[PendingPage] = field(default_factory=list)
 
 
 def attachment_urls(response: Response) -> list[str]:
@@ -104,23 +113,24 @@ def attachment_requests(page: FetchedPage, response: Response, max_mb: int, call
     if not urls:
         return [page]
     shared = shared_downloads(getattr(callback, "__self__", None) or _NO_SPIDER)
-    pending = PendingPage(page, len(urls), shared)
+    pending = PendingPage(page, len(urls))
     cap = max_mb * 1024 * 1024
     out: list = []
     for url in urls:
+        asked = Asked("", shared, [pending])
         request = scrapy.Request(url, callback=callback, errback=errback, dont_filter=True,
-                                 priority=ATTACHMENT_PRIORITY, cb_kwargs={"pending": pending},
+                                 priority=ATTACHMENT_PRIORITY, cb_kwargs={"pending": asked},
                                  meta={"download_maxsize": cap, "download_warnsize": cap, "max_mb": max_mb,
                                        "handle_httpstatus_list": _ANSWERED, ATTACHMENT_OF: page.url})
-        key = request.url
+        asked.key = key = request.url
         host = urlsplit(key).hostname or ""
         if key in shared.answers or host in shared.dead_hosts:
             known = shared.answers.get(key) or FetchedAttachment(key, error=shared.dead_hosts[host])
             out += settle_one(pending, known)
         elif key in shared.waiting:  # asked for an earlier page: this one waits for the same answer
-            shared.waiting[key].append(pending)
+            shared.waiting[key].pages.append(pending)
         else:
-            shared.waiting[key] = [pending]
+            shared.waiting[key] = asked
             out.append(request)
     return out
 
@@ -167,19 +177,19 @@ def failed_attachment(failure) -> FetchedAttachment:
         error = f"{failure.type.__name__}: {message}"
     url = request.meta.get("redirect_urls", [request.url])[0]
     if failure.check(*_HOST_DOWN):  # the rest of this host's documents fail at once, with the same words
-        pending = request.cb_kwargs.get("pending")
-        if pending is not None:
-            pending.shared.dead_hosts.setdefault(urlsplit(url).hostname or "", error)
+        asked = request.cb_kwargs.get("pending")
+        if isinstance(asked, Asked):
+            asked.shared.dead_hosts.setdefault(urlsplit(url).hostname or "", error)
     return FetchedAttachment(url, error=error)
 
 
-def settle(pending: PendingPage, attachment: FetchedAttachment):
+def settle(asked: Asked, attachment: FetchedAttachment):
     """Hand the answer to every page waiting for it (and keep it for later pages); each page's item once its
     last answer is in."""
-    shared = pending.shared
-    shared.keep(attachment.url, attachment)
-    for waiter in shared.waiting.pop(attachment.url, None) or [pending]:
-        yield from settle_one(waiter, attachment)
+    asked.shared.keep(asked.key, attachment)
+    asked.shared.waiting.pop(asked.key, None)
+    for pending in asked.pages:
+        yield from settle_one(pending, attachment)
 
 
 def settle_one(pending: PendingPage, attachment: FetchedAttachment):

@@ -214,7 +214,7 @@ class SiteSpider(scrapy.Spider):
         max_mb = self.crawler.settings.getint("EDUWATCH_ATTACHMENT_MAX_MB", 20)
         yield from attachments.attachment_requests(page, response, max_mb, self.parse_attachment, self.attachment_failed)
 
-    def parse_attachment(self, response: Response, pending: attachments.PendingPage):
+    def parse_attachment(self, response: Response, pending: attachments.Asked):
         yield from attachments.settle(pending, attachments.fetched_attachment(response))
 
     def attachment_failed(self, failure):
