@@ -24,6 +24,10 @@ form{margin:.6em 0 1em}input,select{font:inherit;padding:.15em .3em}
 .error{background:#fff0f0;border:1px solid #e0b0b0;padding:1em}.body p{text-indent:2em;margin:.4em 0}
 .gone{color:#a33}.count{color:#555}.count a{margin-left:.8em}pre.digest{white-space:pre-wrap;background:#fff;
 border:1px solid #ddd;padding:.8em}
+td,p,li,h1,h2,h3,pre,code{overflow-wrap:anywhere}pre{white-space:pre-wrap}input{max-width:100%}
+@media (max-width:40em){main{padding:.6em}header{padding:.5em .6em}header a{margin-right:.8em}
+table,thead,tbody,tr,td{display:block}thead{display:none}tr{border:1px solid #ddd;margin:.5em 0;background:#fff}
+td{border:0;padding:.15em .5em}}
 """
 
 
