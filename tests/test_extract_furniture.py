@@ -116,3 +116,25 @@ def test_a_bracketed_credit_opening_or_closing_a_paragraph_leaves_it(line, want)
     page = (f"<html><head><title>标题</title></head><body><h1>标题</h1><div class='content'><p>{P1}</p><p>{line}</p>"
             "</div></body></html>")
     assert extract(page.encode(), "http://news.example.cn/a.html").body.split("\n") == [P1, want]
+
+
+TEASERS = "".join(
+    f"<dl><dt><a href='/n/{i}.html'><img src='/t/{i}.jpg'></a></dt><dd><a href='/n/{i}.html'>{title}</a></dd>"
+    f"<dd>{teaser}</dd><dd>2019-09-30 07:4{i}</dd></dl>"
+    for i, (title, teaser) in enumerate([
+        ("金融委最新定调鼓励境外资金进入境内金融市场", "十一国庆假期前，金融委召开会议，部署了一系列金融领域下一步的重点工作。"),
+        ("黄金周后A股怎么走从数据预知行业胜率", "今天是国庆节前最后一个交易日，持股还是持币过节又成为投资者的老问题。"),
+        ("我国又发现十亿吨级大油田利好有多大", "国庆节前夕，中国石油发布公告，在鄂尔多斯勘探发现十亿吨级大油田。"),
+    ]))
+
+
+def test_a_teaser_list_without_a_heading_inside_the_article_is_not_body():
+    page = (f"<html><head><title>午间公告</title></head><body><h1>午间公告</h1><div class='content'><p>{P1}</p>"
+            f"<p>{P3}</p><div class='tj'>{TEASERS}</div></div></body></html>")
+    assert extract(page.encode(), "http://news.example.cn/a.html").body.split("\n") == [P1, P3]
+
+
+def test_paragraphs_that_mention_links_stay():
+    links = "".join(f"<p>据<a href='/d/{i}.html'>教育部网站第{i}号通知</a>介绍，{P3}</p>" for i in range(3))
+    page = f"<html><head><title>通知</title></head><body><h1>通知</h1><div class='content'><p>{P1}</p>{links}</div></body></html>"
+    assert len(extract(page.encode(), "http://news.example.cn/a.html").body.split("\n")) == 4

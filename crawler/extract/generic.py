@@ -118,13 +118,31 @@ def prune_link_lists(container: etree._Element) -> None:
         anchors = list(el.iter("a"))
         if len(anchors) < 2 or any(ATTACHMENT_HREF.search(a.get("href", "")) for a in anchors):
             continue
-        if link_density(el) > 0.5:
+        if link_density(el) > 0.5 or _is_teaser_list(el):
             doomed.append(el)
     for el in doomed:
         parent = el.getparent()
         if parent is not None:
             el.tail = None
             parent.remove(el)
+
+
+def _is_teaser_list(el: etree._Element) -> bool:
+    """A recommendation block with teasers: three or more items, each headed by one link (a headline of 8+
+    characters, maybe after its picture) and short (≤ 150 characters with its teaser and date). The teasers keep
+    its link density low, but an article's paragraphs do not each open with a headline link."""
+    items = [child for child in el if isinstance(child.tag, str) and child.tag not in ("br", "hr")]
+    if len(items) < 3:
+        return False
+    for item in items:
+        anchors = [a for a in item.iter("a") if (a.get("href") or "").strip() not in ("", "#")]
+        text = norm(item.text_content())
+        if not anchors or len(text) > 150 or len({a.get("href") for a in anchors}) != 1:
+            return False
+        head = next((t for a in anchors if (t := norm(a.text_content()))), "")
+        if len(head) < 8 or not text.startswith(head):
+            return False
+    return True
 
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
