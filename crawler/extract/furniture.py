@@ -42,8 +42,8 @@ _NAMES = rf"{_NAME}{_ID}(?:(?:\s?[、，,/／和及]\s?|\s){_NAME}{_ID})*"
 _SEP = r"\s?[:：/／|｜丨]\s?"
 _UNIT = (
     rf"(?:(?:{_ORG}(?:{_ROLES}){_SEP}|{_ORG}(?:{_PEOPLE_ROLES})\s|{_ORG_GLUED}(?:{_GLUED})|(?:{_SHORT_ROLES}){_SEP}"
-    rf"|(?:文|图|摄)[/／、](?:文|图|摄|视频)(?:{_SEP}|\s))"  # 文/图 张三
-    rf"{_NAMES}(?:\s(?:摄|文|图))?"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 文/图 张三 / 新华社记者 张三 摄
+    rf"|(?:文|图|摄)[/／、](?:文|图|摄|视频)(?:{_SEP}|\s)|{_ORG_GLUED}发\s)"  # 文/图 张三 / 新华社发 张三摄
+    rf"{_NAMES}(?:\s?摄|\s(?:文|图))?"  # 责编：张三 / 光明日报记者 王建宏 张文攀 / 本报记者张三 / 新华社记者 张三 摄
     rf"|{_NAMES}(?:\s?[/／]\s?(?:{_ROLES}|{_SHORT_ROLES})|\s(?:摄|文|图|制图|供图))"  # 张三/文  李四 摄
     rf"|(?:\w|[·、]){{0,16}}(?:供图|供稿))"  # 受访者供图, 某某党支部供稿
 )
@@ -54,7 +54,7 @@ _CREDIT = re.compile(
 # a role anywhere: two searches, since a pattern whose branches all open with a literal is scanned by its first
 # characters in C (4× faster on the lines that have none, which are most)
 _ANY_ROLE = re.compile(rf"{_ROLES}|供图")
-_ANY_SHORT_ROLE = re.compile(r"[文图摄编审校] ?[:：/／丨｜|]|[/／ ] ?[文图摄编审校]")
+_ANY_SHORT_ROLE = re.compile(r"[文图摄编审校] ?[:：/／丨｜|]|[/／ ] ?[文图摄编审校]|摄[）)】\]]?$")
 _PROSE = re.compile(r"[！？；“”《》「」]|[。，]\w{5}|\w{20}")  # sentence marks, or a run of words longer than newsroom + role + name
 _SPACED_LABEL = re.compile(r"[责编审校记摄监策统通撰美终复初主出制] [任辑编核校对读者影制划筹讯稿审品片]")  # 责 编, 审 核 …
 _LABEL_SPACE = re.compile(rf"(?<!{_CJK}){_CJK}(?:\s{_CJK}(?!{_CJK}))+")  # 责 编 → 责编, 审 核 李四 → 审核 李四
