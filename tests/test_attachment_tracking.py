@@ -134,3 +134,30 @@ def test_a_field_found_only_in_an_attachment_is_labelled_with_it():
     new.body = "详见附件。开标时间已调整。"
     _, _, summary = combined(diff_articles(old, new), diff_attachments(old, new, files.load))
     assert summary.startswith("正文 1 处修改；开标时间（附件《招标文件》）: 2024年4月2日"), summary
+
+
+def _sheet(price: int) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "报价清单"
+    sheet.append(["设备名称", "数量", "单价（元）"])
+    sheet.append(["理化生实验台", 12, price])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_spreadsheet_cell_that_changes_is_diffed_as_whole_numbers():
+    files = Files()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    old, new = page(), page()
+    for article, price, previous in ((old, 23000, None), (new, 25800, old)):
+        got = [FetchedAttachment(URL, status=200, body=_sheet(price), content_type=xlsx, filename="报价清单.xlsx")]
+        files.keep(read_attachments(article, got, previous, files.load))
+    d = diff_attachments(old, new, files.load)
+    assert "[-23000-]{+25800+}" in d.text, d.text
+    assert ">23000</del>" in d.html and ">25800</ins>" in d.html

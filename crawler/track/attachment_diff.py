@@ -118,7 +118,7 @@ def _text(edits: list[AttachmentEdit], labels: tuple[str, str]) -> str:
                 lines.append(f"@@ 第 {hunk.position} 句 @@")
                 lines += [f"- {s}" for s in hunk.old] + [f"+ {s}" for s in hunk.new]
                 if hunk.op == "replace" and len(hunk.old) == len(hunk.new) == 1:
-                    lines.append(f"~ {inline_markers(hunk.old[0], hunk.new[0])}")
+                    lines.append(f"~ {inline_markers(hunk.old[0], hunk.new[0], whole_numbers=True)}")
     return "\n".join(lines)
 
 
@@ -128,13 +128,13 @@ def _html(edits: list[AttachmentEdit]) -> str:
         out.append(f"<p><b>附件</b> {link_html(edit.url, edit.title)}"
                    + (f"：{html.escape(edit.note)}" if edit.note else "") + "</p>")
         for c in edit.fields:
-            out.append(f"<p><b>{html.escape(c.key)}</b>（附件）: {inline_html(c.old or MISSING, c.new or MISSING)}</p>")
+            out.append(f"<p><b>{html.escape(c.key)}</b>（附件）: {inline_html(c.old or MISSING, c.new or MISSING, whole_numbers=True)}</p>")
         for part in edit.parts:
             if part.label:
                 out.append(f"<p><i>{html.escape(part.label)}</i></p>")
             for hunk in part.hunks:
                 paired = min(len(hunk.old), len(hunk.new)) if hunk.op == "replace" else 0
-                paras = [inline_html(hunk.old[i], hunk.new[i]) for i in range(paired)]
+                paras = [inline_html(hunk.old[i], hunk.new[i], whole_numbers=True) for i in range(paired)]
                 paras += [inline_html(s, "") for s in hunk.old[paired:]]
                 paras += [inline_html("", s) for s in hunk.new[paired:]]
                 out += [f"<p>{p}</p>" for p in paras]

@@ -17,6 +17,7 @@ FIELD_ORDER = [
 ]
 MISSING = "（无）"
 SUMMARY_MAX_FIELDS = 3  # more field changes than this are summarised as a count
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # a number, with its thousands separators and decimals
 CHAR_DIFF_MAX = 5000  # longer "sentences" (unpunctuated tables) are shown whole: char diff is quadratic
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”’\"』」）)]*|[^。！？；!?;\n]+")
@@ -128,11 +129,27 @@ def body_changes(old_body: str, new_body: str) -> list[BodyChange]:
     return hunks
 
 
-def char_opcodes(old: str, new: str) -> list[tuple[str, str, str]]:
-    """Character-level (op, old_part, new_part) runs; Chinese has no word boundaries to diff on."""
+def char_opcodes(old: str, new: str, whole_numbers: bool = False) -> list[tuple[str, str, str]]:
+    """Character-level (op, old_part, new_part) runs (Chinese has no word boundaries to diff on); with
+    `whole_numbers` a number is one token, so a spreadsheet cell 23000 → 25800 reads whole, not 2[3]{58}00[0]."""
     if max(len(old), len(new)) > CHAR_DIFF_MAX:
         return [("replace", old, new)]
-    return [(op, old[i1:i2], new[j1:j2]) for op, i1, i2, j1, j2 in opcodes(old, new, budget=CHAR_BUDGET)]
+    if not whole_numbers:
+        return [(op, old[i1:i2], new[j1:j2]) for op, i1, i2, j1, j2 in opcodes(old, new, budget=CHAR_BUDGET)]
+    a, b = _tokens(old), _tokens(new)
+    return [(op, "".join(a[i1:i2]), "".join(b[j1:j2])) for op, i1, i2, j1, j2 in opcodes(a, b, budget=CHAR_BUDGET)]
+
+
+def _tokens(text: str) -> list[str]:
+    """Each character, but each number (23000, 1,350,000.00, 3.5) as one token."""
+    out: list[str] = []
+    pos = 0
+    for match in _NUMBER.finditer(text):
+        out += text[pos:match.start()]
+        out.append(match.group())
+        pos = match.end()
+    out += text[pos:]
+    return out
 
 
 def _shown(value: str | None) -> str:
@@ -142,10 +159,10 @@ def _shown(value: str | None) -> str:
 # --- text form -------------------------------------------------------------------------------------------
 
 
-def inline_markers(old: str, new: str) -> str:
+def inline_markers(old: str, new: str, whole_numbers: bool = False) -> str:
     """One line with [-deleted-]{+inserted+} markers, as `git diff --word-diff` prints."""
     out = []
-    for op, a, b in char_opcodes(old, new):
+    for op, a, b in char_opcodes(old, new, whole_numbers):
         if op == "equal":
             out.append(a)
             continue
@@ -212,10 +229,10 @@ def _ins(text: str) -> str:
     return f'<ins style="{_INS_STYLE}">{html.escape(text)}</ins>' if text else ""
 
 
-def inline_html(old: str, new: str) -> str:
+def inline_html(old: str, new: str, whole_numbers: bool = False) -> str:
     """Character-level <del>/<ins> highlights inside one changed sentence; all page text escaped."""
     out = []
-    for op, a, b in char_opcodes(old, new):
+    for op, a, b in char_opcodes(old, new, whole_numbers):
         out.append(html.escape(a) if op == "equal" else _del(a) + _ins(b))
     return "".join(out)
 
