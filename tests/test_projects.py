@@ -274,3 +274,14 @@ def test_reextract_rebuilds_projects_from_the_new_readings_without_alerts(tmp_pa
         assert reextract(store).rewritten == 1
         assert [a["supplier"] for a in store.project_awards(story.T1)] == ["杭州某某科技有限公司", "宁波某某教育设备有限公司"]
         assert alerted(store) == outbox
+
+
+def test_projects_on_an_archive_whose_projects_are_not_built_builds_them_once(tmp_path, capsys):
+    db = story_db(tmp_path)
+    with Store(db) as store:
+        store.forget_projects()
+        outbox = alerted(store)
+    assert main(["projects", "--json", "--db", str(db)]) == 0
+    assert story.T1 in {p["key"] for p in json.loads(capsys.readouterr().out)}
+    with Store(db) as store:
+        assert store.projects_built() and alerted(store) == outbox

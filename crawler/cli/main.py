@@ -302,9 +302,15 @@ def _projects_store(args, config: Config):
     """Read-only, once an archive from before projects existed has had its projects built (a write, once)."""
     from crawler.track.project_record import ensure_built
 
+    try:
+        store = _open_store(args, config, readonly=True)
+        if store.projects_built():
+            return store
+        store.close()
+    except StorageError:  # an archive from before projects: the writer below upgrades it
+        pass
     with _open_store(args, config) as store:
-        if not store.projects_built():
-            ensure_built(store)
+        ensure_built(store)
     return _open_store(args, config, readonly=True)
 
 
