@@ -72,7 +72,7 @@ class ChallengeMiddleware:
 
     # --- requests --------------------------------------------------------------------------------------
     def process_request(self, request):
-        if request.meta.get(RENDER):
+        if request.meta.get(RENDER) and request.method == "GET":  # a POST (a JSON or Hanweb page) is no page to open
             return self._render(request)
         lock = self.locks.get(urlsplit(request.url).netloc)
         if lock is not None and lock.locked():  # the browser is clearing this host: wait, rather than meet it too
