@@ -121,6 +121,11 @@ class BrowserDoor:
     def solve(self, url: str) -> Solved:
         return self.submit_solve(url).result()
 
+    def warm(self) -> None:
+        """Start Chromium now, in the background: the next solve or render waits for it instead of starting it.
+        A start that fails is tried again, and reported, by that call."""
+        self._thread().submit(self._launch_quietly)
+
     def render(self, url: str) -> Rendered:
         return self.submit_render(url).result()
 
@@ -157,6 +162,12 @@ class BrowserDoor:
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         return page
+
+    def _launch_quietly(self) -> None:
+        try:
+            self._page()
+        except BrowserFailed as exc:
+            logger.debug("early start failed (the next call starts it again): %s", exc)
 
     def _launch(self) -> None:
         from playwright.sync_api import Error, sync_playwright  # only here: nothing else imports Playwright

@@ -62,8 +62,19 @@ class ChallengeMiddleware:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         middleware = cls(crawler, settings.get("EDUWATCH_BROWSER") or None, settings.getint("EDUWATCH_CHALLENGE_TRIES"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
+
+    def spider_opened(self, spider) -> None:
+        """A site that renders, or whose last crawl met a challenge: start the browser now, beside the first
+        requests, not after the first challenge (its start is most of what a challenge costs a crawl)."""
+        if getattr(spider, "expect_browser", False) in (True, "True", "true"):
+            try:
+                self.door = self.door or BrowserDoor(find_browser(self.browser))
+            except BrowserMissing:
+                return  # said, with what to install, when a page needs the browser
+            self.door.warm()
 
     def spider_closed(self) -> None:
         if self.door is not None:

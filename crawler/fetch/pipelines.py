@@ -199,6 +199,8 @@ class SnapshotPipeline:
                    "list_errors": stats.get_value("eduwatch/list_errors", 0)}
         if self.rules:
             summary["rules"] = self.rules
+        if stats.get_value("eduwatch/challenges_cleared"):  # the next crawl starts its browser as it opens
+            summary["challenges_cleared"] = stats.get_value("eduwatch/challenges_cleared")
         self.store.finish_run(self.run_id, finished_at=at, status=status, stats=summary)
 
     def _record_health(self, stats, at: str) -> None:

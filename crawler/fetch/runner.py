@@ -91,7 +91,15 @@ def _site_plan(site: SiteConfig, store: Store, recheck_days: int) -> CrawlPlan:
         kwargs["api"] = site.api.to_json()  # a string, as `scrapy crawl -a` and scrapyd pass it
     if site.render:  # list pages opened in the browser (crawler/fetch/challenge.py)
         kwargs["render"] = True
+    if site.render or _met_challenge(store, site.name):  # crawler/fetch/challenge.py starts the browser at once
+        kwargs["expect_browser"] = True
     return CrawlPlan(site.name, site.spider, kwargs)
+
+
+def _met_challenge(store: Store, site: str) -> bool:
+    """The site's last finished crawl cleared a JavaScript challenge, so this one will most likely meet it too."""
+    last = next((r for r in store.runs(limit=200) if r.get("sites") == [site] and r.get("finished_at")), None)
+    return bool(last and (last.get("stats") or {}).get("challenges_cleared"))
 
 
 def run_crawl(config: Config, db_path: str, plans: list[CrawlPlan], overrides: dict[str, str],
