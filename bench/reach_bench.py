@@ -47,7 +47,7 @@ def block(server: SiteServer, name: str, pages: int) -> str:
     text = "\n".join([f'[[sites]]\nname = "{name}"', *entry, f"max_list_pages = {pages}"]) + "\n"
     if name == "zcy":
         text += ("[sites.api]\nmethod = \"POST\"\nbody = '{\"pageNo\": {page}, \"pageSize\": {page_size}}'\n"
-                 f"page_size = {PER_PAGE}\nitems = \"result.data.data\"\nlink = \"detail?articleId={{articleId}}\"\n"
+                 f"page_size = {PER_PAGE}\nitems = \"result.data.data\"\ntotal = \"result.data.total\"\nlink = \"detail?articleId={{articleId}}\"\n"
                  "[sites.api.article]\ntitle = \"result.data.title\"\npublished = \"result.data.publishDate\"\n"
                  "body = \"result.data.content\"\n")
     return text

@@ -28,12 +28,12 @@ class ApiLists:
             return super().start_requests_for(url)
         return [self.api_list_request(url, 1)]
 
-    def api_list_request(self, start_url: str, page: int) -> scrapy.Request:
+    def api_list_request(self, start_url: str, page: int, more: bool = True) -> scrapy.Request:
         asked = sources_api.list_request(self.api, start_url, page)
         self.list_pages_seen.add(f"{asked.url} {asked.body or ''}")
         return scrapy.Request(asked.url, method=asked.method, body=asked.body, headers=asked.headers,
                               callback=self.parse_api_list, errback=self.list_failed, priority=10,
-                              meta={"list_page": page, "api_start": start_url})
+                              meta={"list_page": page, "api_start": start_url, "more": more})
 
     def parse_api_list(self, response: Response):
         """One list answer: its items' articles, then the next page while pages come full and the limit allows."""
@@ -55,9 +55,18 @@ class ApiLists:
             if request is not None:
                 yield request
         stats.inc_value("eduwatch/list_links", len(urls))
-        page = response.meta["list_page"]
-        if len(links) >= self.api.page_size and len(self.list_pages_seen) < self.max_list_pages:
-            yield self.api_list_request(response.meta["api_start"], page + 1)
+        yield from self._further_pages(response, len(links))
+
+    def _further_pages(self, response: Response, found: int):
+        """With a declared total, page 1 asks for every further page at once; else the next while pages come full."""
+        page, start = response.meta["list_page"], response.meta["api_start"]
+        last = sources_api.last_page(self.api, response.body, response.url) if page == 1 else None
+        if last is not None:
+            for number in range(2, min(last, self.max_list_pages) + 1):
+                yield self.api_list_request(start, number, more=False)
+        elif found >= self.api.page_size and response.meta.get("more", True) \
+                and len(self.list_pages_seen) < self.max_list_pages:
+            yield self.api_list_request(start, page + 1)
 
     def parse_article(self, response: Response):
         """A JSON article (declared by [sites.api.article]) becomes the HTML page the extractor reads."""

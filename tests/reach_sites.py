@@ -52,6 +52,7 @@ body = '{"pageNo": {page}, "pageSize": {page_size}, "categoryCode": "ZcyAnnounce
 content_type = "application/json"
 page_size = 5
 items = "result.data.data"
+total = "result.data.total"
 link = "detail?articleId={articleId}"
 title = "title"
 date = "publishDate"

@@ -239,3 +239,13 @@ def test_an_api_site_travels_to_its_spider_as_one_string_and_changes_its_rules_f
     other = SiteConfig(name="zcy", start_urls=["http://x/portal/category"],
                        api=ApiSpec(**{**ZCY.__dict__, "page_size": 30}))
     assert rules_key(with_api) != rules_key(other)
+
+
+@pytest.mark.parametrize("body,expected", [
+    (b'{"result": {"data": {"total": 47, "data": []}}}', 4), (b'{"result": {"data": {"total": "30"}}}', 2),
+    (b'{"result": {"data": {}}}', None), (b'not json', None)])
+def test_a_declared_total_gives_the_last_page(body, expected):
+    spec = ApiSpec(**{**ZCY.__dict__, "total": "result.data.total"})
+    assert api.last_page(spec, body, "http://x/portal/category") == expected
+    assert api.last_page(ZCY, body, "http://x/portal/category") is None  # no total declared: one page at a time
+

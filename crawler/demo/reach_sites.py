@@ -13,6 +13,7 @@ method = "POST"
 body = '{"pageNo": {page}, "pageSize": {page_size}, "categoryCode": "ZcyAnnouncement3"}'
 page_size = 3
 items = "result.data.data"
+total = "result.data.total"
 link = "detail?articleId={articleId}"
 title = "title"
 date = "publishDate"

@@ -43,6 +43,7 @@ class ApiSpec:
     page_size: int = 20
     title: str = ""  # item field with the title
     date: str = ""  # item field with the date
+    total: str = ""  # optional dotted path to the answer's item count: then pages 2… are asked at once
     article: ApiArticle | None = None  # set when article URLs answer JSON
 
     def to_json(self) -> str:
@@ -118,6 +119,19 @@ def read_list(spec: ApiSpec, body: bytes, url: str) -> list[ListLink]:
         if isinstance(item, dict) and (link := item_link(spec, item, url)):
             links.append(link)
     return links
+
+
+def last_page(spec: ApiSpec, body: bytes, url: str) -> int | None:
+    """The last page number by the answer's declared total; None without a `total` path or a number there."""
+    if not spec.total:
+        return None
+    try:
+        total = dig(load(body, url), spec.total, url)
+    except SourceError:
+        return None
+    if isinstance(total, str) and total.strip().isdigit():
+        total = int(total)
+    return -(-total // spec.page_size) if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 def item_link(spec: ApiSpec, item: dict, url: str) -> ListLink | None:

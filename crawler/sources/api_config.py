@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crawler.sources.api import ApiArticle, ApiSpec
 
-API_KEYS = {"method", "body", "content_type", "page_size", "items", "link", "title", "date", "article"}
+API_KEYS = {"method", "body", "content_type", "page_size", "items", "link", "title", "date", "total", "article"}
 
 
 def parse_api(v, table: dict, where: str) -> ApiSpec:
@@ -32,5 +32,6 @@ def parse_api(v, table: dict, where: str) -> ApiSpec:
         page_size=v.integer(table, f"{where}.page_size", default=20, low=1, high=10000),
         title=v.string(table, f"{where}.title", default=""),
         date=v.string(table, f"{where}.date", default=""),
+        total=v.string(table, f"{where}.total", default=""),
         article=article,
     )
