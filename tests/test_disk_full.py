@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from crawler.cluster.messages import PageFetched, RunDispatched
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
+from crawler.model import FetchedPage
 from storage import Store
 from tests.conftest import FAST, run_cli
 
@@ -73,3 +76,48 @@ def test_a_full_disk_stops_the_crawl_in_one_line_and_raises_nothing_once_space_i
         assert [r["status"] for r in runs if r["finished_at"] is None] == [], runs
         assert runs[-1]["status"] in ("failed", "interrupted") and runs[0]["status"] == "ok"
         assert sum(1 for p in store.pages(site="moe") if p.get("latest_version")) == 120
+
+
+def test_the_cluster_recorder_stops_on_a_full_disk_and_loses_no_entry(disk, redis_server):
+    """`eduwatch record`: the entry whose write failed stays pending (not set aside as dead after 5 tries), so a
+    recorder restarted once space is freed records every page exactly once."""
+    from crawler.cluster.consumer import Consumer
+    from crawler.cluster.recording import StreamRecorder
+    from crawler.cluster.stream import DEAD, Stream
+    from storage import DiskFull
+    from tests.test_cluster_stream import AT, GOLDEN, URL, config
+
+    where, remount = disk
+    db = where / "eduwatch.db"
+    producer = Stream(redis_server.url)
+    producer.ensure_group()
+    producer.publish(RunDispatched(run="r1", site="moe", node="http://127.0.0.1:1", job="r1", spider="moe",
+                                   at=AT.format(0)))
+    pages = 150
+    for n in range(pages):  # incompressible bytes per page fill the small disk part-way
+        body = GOLDEN.read_bytes().replace(b"</body>", f"<!-- {os.urandom(6000).hex()} --></body>".encode())
+        producer.publish(PageFetched(run="r1", seq=n + 1, page=FetchedPage(
+            url=f"{URL}?n={n}", site="moe", final_url=f"{URL}?n={n}", status=200, body=body, fetched_at=AT.format(1))))
+
+    def recorder() -> tuple[Consumer, Store]:
+        store = Store(db)
+        stream = Stream(redis_server.url, consumer="recorder")
+        stream.ensure_group()
+        return Consumer(stream, store, StreamRecorder(store, config(), str(db))), store
+
+    first, store = recorder()
+    with pytest.raises(DiskFull, match="disk full"):
+        while first.step(block_ms=None):
+            pass
+    store.close()
+    assert producer.redis.xlen(DEAD) == 0, "no page was set aside as unrecordable"
+    assert 0 < first.counts.recorded < pages + 1
+
+    remount(LARGE)
+    second, store = recorder()
+    while second.step(block_ms=None):
+        pass
+    assert producer.redis.xlen(DEAD) == 0
+    assert sum(1 for p in store.pages(site="moe") if p.get("latest_version")) == pages
+    store.close()
+    producer.close()
