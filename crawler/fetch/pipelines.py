@@ -184,8 +184,9 @@ class SnapshotPipeline:
         stats = self.crawler.stats
         at = now_iso()
         status = "ok" if reason == "finished" else "interrupted"
-        if self.fatal is not None:
-            status, reason = "failed", str(self.fatal).split(":", 1)[0]
+        fatal = self.fatal or stats.get_value(FATAL_STAT)  # met here, or by another component (validators.py)
+        if fatal:
+            status, reason = "failed", str(fatal if self.fatal else fatal[1]).split(":", 1)[0]
         if status == "ok" and not self.baselined:
             self.store.mark_baselined(self.site_name, self.run_id, at)
         if status == "ok" and not self.adhoc:  # a --url run walks no list: it says nothing of the site's health
@@ -213,7 +214,7 @@ class SnapshotPipeline:
 
     # --- per page ---------------------------------------------------------------------------
     async def process_item(self, item):
-        if not isinstance(item, FetchedPage) or self.fatal is not None:
+        if not isinstance(item, FetchedPage) or self.fatal is not None or self.crawler.stats.get_value(FATAL_STAT):
             return item  # after a fatal storage error, pages still in flight are not recorded (the run fails)
         try:
             recorded = await self._record(item)
