@@ -165,11 +165,14 @@ def test_paragraph_inside_thousands_of_nested_divs_is_kept(depth):
     assert "深处的段落" in article.body and "编号29" in article.body
 
 
-@pytest.mark.parametrize("level", ["<div><span>·</span>", "<div>·", "<div>&nbsp;"])
-def test_paragraph_alone_under_3000_levels_that_each_hold_a_little_text_is_kept(level):
+@pytest.mark.parametrize(("level", "close"), [
+    ("<div><span>·</span>", "</div>"), ("<div>·", "</div>"), ("<div>&nbsp;", "</div>"), ("<ul><li>·", "</li></ul>"),
+    ("<blockquote>·", "</blockquote>"), ("<b>·", "</b>"), ("<dl><dd>·", "</dd></dl>"),
+])
+def test_paragraph_alone_under_3000_levels_that_each_hold_a_little_text_is_kept(level, close):
     """Levels holding a dot or an inline tag are no run of bare tags to collapse (issue 25): the notice must not
     come out empty and flagged not_article."""
-    body = ("<html><head><title>通知</title></head><body>" + level * 3000 + DEEP + "</div>" * 3000
+    body = ("<html><head><title>通知</title></head><body>" + level * 3000 + DEEP + close * 3000
             + "</body></html>").encode()
     article = extract(body, "http://www.example.cn/notice.html")
     assert "深处的段落" in article.body and FLAG_NOT_ARTICLE not in article.flags

@@ -36,6 +36,8 @@ _WAF_TEXT = re.compile(r"安全验证|频繁访问|访问过于频繁|人机验�
 _TAG = re.compile(r"<[^>]*>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _CONTAINERS = re.compile(r"</?(div|span|font|section|center)\b[^>]*>", re.I)
+# every tag but the page's frame, paragraphs, line breaks and headings: the last resort for nesting of any tag
+_ANY_TAG = re.compile(r"</?(?!(?:p|br|h[1-6]|title|head|meta|body|html|script|style)\b)[a-zA-Z][a-zA-Z0-9]*\b[^>]*>")
 # 64+ tags opened (or closed) in a row: pathological nesting, collapsed to its first tag when libxml2 gives up
 _OPEN_RUN = re.compile(r"(<[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>)(?:\s*<[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>){63,}")
 _CLOSE_RUN = re.compile(r"(</[a-zA-Z][a-zA-Z0-9]*\s*>)(?:\s*</[a-zA-Z][a-zA-Z0-9]*\s*>){63,}")
@@ -77,6 +79,12 @@ def _parse(text: str) -> tuple[etree._Element | None, bool]:
         flat_kept = len(squash(flat.text_content())) if flat is not None else 0
         if flat is not None and (flat_kept > kept or kept < 0.5 * visible):
             root, kept, gave_up = flat, flat_kept, flat_gave_up
+    if visible >= 10 and gave_up and kept < visible - slack:
+        log.info("parser still lost text; reading the page with only its paragraph tags")
+        bare, bare_gave_up = _parse_once(_ANY_TAG.sub("\n", text))
+        bare_kept = len(squash(bare.text_content())) if bare is not None else 0
+        if bare is not None and bare_kept > kept:
+            root, kept, gave_up = bare, bare_kept, bare_gave_up
     return root, gave_up and kept < visible - slack
 
 
@@ -202,6 +210,8 @@ def extract(body: bytes, url: str, http_charset: str | None = None, *, use_profi
         article.flags = [*flags, FLAG_EMPTY]
         return article
     _fill(article, root, text, url, use_profiles)
+    if lost and FLAG_NOT_ARTICLE in article.flags:  # text the parser could not reach: a loss, not a non-article
+        article.flags.remove(FLAG_NOT_ARTICLE)
     article.flags = list(dict.fromkeys([*flags, *article.flags]))
     return article
 
