@@ -101,7 +101,8 @@ def is_promo(line: str) -> bool:
 
 
 # Widgets: share/like/comment/font-size bars, which render as a handful of button words and counts.
-_WIDGET_STRONG = r"分享|收藏|点赞|评论|举报|转发|跟帖|打赏|复制链接|朋友圈|QQ空间|字号|在看|我要评论|发表评论|写评论"
+_WIDGET_STRONG = (r"分享|收藏|点赞|评论|举报|转发|跟帖|打赏|复制链接|朋友圈|QQ空间|字号|在看|我要评论|发表评论|写评论|"
+                  r"(?:顶|踩|赞|喜欢|阅读|浏览|点击|访问)(?:量|数|次数)?\s?[:：]?\s?[(（]?\d")  # a button or counter with its count
 _WIDGET_WORD = re.compile(_WIDGET_STRONG)
 _WIDGET = re.compile(
     rf"(?:{_WIDGET_STRONG}|到|微信|微博|QQ|qq|好友|链接|大|中|小|顶|踩|赞|喜欢|已有|人|参与|条|次|阅读|浏览|我要|发表|网友|"
