@@ -149,3 +149,20 @@ def test_the_demo_config_crawls_the_shape_sites_and_detects_an_edit_on_each(tmp_
         assert ws.crawl().code == 0
         changed = sorted(c["site"] for c in ws.cli("changes", "--json").json() if c["kind"] == "changed")
         assert changed == ["ccgpsearch", "zcy", "zjjyt"] and len(edited) == 3
+
+
+@pytest.mark.parametrize("name", ["hanwebget", "sc"])
+def test_an_article_that_appears_on_a_shape_list_after_the_baseline_is_new(tmp_path, reach, name):
+    site = reach.sites[name]
+    late = site.article_paths()[0]
+    site.remove(late)  # not on the list (nor served) when the baseline is taken
+    try:
+        ws = Workspace(tmp_path, reach)
+        ws.write_config(CRAWL + site_block(reach, name))
+        assert ws.crawl().code == 0
+        assert len(stored(ws.db)) == ARTICLES - 1
+    finally:
+        site.restore(late)  # published: first on page 1
+    assert ws.crawl().code == 0
+    changes = [(c["kind"], c["url"]) for c in ws.cli("changes", "--json").json() if c["kind"] != "health"]
+    assert changes == [("new", article_url(reach, name, late))]
