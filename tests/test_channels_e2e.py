@@ -258,3 +258,20 @@ def test_a_failed_message_is_sent_again_with_retry_failed_once_the_secret_is_set
     again = chat.cli("alerts", "--retry-failed")
     assert again.code == 0 and "0 failed alert(s) requeued" in again.out
     assert len(service.accepted("dingtalk")) == 1, "nothing is sent twice"
+
+
+def test_a_correction_posts_the_fields_it_moved_as_the_email_shows_them(chat, server, service):
+    ccgp = server.sites["ccgp"]
+    correction = next(p for p in ccgp.article_paths() if ccgp.article(p).kind == "correction")
+    tender = next(p for p in ccgp.article_paths() if ccgp.article(p).kind == "tender"
+                  and ccgp.article(p).fields["项目编号"] == ccgp.article(correction).fields["项目编号"])
+    ccgp.remove(correction)  # published only after the baseline crawl
+    chat.write_config(channels_toml(service, ["wecom", "dingtalk", "feishu"])
+                      + site_toml(server, ["ccgp"], extra={"channels": names("wecom", "dingtalk", "feishu")}))
+    assert chat.crawl().code == 0
+    ccgp.restore(correction)
+    assert chat.crawl().code == 0
+    moved = f"开标时间: {ccgp.article(tender).fields['开标时间']} → {ccgp.article(correction).fields['开标时间']}"
+    for kind in ("wecom", "dingtalk", "feishu"):
+        [message] = service.accepted(kind)
+        assert moved in shown(message) and "更正公告：新文章" not in shown(message), kind
