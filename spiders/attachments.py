@@ -44,7 +44,7 @@ class SharedDownloads:
     answers: OrderedDict = field(default_factory=OrderedDict)  # request url → FetchedAttachment (oldest first)
     size: int = 0  # bytes of the answers kept
     waiting: dict = field(default_factory=dict)  # request url → the Asked its answer will settle
-    dead_hosts: dict = field(default_factory=dict)  # host → the error its first failing document got
+    dead_hosts: dict = field(default_factory=dict)  # scheme://host:port → the error its first failing document got
 
     def keep(self, key: str, answer: FetchedAttachment) -> None:
         self.answers[key] = answer
@@ -123,7 +123,7 @@ def attachment_requests(page: FetchedPage, response: Response, max_mb: int, call
                                  meta={"download_maxsize": cap, "download_warnsize": cap, "max_mb": max_mb,
                                        "handle_httpstatus_list": _ANSWERED, ATTACHMENT_OF: page.url})
         asked.key = key = request.url
-        host = urlsplit(key).hostname or ""
+        host = _origin(key)
         if key in shared.answers or host in shared.dead_hosts:
             known = shared.answers.get(key) or FetchedAttachment(key, error=shared.dead_hosts[host])
             out += settle_one(pending, known)
@@ -133,6 +133,12 @@ def attachment_requests(page: FetchedPage, response: Response, max_mb: int, call
             shared.waiting[key] = asked
             out.append(request)
     return out
+
+
+def _origin(url: str) -> str:
+    """scheme://host:port: a refused port says nothing about the same host's other ports."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 class _Anonymous:
@@ -179,7 +185,7 @@ def failed_attachment(failure) -> FetchedAttachment:
     if failure.check(*_HOST_DOWN):  # the rest of this host's documents fail at once, with the same words
         asked = request.cb_kwargs.get("pending")
         if isinstance(asked, Asked):
-            asked.shared.dead_hosts.setdefault(urlsplit(url).hostname or "", error)
+            asked.shared.dead_hosts.setdefault(_origin(url), error)
     return FetchedAttachment(url, error=error)
 
 

@@ -84,3 +84,17 @@ def test_a_document_already_answered_is_not_asked_again_and_the_page_is_not_held
     third, response = page_response("http://127.0.0.1:9/c.html", [shared])
     assert attachment_requests(third, response, 20, spider.parse_attachment, spider.attachment_failed) == [third]
     assert third.attachments[0].body == b"%PDF-1.4 ..."
+
+
+def test_a_refused_port_does_not_fail_the_same_hosts_other_ports():
+    from twisted.internet.error import ConnectionRefusedError
+
+    spider = Spider()
+    first, response = page_response("http://127.0.0.1:8000/a.html", ["http://127.0.0.1:9/closed.pdf"])
+    [request] = attachment_requests(first, response, 20, spider.parse_attachment, spider.attachment_failed)
+    failure = Failure(ConnectionRefusedError())
+    failure.request = request
+    list(settle(request.cb_kwargs["pending"], failed_attachment(failure)))
+    second, response = page_response("http://127.0.0.1:8000/b.html", ["http://127.0.0.1:8000/files/open.pdf"])
+    [asked] = attachment_requests(second, response, 20, spider.parse_attachment, spider.attachment_failed)
+    assert asked.url == "http://127.0.0.1:8000/files/open.pdf", "the site's own port is still asked"
