@@ -135,7 +135,7 @@ class SiteSpider(scrapy.Spider):
         links = shapes.merge(self.article_links(response), shape.links)
         if not links:  # a Hanweb page asked the wrong way is asked the other way; 安全验证 is an error, not "empty"
             retry = shapes.hanweb_retry(self, response)
-            if retry is not None or shapes.is_challenge(response.text):
+            if retry is not None or shapes.is_verification_page(response.text):
                 yield from [retry] if retry is not None else self._challenged(response)
                 return
         found = 0

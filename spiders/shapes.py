@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 from scrapy.http import Response
 
+from crawler.extract.core import says_verification
 from crawler.sources import hanweb, scriptlist
 from crawler.sources.hanweb import HanwebPaging
 
 logger = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
 REFUSALS = [400, 403, 404, 405, 500, 501]
-_CHALLENGE_MARKS = ("安全验证", "访问验证", "请完成验证")
 
 
 @dataclass
@@ -40,10 +40,9 @@ def merge(first: list[str], second: list[str]) -> list[str]:
     return first + [url for url in second if url not in seen and not seen.add(url)]
 
 
-def is_challenge(text: str) -> bool:
-    """A verification page (安全验证) in place of a list: short, and says so near its top."""
-    head = text[:4000]
-    return len(text) < 20000 and any(mark in head for mark in _CHALLENGE_MARKS)
+def is_verification_page(text: str) -> bool:
+    """A verification page (安全验证, 访问过于频繁) in place of a list: short, and says so near its top."""
+    return len(text) < 20000 and says_verification(text[:4000])
 
 
 def hanweb_pages(spider, response: Response, paging: HanwebPaging | None, found: int):

@@ -34,6 +34,13 @@ _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\x
 _ERROR_TITLE = re.compile(r"错误页面|页面不存在|页面未找到|404|not found|找不到(该|此)?页面", re.I)
 _WAF_TEXT = re.compile(r"安全验证|频繁访问|访问过于频繁|人机验证|滑动验证|请开启JavaScript|检测到异常访问")
 _TAG = re.compile(r"<[^>]*>")
+
+
+def says_verification(text: str) -> bool:
+    """The words of a WAF or rate-limit page (安全验证, 访问过于频繁 …): what the article flag and the list check read."""
+    return bool(_WAF_TEXT.search(text))
+
+
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _CONTAINERS = re.compile(r"</?(div|span|font|section|center)\b[^>]*>", re.I)
 # every tag but the page's frame, paragraphs, line breaks and headings: the last resort for nesting of any tag
@@ -170,7 +177,7 @@ def _page_flags(root: etree._Element, text: str, page_text: str, body: str, titl
     head_title = norm(" ".join(root.xpath("//title//text()")))
     if _ERROR_TITLE.search(head_title) or (short and _ERROR_TITLE.search(title + page_text[:300])):
         flags.append(FLAG_ERROR_PAGE)
-    elif short and (_WAF_TEXT.search(page_text) or (not page_text.strip() and "<script" in text.lower())):
+    elif short and (says_verification(page_text) or (not page_text.strip() and "<script" in text.lower())):
         flags.append(FLAG_WAF)
     elif short and clean.MEMBERS_ONLY in page_text:
         flags.append(FLAG_MEMBERS_ONLY)
