@@ -1,5 +1,6 @@
 """Tests for storage.Store on real SQLite files: versions, crash safety, concurrency, raw, fetch size, outbox."""
 
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -9,7 +10,7 @@ import zlib
 import pytest
 
 from crawler.model import Article
-from storage import NotFoundError, StorageError, Store
+from storage import NotFoundError, StorageError, Store, fatal_error
 
 T0 = "2024-03-01T08:00:00+00:00"
 T1 = "2024-03-02T08:00:00+00:00"
@@ -687,3 +688,18 @@ def test_migrations_apply_in_the_order_of_their_numbers():
 
     names = [m.name for m in migrations.pending(Database(memory=True))]
     assert names == sorted(names) and len(set(n[:4] for n in names)) == len(names)
+
+
+@pytest.mark.parametrize(("error", "named"), [
+    (sqlite3.OperationalError("database or disk is full"), "DiskFull"),
+    (OSError(errno.ENOSPC, "No space left on device"), "DiskFull"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "DatabaseDamaged"),
+    (sqlite3.DatabaseError("file is not a database"), None),  # a wrong --db, told by the open error
+    (sqlite3.OperationalError("database is locked"), None),
+    (ValueError("bad input"), None),
+], ids=["sqlite-full", "enospc", "malformed", "not-a-database", "locked", "other"])
+def test_fatal_storage_errors_are_named_and_never_carry_page_bytes(error, named):
+    fatal = fatal_error(error, "/data/e.db")
+    assert (type(fatal).__name__ if fatal else None) == named
+    if fatal:
+        assert "/data/e.db" in str(fatal) and "\n" not in str(fatal)
