@@ -136,8 +136,10 @@ def _is_teaser_list(el: etree._Element) -> bool:
         return False
     for item in items:
         anchors = [a for a in item.iter("a") if (a.get("href") or "").strip() not in ("", "#")]
+        if not anchors or len({a.get("href") for a in anchors}) != 1:
+            return False
         text = norm(item.text_content())
-        if not anchors or len(text) > 150 or len({a.get("href") for a in anchors}) != 1:
+        if len(text) > 150:
             return False
         head = next((t for a in anchors if (t := norm(a.text_content()))), "")
         if len(head) < 8 or not text.startswith(head):
