@@ -249,3 +249,9 @@ def test_a_declared_total_gives_the_last_page(body, expected):
     assert api.last_page(spec, body, "http://x/portal/category") == expected
     assert api.last_page(ZCY, body, "http://x/portal/category") is None  # no total declared: one page at a time
 
+
+@pytest.mark.parametrize("title,label", [("通知公告-广东省教育厅", "广东省教育厅"), ("中国政府采购网-搜索", "中国政府采购网"),
+                                         ("通知公告 浙江省教育厅", "通知公告 浙江省教育厅"), ("", "")])
+def test_the_label_is_the_publisher_named_in_the_title(title, label):
+    assert recognise(LIST_PAGE.replace("通知公告-某省教育厅", title), "http://jyt.x.gov.cn/jyt/tzgg/index.html").label == label
+

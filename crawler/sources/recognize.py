@@ -18,6 +18,7 @@ from crawler.sources.patterns import PAGER_WORDS, follow_for, pagination_for, sh
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 _PAGER_CLASS = re.compile(r"pag|pg|pager", re.I)
+_PUBLISHER = re.compile(r"(厅|局|委|部|办|网|中心|政府|学校|大学|学院|平台)$")
 
 
 class NotAList(EduwatchError):
@@ -57,9 +58,12 @@ def recognise(text: str, url: str, content_type: str = "") -> Proposal:
 
 
 def _label(text: str) -> str:
+    """The publisher's name from the <title> ("通知公告-广东省教育厅" → 广东省教育厅, "中国政府采购网-搜索" → 中国政府采购网)."""
     match = _TITLE.search(text)
     title = " ".join(lxml_html.fromstring(match.group(1)).text_content().split()) if match and match.group(1).strip() else ""
-    return re.split(r"[-_|｜—]", title)[-1].strip() or title
+    parts = [part.strip() for part in re.split(r"[-_|｜—]", title) if part.strip()]
+    named = [part for part in parts if _PUBLISHER.search(part)]
+    return (named or parts or [title])[-1]
 
 
 def _anchors(text: str, url: str) -> list[tuple[ListLink, str, str]]:
