@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -276,10 +277,29 @@ def _check_recorder(config: Config, db_path: str) -> None:
         check_recorder(config, store, db_path)
 
 
+class _StoppingPool(ThreadPoolExecutor):
+    """APScheduler's thread pool, quiet after shutdown. The scheduler makes one last pass over the due jobs
+    after its executors stopped (BlockingScheduler wakes its loop on shutdown): a run that came due while a
+    stop waited for the crawls was submitted to the stopped pool, a traceback per site. No new run after a
+    stop is what the scheduler wants anyway."""
+
+    stopped = False
+
+    def submit_job(self, job, run_times):
+        if self.stopped:
+            logger.info("%s not started: the scheduler is stopping", job.name)
+            return
+        super().submit_job(job, run_times)
+
+    def shutdown(self, wait=True):
+        self.stopped = True
+        super().shutdown(wait)
+
+
 def _run(sites: list[SiteConfig], db_path: str, config_path: str | None, zone: str = DISPLAY_ZONE) -> int:
     scheduler = BackgroundScheduler(
         jobstores={"default": _jobstore(db_path)},
-        executors={"default": {"type": "threadpool", "max_workers": len(sites)}},
+        executors={"default": _StoppingPool(max_workers=len(sites))},
         timezone=TIMEZONE)
     stop = _install_signal_handlers()
     try:
