@@ -144,6 +144,9 @@ _EDGE_BRACKETS = re.compile(r"^[（(【\[〔][^（()）【】\[\]〔〕]{2,40}[�
 def strip_edge_credit(line: str) -> str:
     """A paragraph that opens or closes with a bracketed credit or source ("…美好生活需要。(文/图 刘玺东 易赛楠)",
     "（记者 张三）近日…", "…发展。（来源：人民日报）"): the paragraph without it."""
+    if line.endswith("摄") and (end := max(line.rfind("。"), line.rfind("！"), line.rfind("？"))) > 0:
+        if is_credit(line[end + 1:].strip()):  # a caption and its photographer: 图为活动现场。新华社记者 张三 摄
+            return line[:end + 1]
     if line[-1] not in "）)】]〕" and line[0] not in "（(【[〔":
         return line
     for match in _EDGE_BRACKETS.finditer(line):
