@@ -147,8 +147,16 @@ def is_meta_line(line: str) -> bool:
 def is_stop_line(line: str) -> bool:
     """A heading that starts the related-reading list, the prev/next links or a disclaimer."""
     if not _STOP_LINE.search(line):
-        return len(line) <= 24 and bool(_BLOCK_HEADING.fullmatch(line))
-    return len(line) <= 20 or line.startswith(("声明", "版权", "免责", "上一", "下一"))
+        if len(line) <= 24 and _BLOCK_HEADING.fullmatch(line):
+            return True
+        # the heading with its first item on the same line: 相关阅读：教育部发布… / 猜你喜欢：…
+        return len(line) <= 80 and bool(_HEADING_COLON.match(line)) and bool(_BLOCK_HEADING.fullmatch(
+            line[:line.index(":") if ":" in line[:14] else line.index("：")]))
+    return (len(line) <= 20 or line.startswith(("声明", "版权", "免责", "上一", "下一"))
+            or len(line) <= 80 and bool(_HEADING_COLON.match(line)))
+
+
+_HEADING_COLON = re.compile(r"[【\[]?\s?[^:：，。]{2,12}[】\]]?\s?[:：]")
 
 
 def filter_lines(lines: list[str], title: str = "") -> list[str]:
