@@ -132,7 +132,7 @@ def test_without_a_browser_the_crawl_says_what_to_install_and_records_no_change(
 @needs_chromium
 @pytest.mark.e2e
 def test_a_challenge_that_cannot_be_cleared_later_is_no_change_and_no_removal(tmp_path):
-    site = challenged_site(4, per_page=2)
+    site = challenged_site(4, per_page=2, max_uses=3)  # the kept clearance runs out in the next crawl
     with SiteServer({"wafsite": site}) as server:
         ws = Workspace(tmp_path, server)
         ws.write_config(site_entry(server, "wafsite"))
@@ -189,3 +189,21 @@ def test_probe_without_a_browser_names_the_fix(tmp_path):
     assert result.code == 1
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "HTTP 412" in lines[0] and "apt install chromium" in lines[0], result.err
+
+
+@needs_chromium
+@pytest.mark.e2e
+def test_a_kept_clearance_lets_the_next_crawl_through_without_the_browser(tmp_path):
+    site = challenged_site(4, per_page=2)  # a clearance that does not expire by itself
+    with SiteServer({"wafsite": site}) as server:
+        ws = Workspace(tmp_path, server)
+        ws.write_config(site_entry(server, "wafsite"))
+        assert ws.crawl().code == 0
+        issued = site.gate.issued  # Scrapy's first request met it, then the browser did
+        kept = ws.db.with_name(ws.db.name + "-clearances.json")
+        assert kept.stat().st_mode & 0o077 == 0, "the cookies are a visitor's session: readable by the owner only"
+        ws.write_config(f'[crawl]\nbrowser = "{tmp_path / "gone"}"\n\n' + site_entry(server, "wafsite"))
+        again = ws.crawl()
+        assert again.code == 0, again.err
+        assert site.gate.issued == issued, "the kept cookies and UA passed: no new challenge, no browser"
+        assert run_stats(ws.db)[-1].get("unchanged") == 4

@@ -22,6 +22,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
+from crawler.fetch import clearances
 from crawler.fetch.browser import (
     BrowserDoor,
     BrowserFailed,
@@ -49,27 +50,32 @@ class Clearance:
 class ChallengeMiddleware:
     """Clears challenges with one lazily started browser per crawl and lends its cookies and UA to Scrapy."""
 
-    def __init__(self, crawler, browser: str | None, tries: int):
+    def __init__(self, crawler, browser: str | None, tries: int, kept: str | None = None):
         self.crawler = crawler
         self.browser = browser  # [crawl] browser, or None: the first Chromium on PATH
         self.tries = tries
+        self.kept = kept  # the file clearances are kept in between crawls (crawler/fetch/clearances.py)
         self.door: BrowserDoor | None = None
-        self.cleared: dict[str, Clearance] = {}  # host → its current clearance
+        # host → its current clearance: those kept from earlier crawls first (tried until the challenge comes back)
+        self.cleared = {host: Clearance(solved, 1) for host, solved in clearances.load(kept).items()}
         self.locks: dict[str, asyncio.Lock] = {}
         self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        middleware = cls(crawler, settings.get("EDUWATCH_BROWSER") or None, settings.getint("EDUWATCH_CHALLENGE_TRIES"))
+        middleware = cls(crawler, settings.get("EDUWATCH_BROWSER") or None, settings.getint("EDUWATCH_CHALLENGE_TRIES"),
+                         settings.get("EDUWATCH_CLEARANCES") or None)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider) -> None:
-        """A site that renders, or whose last crawl met a challenge: start the browser now, beside the first
-        requests, not after the first challenge (its start is most of what a challenge costs a crawl)."""
-        if getattr(spider, "expect_browser", False) in (True, "True", "true"):
+        """A site that renders, or whose last crawl met a challenge and left no clearance to try: start the browser
+        now, beside the first requests, not after the first challenge (its start is most of what a challenge costs)."""
+        hosts = {urlsplit(url).netloc for url in getattr(spider, "start_urls", [])}
+        renders = getattr(spider, "render", False)
+        if getattr(spider, "expect_browser", False) in (True, "True", "true") and (renders or not hosts <= set(self.cleared)):
             try:
                 self.door = self.door or BrowserDoor(find_browser(self.browser))
             except BrowserMissing:
@@ -160,6 +166,7 @@ class ChallengeMiddleware:
             solved = await asyncio.wrap_future(door.submit_solve(url))
             clearance = Clearance(solved, (current.generation if current else 0) + 1, fruitless)
             self.cleared[host] = clearance
+            clearances.save(self.kept, host, solved)
             self.crawler.stats.inc_value("eduwatch/challenges_cleared")
             logger.info("%s: cleared a JavaScript challenge (HTTP %s) in the browser; clearance %d", host,
                         solved.challenge or "none", clearance.generation)

@@ -48,6 +48,7 @@ def scrapy_settings(db_path: str, config: Config, overrides: dict[str, str], ver
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     settings.set("EDUWATCH_ATTACHMENT_MAX_MB", config.crawl.attachment_max_mb, priority="cmdline")
     settings.set("EDUWATCH_BROWSER", config.crawl.browser or None, priority="cmdline")
+    settings.set("EDUWATCH_CLEARANCES", str(Path(db_path).resolve()) + "-clearances.json", priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     return settings

@@ -102,4 +102,5 @@ EDUWATCH_ATTACHMENT_MAX_MB = 20
 # sites' list pages are read from it (crawler/fetch/challenge.py). The CLI sets EDUWATCH_BROWSER from
 # [crawl] browser; None starts the first Chromium on PATH.
 EDUWATCH_BROWSER = None
+EDUWATCH_CLEARANCES = None  # file the clearances are kept in between crawls; the CLI puts it beside the database
 EDUWATCH_CHALLENGE_TRIES = 3  # clearances one request may wait for before its challenge counts as a fetch error
