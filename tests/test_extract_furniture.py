@@ -145,3 +145,12 @@ def test_paragraphs_that_mention_links_stay():
     links = "".join(f"<p>据<a href='/d/{i}.html'>教育部网站第{i}号通知</a>介绍，{P3}</p>" for i in range(3))
     page = f"<html><head><title>通知</title></head><body><h1>通知</h1><div class='content'><p>{P1}</p>{links}</div></body></html>"
     assert len(extract(page.encode(), "http://news.example.cn/a.html").body.split("\n")) == 4
+
+
+def test_a_notice_section_headed_with_a_recommendation_word_is_body():
+    """推荐 alone opens a recommendation block; 推荐程序/推荐名额 head sections of an award notice."""
+    steps = "各校按照公开、公平、公正的原则组织推荐，经学校公示无异议后报送市教育局审核。"
+    page = (f"<html><head><title>关于推荐优秀教师的通知</title></head><body><h1>关于推荐优秀教师的通知</h1>"
+            f"<div class='content'><p>{P1}</p><p>推荐程序</p><p>{steps}</p><p>推荐名额</p><p>{P3}</p></div></body></html>")
+    body = extract(page.encode(), "http://jyj.example.gov.cn/a.html").body.split("\n")
+    assert body == [P1, "推荐程序", steps, "推荐名额", P3]

@@ -48,7 +48,7 @@ _FURNITURE_LINE = re.compile(
     r"正文|关键[字词]\s*[:：].{0,60}|【\s*(我要)?纠错\s*】|\[\s*(我要)?纠错\s*\]"
 )
 _STOP_LINE = re.compile(
-    r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐|最近更新|热点新闻|"
+    r"^(相关阅读|相关新闻|相关文章|相关链接|相关信息|延伸阅读|推荐阅读|推荐企业|推荐(?=\s*(?:$|[:：>»]|更多))|最近更新|热点新闻|"
     r"热门文章|上一篇|下一篇|上一条|下一条|行业访谈|版权与免责声明|免责声明|版权声明|声明\s*[:：])"
 )
 # The heading of a recommendation or comment block, in any of its wordings: a qualifier family (相关/热门/猜你/
