@@ -18,11 +18,11 @@ from icalendar import Calendar
 
 from crawler.config import Config
 from crawler.web.auth import is_loopback
-from crawler.web.calendar import uid
+from crawler.web.calendar import project_uid
 from crawler.web.server import make_server
 from storage import Store
 from tests.conftest import REPO, run_cli
-from tests.test_calendar import CORRECTION, CORRECTION_URL, TENDER, TENDER_URL, _record
+from tests.test_calendar import CORRECTION, CORRECTION_URL, PROJECT, TENDER, TENDER_URL, _record
 
 pytestmark = pytest.mark.e2e  # servers and subprocesses
 PASSWORD = "团队口令-s3cret"
@@ -87,7 +87,7 @@ def test_bids_ics_shows_the_corrected_opening_with_a_raised_sequence(shared):
     status, headers, body = fetch(shared + "/bids.ics", PASSWORD)
     assert status == 200 and headers["Content-Type"].startswith("text/calendar")
     events = {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
-    opening = events[uid(TENDER_URL, "开标时间")]
+    opening = events[project_uid(PROJECT, "开标时间")]  # one event per project: the tender and its correction
     assert opening.decoded("DTSTART").isoformat() == "2025-07-25T09:30:00+08:00"
     assert int(opening["SEQUENCE"]) == 1
     assert not Calendar.from_ical(fetch(shared + "/bids.ics?site=moe", PASSWORD)[2]).walk("VEVENT")
