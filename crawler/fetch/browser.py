@@ -133,9 +133,12 @@ class BrowserDoor:
         """Stop the browser and its thread; safe to call twice, and on a door never used."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.submit(self._shutdown).result()
-            pool.shutdown(wait=True)
             atexit.unregister(self.close)
+            try:
+                pool.submit(self._shutdown).result()
+            except RuntimeError:  # at interpreter exit the pool takes no work: Playwright's driver ends with us
+                logger.debug("browser left to Playwright's driver to stop at exit")
+            pool.shutdown(wait=True)
 
     def __enter__(self) -> BrowserDoor:
         return self
