@@ -129,16 +129,19 @@ class BrowserDoor:
     def render(self, url: str) -> Rendered:
         return self.submit_render(url).result()
 
-    def close(self) -> None:
-        """Stop the browser and its thread; safe to call twice, and on a door never used."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the browser and its thread; safe to call twice, and on a door never used. `wait=False` returns at
+        once and lets the stop run beside what the caller does next (the interpreter still waits for it at exit)."""
         pool, self._pool = self._pool, None
         if pool is not None:
             atexit.unregister(self.close)
             try:
-                pool.submit(self._shutdown).result()
+                stopping = pool.submit(self._shutdown)
+                if wait:
+                    stopping.result()
             except RuntimeError:  # at interpreter exit the pool takes no work: Playwright's driver ends with us
                 logger.debug("browser left to Playwright's driver to stop at exit")
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=wait)
 
     def __enter__(self) -> BrowserDoor:
         return self

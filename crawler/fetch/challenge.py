@@ -83,8 +83,8 @@ class ChallengeMiddleware:
             self.door.warm()
 
     def spider_closed(self) -> None:
-        if self.door is not None:
-            self.door.close()
+        if self.door is not None:  # stopped beside the crawl's own shutdown; the process waits for it at exit
+            self.door.close(wait=False)
             self.door = None
 
     # --- requests --------------------------------------------------------------------------------------
