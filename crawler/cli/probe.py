@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from crawler.errors import EduwatchError
 from crawler.extract import extract
+from crawler.fetch.address_guard import AddressRule
 from crawler.fetch.browser import BrowserMissing, is_challenge, solve
 from crawler.fetch.page import Fetched, PageFetchError, fetch_page, render_page
 from crawler.sources.patterns import date_placeholders
@@ -47,7 +48,7 @@ def probe(url: str, name: str | None, as_json: bool, browser: str | None = None)
 def _cleared(url: str, challenge: str, browser: str | None) -> dict[str, str]:
     """Clear the challenge in Chromium: the headers (cookies, the browser's UA) the plain requests then carry."""
     try:
-        return solve(url, browser).headers()
+        return solve(url, browser, AddressRule.for_urls([url])).headers()
     except BrowserMissing as exc:
         raise EduwatchError(f"{url}: answered HTTP {challenge} with a JavaScript challenge; {exc}") from None
 
@@ -59,7 +60,7 @@ def _recognise(page: Fetched, browser: str | None) -> Proposal:
     except NotAList as plain:
         if "no repeating links" not in str(plain):
             raise
-        drawn = render_page(page.final_url, browser)
+        drawn = render_page(page.final_url, browser, AddressRule.for_urls([page.url, page.final_url]))
         if drawn is None:
             raise NotAList(f"{plain} (no Chromium to try it rendered: apt install chromium)") from None
         try:

@@ -8,7 +8,8 @@ request back through the downloader middlewares) — so spiders get the check wi
 Allowed: any public address; and any address on the origin (scheme, host, port) of one of the spider's
 configured URLs (its start URLs and the `--url` pages asked for), so a site served on 127.0.0.1 still
 works. A site with `allow_private = true` skips the check (an intranet site). Host names are resolved, and
-a name that resolves to a non-public address counts as that address.
+a name that resolves to a non-public address counts as that address. `AddressRule` is the same rule for the
+real browser (crawler/fetch/browser.py), which sends its requests outside Scrapy.
 """
 
 from __future__ import annotations
@@ -81,25 +82,71 @@ class AddressGuardMiddleware:
             return None  # not http(s): Scrapy refuses or handles it; file:// is refused elsewhere
         if is_true(getattr(spider, "allow_private", False)) or target in allowed_origins(spider):
             return None
-        for address in await self._addresses(target[1], target[2]):
-            kind = non_public(address)
-            if kind:
-                site = getattr(spider, "site", None) or "the site"
-                raise PrivateAddressRefused(
-                    f"refused {request.url}: {target[1]} is {address}, a {kind} address on another origin than "
-                    f"{site}'s configured URLs; set allow_private = true in its [[sites]] entry if it is an "
-                    "intranet site")
+        refusal = refused(request.url, target[1], await self._addresses(target[1], target[2]),
+                          getattr(spider, "site", None))
+        if refusal:
+            raise PrivateAddressRefused(refusal)
         return None
 
     async def _addresses(self, host: str, port: int | None) -> list[str]:
         """Every address the host resolves to (an IP literal is itself); [] when it does not resolve."""
         if host not in self.resolved:
-            try:
-                ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-                self.resolved[host] = [host.strip("[]")]
-            except ValueError:
-                self.resolved[host] = await _resolve(host, port)
+            self.resolved[host] = _literal(host) or await _resolve(host, port)
         return self.resolved[host]
+
+
+class AddressRule:
+    """The middleware's rule for a requester outside Scrapy (the browser): its allowed origins given up front,
+    names resolved blocking, once per host. Used from one thread (the browser door's)."""
+
+    def __init__(self, allowed, allow_private: bool = False, site: str | None = None):
+        self.allowed = set(allowed)  # origins (scheme, host, port) always allowed
+        self.allow_private = allow_private
+        self.site = site
+        self.resolved: dict[str, list[str]] = {}  # host → its addresses
+
+    @classmethod
+    def for_urls(cls, urls, allow_private: bool = False, site: str | None = None) -> AddressRule:
+        return cls({o for o in map(origin, urls) if o is not None}, allow_private, site)
+
+    @classmethod
+    def for_spider(cls, spider) -> AddressRule:
+        return cls(allowed_origins(spider), is_true(getattr(spider, "allow_private", False)),
+                   getattr(spider, "site", None))
+
+    def refusal(self, url: str) -> str | None:
+        """Why a request to url is refused (one line naming the fix), None when it may go."""
+        scheme, _, rest = url.partition(":")
+        target = origin(_HTTP_LIKE.get(scheme.lower(), scheme) + ":" + rest)
+        if self.allow_private or target is None or target[0] not in _DEFAULT_PORTS or target in self.allowed:
+            return None
+        host = target[1]
+        if host not in self.resolved:
+            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, target[2])})
+        return refused(url, host, self.resolved[host], self.site)
+
+
+_HTTP_LIKE = {"ws": "http", "wss": "https"}  # a WebSocket's origin is checked as its HTTP twin's
+
+
+def refused(url: str, host: str, addresses: list[str], site: str | None) -> str | None:
+    """The refusal for a request whose host has these addresses (None when all are public)."""
+    for address in addresses:
+        kind = non_public(address)
+        if kind:
+            return (f"refused {url}: {host} is {address}, a {kind} address on another origin than "
+                    f"{site or 'the site'}'s configured URLs; set allow_private = true in its [[sites]] entry if it "
+                    "is an intranet site")
+    return None
+
+
+def _literal(host: str) -> list[str]:
+    """[the address] when host is an IP literal, else []."""
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return []
+    return [host.strip("[]")]
 
 
 async def _resolve(host: str, port: int | None) -> list[str]:

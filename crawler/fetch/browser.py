@@ -4,6 +4,11 @@ Debian's chromium driven by Playwright (launched with executable_path: Playwrigh
 here). Playwright's sync objects belong to the thread that made them, so every call runs on the door's own
 thread, started lazily on first use and closed on every exit path (close(), or at interpreter exit). Nothing
 else in eduwatch imports Playwright.
+
+A hostile page's script or redirect could steer the browser to an internal address (127.0.0.1:<port>, 10.x) and,
+rendered, have it read: with a `guard` (crawler/fetch/address_guard.AddressRule) every request the browser sends
+— each redirect hop, frame, worker and popup included, which Playwright's page.route does not see — is paused
+at the browser's DevTools Fetch domain and refused when the rule refuses it.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.errors import EduwatchError
+
+if TYPE_CHECKING:
+    from crawler.fetch.address_guard import AddressRule
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +93,10 @@ def find_browser(configured: str | None = None) -> str:
                          "[crawl] browser = \"/path/to/chromium\" in the configuration")
 
 
-def solve(url: str, browser: str | None = None) -> Solved:
+def solve(url: str, browser: str | None = None, guard: AddressRule | None = None) -> Solved:
     """Clear the challenge at url in a Chromium started for this call and closed after it (`eduwatch probe`).
     Raises BrowserMissing (saying what to install) or BrowserFailed (it would not clear)."""
-    with BrowserDoor(find_browser(browser)) as door:
+    with BrowserDoor(find_browser(browser), guard=guard) as door:
         return door.solve(url)
 
 
@@ -102,9 +111,13 @@ def user_agent_for(version: str) -> str:
 class BrowserDoor:
     """One Chromium for a crawl (or a probe): `solve(url)` and `render(url)`, blocking; `submit_*` give futures."""
 
-    def __init__(self, executable: str, timeout: float = SOLVE_TIMEOUT):
+    def __init__(self, executable: str, timeout: float = SOLVE_TIMEOUT, guard: AddressRule | None = None):
         self.executable = executable
         self.timeout = timeout
+        self.guard = guard  # None: the browser may go anywhere (a bench, or the check turned off for a run)
+        self.refused = 0  # requests the guard refused
+        self._refused_pages: list[str] = []  # why each refused main-frame page was refused
+        self._main_frame: str | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._playwright = self._browser = self._context = None
         self.launch_seconds = 0.0  # how long Chromium took to start (the benchmark prints it)
@@ -167,6 +180,7 @@ class BrowserDoor:
         cdp = self._context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        self._main_frame = cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
         return page
 
     def _launch_quietly(self) -> None:
@@ -185,6 +199,8 @@ class BrowserDoor:
                                                              args=CHROMIUM_FLAGS, timeout=self.timeout * 1000)
             self._context = self._browser.new_context(user_agent=user_agent_for(self._browser.version), locale="zh-CN",
                                                       timezone_id="Asia/Shanghai", service_workers="block")
+            if self.guard is not None and not self.guard.allow_private:
+                self._screen(self._browser.new_browser_cdp_session())
         except Error as exc:
             self._shutdown()
             raise BrowserFailed(f"could not start {self.executable}: {str(exc).splitlines()[0]}; check that it "
@@ -192,11 +208,42 @@ class BrowserDoor:
         self.launch_seconds = time.monotonic() - started
         logger.info("started %s in %.1f s", self.executable, self.launch_seconds)
 
+    def _screen(self, session) -> None:
+        """Pause every request of the whole browser (the browser target's Fetch domain: redirect hops, frames,
+        workers, popups) and let it go only when the guard does; a refused one fails as blocked."""
+        from playwright.sync_api import Error
+
+        def paused(event: dict) -> None:
+            url = event["request"]["url"]
+            try:
+                refusal = self.guard.refusal(url)
+            except Exception as exc:  # noqa: BLE001 - a request the rule cannot judge does not go
+                refusal = f"refused {url}: {exc}"
+            try:
+                if refusal is None:
+                    session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+                    return
+                self.refused += 1
+                logger.info("browser: %s", refusal)
+                if event.get("resourceType") == "Document" and event.get("frameId") == self._main_frame:
+                    self._refused_pages.append(refusal)
+                session.send("Fetch.failRequest", {"requestId": event["requestId"], "errorReason": "BlockedByClient"})
+            except Error as exc:  # the request or the browser is gone already
+                logger.debug("browser: answering a paused request: %s", exc)
+
+        session.on("Fetch.requestPaused", paused)
+        session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+
+    def _refusal_since(self, mark: int) -> str | None:
+        """Why the page itself (main frame) was refused since `mark` (len of the list then), else None."""
+        return self._refused_pages[-1] if len(self._refused_pages) > mark else None
+
     def _navigate(self, url: str):
         """Open url and wait for the load of a page that is no challenge; (page, its response, challenge met)."""
         from playwright.sync_api import Error
 
         page = self._page()
+        mark = len(self._refused_pages)
         seen: dict = {"met": [], "cleared": None}
 
         def on_response(response) -> None:
@@ -213,6 +260,8 @@ class BrowserDoor:
                                    timeout=self.timeout * 1000):
                 page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
         except Error as exc:
+            if self._refusal_since(mark):
+                raise BrowserFailed(f"{url}: the browser was led off the site: {self._refusal_since(mark)}") from None
             met = f" (met HTTP {seen['met'][-1]} and it did not clear)" if seen["met"] else ""
             raise BrowserFailed(f"{url}: the browser could not load the page{met}: {str(exc).splitlines()[0]}") from None
         finally:
@@ -230,11 +279,14 @@ class BrowserDoor:
     def _render(self, url: str) -> Rendered:
         from playwright.sync_api import Error
 
+        mark = len(self._refused_pages)
         page, response, _ = self._navigate(url)
         try:
             page.wait_for_load_state("networkidle", timeout=self.timeout * 1000)
         except Error:
             logger.warning("%s: the network never went quiet; reading the page as it is", url)
+        if self._refusal_since(mark):  # its script sent the page elsewhere: what is left is Chromium's error page
+            raise BrowserFailed(f"{url}: the page's script led the browser off the site: {self._refusal_since(mark)}")
         self.renders += 1
         return Rendered(page.url, response.status, page.content())
 
@@ -247,7 +299,7 @@ class BrowserDoor:
                     logger.debug("closing the browser: %s", exc)
         if self._playwright is not None:
             self._playwright.stop()
-        self._playwright = self._browser = self._context = None
+        self._playwright = self._browser = self._context = self._main_frame = None
 
 
 def _domain_matches(host: str, domain: str) -> bool:

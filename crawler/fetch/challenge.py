@@ -7,7 +7,8 @@ many requests met it at the same time. A challenge page never reaches the spider
 with the new cookies, or, when the browser cannot clear it, handed on as the HTTP error it is (a fetch error,
 never a change or a removal). Without a browser the crawl stops with one line saying what to install.
 
-List pages of a site with `render = true` are opened in the browser and read after their scripts ran.
+List pages of a site with `render = true` are opened in the browser and read after their scripts ran. The
+browser is held to the address guard's rule (crawler/fetch/address_guard.py) as the plain requests are.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
 from crawler.fetch import clearances
+from crawler.fetch.address_guard import AddressRule
 from crawler.fetch.browser import (
     BrowserDoor,
     BrowserFailed,
@@ -77,7 +79,7 @@ class ChallengeMiddleware:
         renders = getattr(spider, "render", False)
         if getattr(spider, "expect_browser", False) in (True, "True", "true") and (renders or not hosts <= set(self.cleared)):
             try:
-                self.door = self.door or BrowserDoor(find_browser(self.browser))
+                self.door = self.door or self._new_door()
             except BrowserMissing:
                 return  # said, with what to install, when a page needs the browser
             self.door.warm()
@@ -176,13 +178,21 @@ class ChallengeMiddleware:
         """The crawl's browser; without one, stop the crawl with the fix (once) and drop this request."""
         if self.door is None:
             try:
-                self.door = BrowserDoor(find_browser(self.browser))
+                self.door = self._new_door()
             except BrowserMissing as exc:
                 need = f"{urlsplit(url).netloc} answers a JavaScript challenge (HTTP {status})" if status \
                     else f"{url} is rendered (render = true)"
                 self._stop(f"{NO_BROWSER}: {need}; {exc}")
                 raise IgnoreRequest(str(exc)) from None
         return self.door
+
+    def _new_door(self) -> BrowserDoor:
+        """A browser held to the address guard's rule for this site (its own origins; allow_private), as its
+        plain requests are, unless the run turned the guard off."""
+        guard = None
+        if self.crawler.settings.getbool("EDUWATCH_REFUSE_PRIVATE_ADDRESSES"):
+            guard = AddressRule.for_spider(self.crawler.spider)
+        return BrowserDoor(find_browser(self.browser), guard=guard)
 
     def _stop(self, reason: str) -> None:
         if not self.closing:

@@ -8,6 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from crawler.errors import EduwatchError
+from crawler.fetch.address_guard import AddressRule
 from crawler.fetch.browser import BrowserDoor, BrowserMissing, find_browser
 from crawler.fetch.settings import DOWNLOAD_TIMEOUT, USER_AGENT
 
@@ -57,11 +58,12 @@ def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, s
         raise PageFetchError(f"{url}: cannot fetch ({reason}); check the address and your connection") from None
 
 
-def render_page(url: str, browser: str | None = None) -> str | None:
-    """The page's DOM after its scripts ran (a list drawn by JavaScript); None when no Chromium is installed."""
+def render_page(url: str, browser: str | None = None, guard: AddressRule | None = None) -> str | None:
+    """The page's DOM after its scripts ran (a list drawn by JavaScript); None when no Chromium is installed.
+    The browser may reach internal addresses only on the page's own origin (or `guard`'s)."""
     try:
         executable = find_browser(browser or None)
     except BrowserMissing:
         return None
-    with BrowserDoor(executable) as door:
+    with BrowserDoor(executable, guard=guard or AddressRule.for_urls([url])) as door:
         return door.render(url).html
