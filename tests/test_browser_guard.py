@@ -23,7 +23,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="install Debian's c
 @pytest.fixture
 def servers():
     """A site on 127.0.0.1 whose list pages are drawn by script — and whose scripts also reach for an internal server
-    on 127.0.0.2 (another loopback host, so another origin): by fetch, image, frame, worker, a same-origin redirect
+    on 127.0.0.2 (another loopback host, so another origin): by fetch, image, frame, worker, WebSocket, a same-origin redirect
     hop and, on /away.html, by sending the page itself there."""
     with Server("127.0.0.1") as site, Server("127.0.0.2") as internal:
         admin = internal.url("/internal/admin.html")
@@ -36,6 +36,7 @@ def servers():
                                      f"fetch('{internal.url('/internal/from-worker')}', {{mode: 'no-cors'}})".encode())
         reach = (f"fetch('{admin}', {{mode: 'no-cors'}}).catch(function(){{}});"
                  "new Image().src = '/hop'; new Worker('/worker.js');"
+                 f"new WebSocket('{internal.url('/internal/ws').replace('http:', 'ws:')}');"
                  f"var f = document.createElement('iframe'); f.src = '{internal.url('/internal/frame')}';"
                  "document.body.appendChild(f);")
         site.routes["/list.html"] = (200, {}, (
@@ -57,7 +58,7 @@ def test_a_rendered_page_cannot_steer_the_browser_to_an_internal_address(servers
         page = door.render(site.url("/list.html"))
         with pytest.raises(BrowserFailed, match=r"led the browser off the site: refused .*127\.0\.0\.2.*allow_private"):
             door.render(site.url("/away.html"))
-        assert door.refused >= 5  # fetch, image's redirect hop, worker's fetch, frame, the page sent away
+        assert door.refused >= 6  # fetch, image's redirect hop, worker's fetch, frame, WebSocket, the page sent away
     assert internal.asked == [], "not one request reached the internal server"
     assert '<a href="/a1.html">' in page.html, "the same-origin script fetch still draws the list"
     assert {"/items.html", "/hop", "/worker.js"} <= set(site.asked)

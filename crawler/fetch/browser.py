@@ -8,7 +8,8 @@ else in eduwatch imports Playwright.
 A hostile page's script or redirect could steer the browser to an internal address (127.0.0.1:<port>, 10.x) and,
 rendered, have it read: with a `guard` (crawler/fetch/address_guard.AddressRule) every request the browser sends
 — each redirect hop, frame, worker and popup included, which Playwright's page.route does not see — is paused
-at the browser's DevTools Fetch domain and refused when the rule refuses it.
+at the browser's DevTools Fetch domain and refused when the rule refuses it; a page's WebSockets, which that
+domain does not see, go through Playwright's socket routes.
 """
 
 from __future__ import annotations
@@ -201,6 +202,8 @@ class BrowserDoor:
                                                       timezone_id="Asia/Shanghai", service_workers="block")
             if self.guard is not None and not self.guard.allow_private:
                 self._screen(self._browser.new_browser_cdp_session())
+                # WebSockets bypass the Fetch domain: Playwright's socket routes catch the refused ones (pages only)
+                self._context.route_web_socket(lambda url: self.guard.refusal(url) is not None, self._refuse_socket)
         except Error as exc:
             self._shutdown()
             raise BrowserFailed(f"could not start {self.executable}: {str(exc).splitlines()[0]}; check that it "
@@ -233,6 +236,11 @@ class BrowserDoor:
 
         session.on("Fetch.requestPaused", paused)
         session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+
+    def _refuse_socket(self, socket) -> None:
+        self.refused += 1
+        logger.info("browser: %s", self.guard.refusal(socket.url))
+        socket.close(code=1008, reason="refused by eduwatch: a non-public address off the site")
 
     def _refusal_since(self, mark: int) -> str | None:
         """Why the page itself (main frame) was refused since `mark` (len of the list then), else None."""
