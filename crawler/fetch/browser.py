@@ -8,8 +8,8 @@ else in eduwatch imports Playwright.
 A hostile page's script or redirect could steer the browser to an internal address (127.0.0.1:<port>, 10.x) and,
 rendered, have it read: with a `guard` (crawler/fetch/address_guard.AddressRule) every request the browser sends
 — each redirect hop, frame, worker and popup included, which Playwright's page.route does not see — is paused
-at the browser's DevTools Fetch domain and refused when the rule refuses it; a page's WebSockets, which that
-domain does not see, go through Playwright's socket routes.
+at the browser's DevTools Fetch domain and refused when the rule refuses it; a rendered page's WebSockets, which
+that domain does not see, go through Playwright's socket routes.
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ class BrowserDoor:
         self.refused = 0  # requests the guard refused
         self._refused_pages: list[str] = []  # why each refused main-frame page was refused
         self._main_frame: str | None = None
+        self._sockets_routed = False
         self._pool: ThreadPoolExecutor | None = None
         self._playwright = self._browser = self._context = None
         self.launch_seconds = 0.0  # how long Chromium took to start (the benchmark prints it)
@@ -202,8 +203,6 @@ class BrowserDoor:
                                                       timezone_id="Asia/Shanghai", service_workers="block")
             if self.guard is not None and not self.guard.allow_private:
                 self._screen(self._browser.new_browser_cdp_session())
-                # WebSockets bypass the Fetch domain: Playwright's socket routes catch the refused ones (pages only)
-                self._context.route_web_socket(lambda url: self.guard.refusal(url) is not None, self._refuse_socket)
         except Error as exc:
             self._shutdown()
             raise BrowserFailed(f"could not start {self.executable}: {str(exc).splitlines()[0]}; check that it "
@@ -236,6 +235,14 @@ class BrowserDoor:
 
         session.on("Fetch.requestPaused", paused)
         session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+
+    def _route_sockets(self) -> None:
+        """WebSockets bypass the Fetch domain: Playwright's socket routes catch the refused ones. Only once the door
+        renders (a page read back): the routes replace the page's WebSocket with a script, which a WAF's challenge
+        script could take for automation, so a door that only solves challenges keeps the browser's own."""
+        if self.guard is not None and not self.guard.allow_private and not self._sockets_routed:
+            self._context.route_web_socket(lambda url: self.guard.refusal(url) is not None, self._refuse_socket)
+            self._sockets_routed = True
 
     def _refuse_socket(self, socket) -> None:
         self.refused += 1
@@ -288,6 +295,8 @@ class BrowserDoor:
         from playwright.sync_api import Error
 
         mark = len(self._refused_pages)
+        self._page()  # started, so the socket routes have a context to go on
+        self._route_sockets()
         page, response, _ = self._navigate(url)
         try:
             page.wait_for_load_state("networkidle", timeout=self.timeout * 1000)
@@ -308,6 +317,7 @@ class BrowserDoor:
         if self._playwright is not None:
             self._playwright.stop()
         self._playwright = self._browser = self._context = self._main_frame = None
+        self._sockets_routed = False
 
 
 def _domain_matches(host: str, domain: str) -> bool:
