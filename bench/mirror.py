@@ -103,7 +103,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-NGINX_CONF = """worker_processes 1;
+NGINX_CONF = """{user}worker_processes 1;
 pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 events {{ worker_connections 1024; }}
@@ -141,7 +141,9 @@ class Server:
             charsets = "\n".join(f"        location /{name}/ {{ charset {site.template.http_charset}; }}"
                                  for name, site in sites.items() if site.template.http_charset != "utf-8")
             conf = work / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(work=work, port=self.port, root=root, charsets=charsets,
+            # as root, nginx's workers drop to `nobody`, who cannot read a 0700 temporary directory
+            user = "user root;\n" if os.geteuid() == 0 else ""
+            conf.write_text(NGINX_CONF.format(user=user, work=work, port=self.port, root=root, charsets=charsets,
                                               access=self.access_log or "off"))
             self.proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(work), "-g", "daemon off;"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

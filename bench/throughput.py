@@ -177,6 +177,10 @@ def run(args) -> int:
             crawls.compile_checkout(root)
         for k in range(1, args.rounds + 1):  # series alternate round by round: drift hits them all alike
             bare = crawls.run(f"bare-{k}", crawls.bare_command(workdir, []), workdir, None)
+            if bare.pages == 0:  # timing crawls that fetched nothing would print meaningless ratios
+                print(f"bench: error: bare Scrapy fetched no page from the mirror; see {workdir}/bare-{k}.stderr "
+                      f"and {workdir}/error.log", file=sys.stderr)
+                return 1
             for series in all_series:
                 series.rounds.append(one_round(series, workdir, n, bare))
                 print(f"round {k} {series.label}: bare {series.rounds[-1].bare.wall_s:.2f} s, first "
