@@ -34,7 +34,8 @@ def probe(url: str, name: str | None, as_json: bool, browser: str | None = None)
         raise EduwatchError(f"{url}: the server answered HTTP {page.status}; check the address (a list page)")
     proposal = _recognise(page, browser)
     site = site_keys(url, name, proposal)
-    articles = [_sample(link, headers) for link in proposal.links[:SAMPLE]]
+    guard = AddressRule.for_urls([url, page.final_url])  # as in the crawl: internal addresses only on the list's origin
+    articles = [_sample(link, headers, guard) for link in proposal.links[:SAMPLE]]
     if as_json:
         print(json.dumps({"shape": proposal.shape, "challenge": challenge, "site": site,
                           "articles": [{k: a[k] for k in ("url", "title", "published")} for a in articles]},
@@ -119,10 +120,10 @@ def _toml(value, key: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _sample(link, headers: dict[str, str]) -> dict:
+def _sample(link, headers: dict[str, str], guard: AddressRule) -> dict:
     """What the crawl would record for one article: its title, date and the start of its body."""
     try:
-        page: Fetched = fetch_page(link.url, headers=headers)
+        page: Fetched = fetch_page(link.url, headers=headers, guard=guard)
     except PageFetchError as exc:
         return {"url": link.url, "title": link.title, "published": link.published, "body": f"({exc})"}
     if page.status >= 400:

@@ -42,13 +42,34 @@ class Fetched:
         return self.body.decode("utf-8", "replace")
 
 
-def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, str] | None = None) -> Fetched:
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Each redirect hop passes the crawl's address rule: a public page answering `302 → http://10.0.0.5/admin`
+    must not put an internal page into probe's output."""
+
+    def __init__(self, guard: AddressRule):
+        self.guard = guard
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        refusal = self.guard.refusal(newurl)
+        if refusal:
+            raise PageFetchError(f"{req.full_url}: redirected to an internal address, not followed: {refusal}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, str] | None = None,
+               guard: AddressRule | None = None) -> Fetched:
     """GET `url` as the crawler would (its User-Agent, or a cleared challenge's `headers`: cookies and the browser's
-    UA); an HTTP error status is an answer, not an exception."""
+    UA); an HTTP error status is an answer, not an exception. `url` and every redirect hop pass `guard` (default:
+    internal addresses only on `url`'s own origin), as the crawl's requests pass the address guard."""
+    guard = guard or AddressRule.for_urls([url])
+    refusal = guard.refusal(url)
+    if refusal:
+        raise PageFetchError(refusal)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9",
                                                    **(headers or {})})
+    opener = urllib.request.build_opener(_GuardedRedirects(guard))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             return Fetched(url, response.geturl(), response.status, response.read(),
                            response.headers.get("Content-Type", ""))
     except urllib.error.HTTPError as exc:
