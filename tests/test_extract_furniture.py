@@ -154,3 +154,11 @@ def test_a_notice_section_headed_with_a_recommendation_word_is_body():
             f"<div class='content'><p>{P1}</p><p>推荐程序</p><p>{steps}</p><p>推荐名额</p><p>{P3}</p></div></body></html>")
     body = extract(page.encode(), "http://jyj.example.gov.cn/a.html").body.split("\n")
     assert body == [P1, "推荐程序", steps, "推荐名额", P3]
+
+
+def test_a_bracketed_line_whose_only_colon_comes_late_is_read_not_a_crash():
+    """A line matching the heading-with-colon shape through an ASCII colon past the 14th character, with no
+    full-width colon, raised ValueError and lost the whole page's extraction."""
+    from crawler.extract.clean import is_stop_line
+
+    assert is_stop_line("【 abcdefghijkl】 :text") is False

@@ -141,3 +141,9 @@ def test_a_correction_budget_is_the_new_value_and_a_page_without_project_is_no_n
                               "fields": {"项目编号": "A-2024-1"}, "published": "2024-05-30"})
     assert correction.budget == 1000000.0 and correction.deadlines == {"投标截止": "2024-06-12T09:30:00+08:00"}
     assert read_notice({"title": "教育部召开会议", "body": "会议指出", "fields": {}}) is None
+
+
+def test_a_lot_number_mixing_digits_and_numerals_names_no_lot_rather_than_crashing():
+    """第1十包 matched the lot pattern and raised KeyError, losing the notice's reading."""
+    assert lot_name("第1十包") is None
+    assert lot_name("第十包") == "包10"

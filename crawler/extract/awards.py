@@ -53,7 +53,10 @@ def lot_name(text: str) -> str | None:
         return None
     number = next(g for g in match.groups() if g)
     word = "标段" if "标段" in match.group(0) else "包"
-    return f"{word}{_arabic(number)}"
+    try:
+        return f"{word}{_arabic(number)}"
+    except KeyError:  # digits and numerals mixed (第1十包): no lot number a reader could name
+        return None
 
 
 def _arabic(number: str) -> str:

@@ -151,9 +151,17 @@ def is_stop_line(line: str) -> bool:
             return True
         # the heading with its first item on the same line: 相关阅读：教育部发布… / 猜你喜欢：…
         return len(line) <= 80 and bool(_HEADING_COLON.match(line)) and bool(_BLOCK_HEADING.fullmatch(
-            line[:line.index(":") if ":" in line[:14] else line.index("：")]))
+            line[:_heading_end(line)]))
     return (len(line) <= 20 or line.startswith(("声明", "版权", "免责", "上一", "下一"))
             or len(line) <= 80 and bool(_HEADING_COLON.match(line)))
+
+
+def _heading_end(line: str) -> int:
+    """Where a heading-with-colon line's heading ends: an ASCII colon early on, else the full-width one, else the
+    ASCII colon wherever it is (a line can match _HEADING_COLON with only a late ASCII colon)."""
+    if ":" in line[:14] or "：" not in line:
+        return line.index(":")
+    return line.index("：")
 
 
 _HEADING_COLON = re.compile(r"[【\[]?\s?[^:：，。]{2,12}[】\]]?\s?[:：]")
