@@ -36,6 +36,7 @@ _CAPITAL = re.compile(
 _RATE = re.compile(r"[%‰]|费率|折扣|下浮|折$|优惠率|百分之")
 _DIGIT_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")
 _RATE_WORD = re.compile(r"费率|折扣率|下浮率|优惠率")
+_YUAN_AMOUNT = re.compile(r"\d\s*(?:万元|元|亿元)")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def read_amount(text: str, unit: str | None = None) -> Amount:
     """The first amount in text with the text it came from (see parse_amount)."""
     original = text or ""
     text = normalise(original)
-    if _RATE_WORD.search(text) and not re.search(r"\d\s*(?:万元|元|亿元)", text):
+    if _only_rate(text):
         return Amount(None, original.strip())
     found = [a for a in (_first_arabic(text, unit), _first_capital(text)) if a is not None]
     if not found:
@@ -81,10 +82,15 @@ def read_amount(text: str, unit: str | None = None) -> Amount:
 def amounts_in(text: str, unit: str | None = None) -> list[float]:
     """Every amount in text, in order (a correction's 由 120万元 变更为 100万元 → [1200000.0, 1000000.0])."""
     text = normalise(text)
-    if _RATE_WORD.search(text) and not re.search(r"\d\s*(?:万元|元|亿元)", text):
+    if _only_rate(text):
         return []
     found = [*_arabic_all(text, unit), *_capital_all(text)]
     return [_yuan(value) for _, value in sorted(found, key=lambda f: f[0])]
+
+
+def _only_rate(text: str) -> bool:
+    """A normalised text that names a rate (费率, 下浮率 …) and states no amount in 元/万元/亿元."""
+    return bool(_RATE_WORD.search(text)) and not _YUAN_AMOUNT.search(text)
 
 
 def unit_of(label: str) -> str | None:
