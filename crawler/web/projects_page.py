@@ -17,16 +17,16 @@ from crawler.track.project_query import (
 )
 from crawler.track.projects import display_moment
 from crawler.web import templates as t
+from crawler.web.request import bad_request, not_found
 from storage import NotFoundError, StorageError
 
 
-def routes(app, bad_request, not_found) -> dict:
-    """Path → handler, added to the App's routes (bad_request/not_found: the App's error answers)."""
-    return {"/projects": lambda req: projects(app, req, bad_request),
-            "/project": lambda req: project(app, req, not_found)}
+def routes(app) -> dict:
+    """Path → handler, added to the App's routes."""
+    return {"/projects": lambda req: projects(app, req), "/project": lambda req: project(app, req)}
 
 
-def projects(app, req, bad_request) -> str:
+def projects(app, req) -> str:
     status, region, keyword, since = req.get("status"), req.get("region"), req.get("keyword"), req.get("since")
     with app.store() as store:
         try:
@@ -49,7 +49,7 @@ def projects(app, req, bad_request) -> str:
         ["状态", "项目", "采购人", "地区", "预算", "截止 / 开标", "中标", "公告"], rows, "没有符合条件的项目。"))
 
 
-def project(app, req, not_found) -> str:
+def project(app, req) -> str:
     key = req.required("key", "/project?key=ZJ-2024-001")
     with app.store() as store:
         try:

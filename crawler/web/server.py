@@ -52,7 +52,7 @@ class App:
         self.zone = self.config.display.timezone  # every time on a page is shown, and a naive ?since= read, in it
         self.routes = {"/": self.home, "/page": self.page, "/diff": self.diff, "/search": self.search,
                        "/alerts": self.alerts, "/alert": self.alert, "/feed.atom": self.feed, "/bids.ics": self.bids}
-        self.routes.update(projects_page.routes(self, bad_request, not_found))
+        self.routes.update(projects_page.routes(self))
 
     def handle(self, target: str) -> Response:
         try:
