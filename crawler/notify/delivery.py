@@ -139,7 +139,7 @@ def unbuildable(store, change_id: int, site_labels, config: Config | None) -> st
         change = store.change(change_id)
         render_digest(sender="eduwatch@localhost", recipient="check@localhost", changes=[change],
                       message_id="<check@eduwatch.local>", site_labels=site_labels,
-                      zone=config.display.timezone if config else DISPLAY_ZONE,
+                      zone=zone_of(config),
                       base_url=config.web_base_url if config else None)
     except Exception as exc:  # noqa: BLE001 - returned, then stored as the change's failed alert
         return f"change {change_id} could not be put in an email: {exc!r}"
@@ -198,7 +198,7 @@ def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_l
             site_labels=site_labels,
             subject=alert["subject"],
             date=now,
-            zone=config.display.timezone if config else DISPLAY_ZONE,
+            zone=zone_of(config),
             base_url=config.web_base_url if config else None,
         )
         send_message(settings, msg)
