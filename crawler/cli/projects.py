@@ -41,7 +41,7 @@ def print_project(record: dict, zone: str, *, as_json: bool) -> int:
         print(f"{name}: {display_moment(at)}")
     print("\n时间线:")
     for n in record["notices"]:
-        when = display_time(n["published"], zone) if n["published"] and len(n["published"]) > 10 else n["published"]
+        when = display_time(n["published"], zone)
         removed = "（已删除）" if n["removed"] else ""
         print(f"  {when or '日期未知':<16} {KIND_LABELS.get(n['kind'], n['kind'])}  {n['title']}{removed}\n    {n['url']}")
         if what_changed(n):

@@ -62,7 +62,7 @@ def project(app, req) -> str:
     head = "<ul>" + "".join(f"<li>{t.esc(k)}：{t.esc(v)}</li>" for k, v in facts if v) + "</ul>"
     rows = []
     for n in record["notices"]:
-        when = display_time(n["published"], app.zone) if n["published"] and len(n["published"]) > 10 else n["published"]
+        when = display_time(n["published"], app.zone)
         also = "".join(f'<br>also on: {t.page_link(u, u)}' for u in n["also_on"])
         gone = ' <span class="gone">（已删除）</span>' if n["removed"] else ""
         rows.append([t.esc(when), t.esc(KIND_LABELS.get(n["kind"], n["kind"])),
