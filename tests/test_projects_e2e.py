@@ -90,9 +90,9 @@ def test_the_story_crawled_from_two_sites(tmp_path, story_sites, mailbox):
                         f"{story.EDU}/news/2024052102.shtml", f"{story.ZJ}/notice/other.html")
     crawl()
     texts = [m.get_body(("plain",)).get_content() for m in mailbox.messages]
-    assert sum(story_sites.url(f"{story.ZJ}/notice/t1.html") in t for t in texts) == 1
-    assert not any(story_sites.url(f"{story.EDU}/news/2024052001.shtml") in t for t in texts), \
-        "the tender published on both sites alerts once"
+    # the two sites crawl side by side: whichever copy is recorded first alerts, the other never does
+    copies = (story_sites.url(f"{story.ZJ}/notice/t1.html"), story_sites.url(f"{story.EDU}/news/2024052001.shtml"))
+    assert sum(any(url in t for url in copies) for t in texts) == 1, "the tender published on both sites alerts once"
     assert any(story_sites.url(f"{story.EDU}/news/2024052102.shtml") in t for t in texts)
     mailbox.messages.clear()
 
