@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import re
-import zlib
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -16,6 +13,7 @@ from crawler.clock import now_iso
 from crawler.model import FetchedPage
 from crawler.sources.template import expand
 from spiders import attachments, shapes
+from spiders.args import as_list, flag
 
 logger = logging.getLogger(__name__)
 
@@ -23,20 +21,6 @@ logger = logging.getLogger(__name__)
 # whether they mean "removed" (404/410) or "fetch error" (5xx, 412 WAF, 429 rate limit).
 ARTICLE_STATUSES = [400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504]
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-
-
-def _as_list(value) -> list[str]:
-    """Spider arguments arrive as lists from code and as strings from `scrapy crawl -a`."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.strip()
-        if value.startswith("zlib:"):  # a long list packed by the cluster dispatcher (crawler/cluster/dispatch.py)
-            value = zlib.decompress(base64.b64decode(value[5:])).decode("utf-8")
-        if value.startswith("["):
-            return [str(v) for v in json.loads(value)]
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return list(value)
 
 
 def header_charset(response: Response) -> tuple[str | None, str | None]:
@@ -69,14 +53,14 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.site = site or self.name or "generic"
         # {date:%Y:%m:%d} and {date-7d:...} in a start URL: the search window ends today in Beijing, at each crawl
-        self.start_urls = [expand(url) for url in _as_list(start_urls) or list(self.default_start_urls)]
+        self.start_urls = [expand(url) for url in as_list(start_urls) or list(self.default_start_urls)]
         self.follow = re.compile(follow or self.default_follow) if (follow or self.default_follow) else None
         pattern = pagination or self.default_pagination
         self.pagination = re.compile(pattern) if pattern else None
         self.max_list_pages = int(max_list_pages)
-        self.article_urls = _as_list(article_urls)
-        self.recheck_urls = _as_list(recheck_urls)
-        self.render = render in (True, "true", "True", "1")  # `-a render=true` arrives as a string
+        self.article_urls = as_list(article_urls)
+        self.recheck_urls = as_list(recheck_urls)
+        self.render = flag(render)  # `-a render=true` arrives as a string
         self.list_pages_seen: set[str] = set()
         self.articles_requested: set[str] = set()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.fetch.address_guard import is_true, non_public, origin
+from crawler.fetch.address_guard import non_public, origin
 from storage import Store
 from tests.conftest import FAST, run_cli
 
@@ -131,10 +131,3 @@ def test_which_addresses_count_as_non_public(address, kind):
 def test_an_origin_fills_the_default_port():
     assert origin("HTTP://Example.org/a") == origin("http://example.org:80/b") == ("http", "example.org", 80)
     assert origin("https://example.org/") != origin("http://example.org:443/")
-
-
-@pytest.mark.parametrize(("value", "expected"), [(True, True), ("True", True), ("true", True), ("1", True),
-                                                 (False, False), ("False", False), ("", False), (None, False)])
-def test_allow_private_reads_the_strings_scrapyd_passes(value, expected):
-    """On a cluster node the spider argument arrives as the string "True" (crawler/cluster/dispatch.py)."""
-    assert is_true(value) is expected

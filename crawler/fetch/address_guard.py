@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from spiders.args import spider_flag
+
 logger = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_TRUE = ("1", "true", "yes", "on")
 
 
 class PrivateAddressRefused(IgnoreRequest):
@@ -57,11 +58,6 @@ def non_public(address: str) -> str | None:
     return None if ip.is_global else "non-public"
 
 
-def is_true(value) -> bool:
-    """A spider argument arrives as a bool from code and as a string from `scrapy crawl -a` / scrapyd."""
-    return value is True or str(value).strip().lower() in _TRUE
-
-
 class AddressGuardMiddleware:
     """Downloader middleware: refuse (as a recorded fetch error) requests to non-public addresses elsewhere."""
 
@@ -80,7 +76,7 @@ class AddressGuardMiddleware:
         target = origin(request.url)
         if target is None or target[0] not in _DEFAULT_PORTS:
             return None  # not http(s): Scrapy refuses or handles it; file:// is refused elsewhere
-        if is_true(getattr(spider, "allow_private", False)) or target in allowed_origins(spider):
+        if spider_flag(spider, "allow_private") or target in allowed_origins(spider):
             return None
         refusal = refused(request.url, target[1], await self._addresses(target[1], target[2]),
                           getattr(spider, "site", None))
@@ -111,7 +107,7 @@ class AddressRule:
 
     @classmethod
     def for_spider(cls, spider) -> AddressRule:
-        return cls(allowed_origins(spider), is_true(getattr(spider, "allow_private", False)),
+        return cls(allowed_origins(spider), spider_flag(spider, "allow_private"),
                    getattr(spider, "site", None))
 
     def refusal(self, url: str) -> str | None:

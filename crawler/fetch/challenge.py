@@ -33,6 +33,7 @@ from crawler.fetch.browser import (
     find_browser,
     is_challenge,
 )
+from spiders.args import spider_flag
 
 logger = logging.getLogger(__name__)
 RENDER = "eduwatch_render"  # request.meta flag: open this page in the browser and read the rendered DOM
@@ -75,14 +76,17 @@ class ChallengeMiddleware:
     def spider_opened(self, spider) -> None:
         """A site that renders, or whose last crawl met a challenge and left no clearance to try: start the browser
         now, beside the first requests, not after the first challenge (its start is most of what a challenge costs)."""
-        hosts = {urlsplit(url).netloc for url in getattr(spider, "start_urls", [])}
-        renders = getattr(spider, "render", False)
-        if getattr(spider, "expect_browser", False) in (True, "True", "true") and (renders or not hosts <= set(self.cleared)):
+        if self.browser_expected(spider):
             try:
                 self.door = self.door or self._new_door()
             except BrowserMissing:
                 return  # said, with what to install, when a page needs the browser
             self.door.warm()
+
+    def browser_expected(self, spider) -> bool:
+        """The runner said a browser will be wanted (expect_browser) and no kept clearance may spare it."""
+        hosts = {urlsplit(url).netloc for url in getattr(spider, "start_urls", [])}
+        return spider_flag(spider, "expect_browser") and (spider_flag(spider, "render") or not hosts <= set(self.cleared))
 
     def spider_closed(self) -> None:
         if self.door is not None:  # stopped beside the crawl's own shutdown; the process waits for it at exit
