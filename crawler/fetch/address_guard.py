@@ -8,8 +8,8 @@ request back through the downloader middlewares) — so spiders get the check wi
 Allowed: any public address; and any address on the origin (scheme, host, port) of one of the spider's
 configured URLs (its start URLs and the `--url` pages asked for), so a site served on 127.0.0.1 still
 works. A site with `allow_private = true` skips the check (an intranet site). Host names are resolved, and
-a name that resolves to a non-public address counts as that address. `AddressRule` is the same rule for the
-real browser (crawler/fetch/browser.py), which sends its requests outside Scrapy.
+a name that resolves to a non-public address counts as that address. `AddressRule` decides, for the middleware
+and for the real browser (crawler/fetch/browser.py) alike.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class AddressGuardMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.resolved: dict[str, list[str]] = {}  # host → its addresses, resolved once per crawl
+        self.rule: AddressRule | None = None  # the crawl's spider's rule, made at its first request
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,28 +72,21 @@ class AddressGuardMiddleware:
         return cls(crawler)
 
     async def process_request(self, request, spider=None):
-        spider = self.crawler.spider
-        target = origin(request.url)
-        if target is None or target[0] not in _DEFAULT_PORTS:
-            return None  # not http(s): Scrapy refuses or handles it; file:// is refused elsewhere
-        if spider_flag(spider, "allow_private") or target in allowed_origins(spider):
-            return None
-        refusal = refused(request.url, target[1], await self._addresses(target[1], target[2]),
-                          getattr(spider, "site", None))
+        """Ask the rule; a host it needs to look at is resolved here first, off the reactor thread."""
+        self.rule = self.rule or AddressRule.for_spider(self.crawler.spider)
+        target = self.rule.target(request.url)
+        if target is not None and target[0] not in self.rule.resolved:
+            self.rule.resolved[target[0]] = _literal(target[0]) or await _resolve(*target)
+        refusal = self.rule.refusal(request.url)
         if refusal:
             raise PrivateAddressRefused(refusal)
         return None
 
-    async def _addresses(self, host: str, port: int | None) -> list[str]:
-        """Every address the host resolves to (an IP literal is itself); [] when it does not resolve."""
-        if host not in self.resolved:
-            self.resolved[host] = _literal(host) or await _resolve(host, port)
-        return self.resolved[host]
-
 
 class AddressRule:
-    """The middleware's rule for a requester outside Scrapy (the browser): its allowed origins given up front,
-    names resolved blocking, once per host. Used from one thread (the browser door's)."""
+    """The one rule deciding which requests may go, names resolved once per host. The middleware asks it for
+    Scrapy's requests (resolving off the reactor first); the browser (crawler/fetch/browser.py), which sends its
+    requests outside Scrapy, holds its own and asks it from one thread (the browser door's), resolving blocking."""
 
     def __init__(self, allowed, allow_private: bool = False, site: str | None = None):
         self.allowed = set(allowed)  # origins (scheme, host, port) always allowed
@@ -110,15 +103,24 @@ class AddressRule:
         return cls(allowed_origins(spider), spider_flag(spider, "allow_private"),
                    getattr(spider, "site", None))
 
-    def refusal(self, url: str) -> str | None:
-        """Why a request to url is refused (one line naming the fix), None when it may go."""
+    def target(self, url: str) -> tuple[str, int | None] | None:
+        """The (host, port) whose addresses decide; None when url may go without looking (not http(s) or a
+        WebSocket, an origin of the site's own, or allow_private)."""
         scheme, _, rest = url.partition(":")
         target = origin(_HTTP_LIKE.get(scheme.lower(), scheme) + ":" + rest)
         if self.allow_private or target is None or target[0] not in _DEFAULT_PORTS or target in self.allowed:
             return None
-        host = target[1]
+        return target[1], target[2]
+
+    def refusal(self, url: str) -> str | None:
+        """Why a request to url is refused (one line naming the fix), None when it may go. A host not resolved
+        yet is resolved here, blocking."""
+        target = self.target(url)
+        if target is None:
+            return None
+        host = target[0]
         if host not in self.resolved:
-            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, target[2])})
+            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(*target)})
         return refused(url, host, self.resolved[host], self.site)
 
 
