@@ -7,6 +7,7 @@ import pytest
 
 from crawler.config import ConfigError, load_config
 from crawler.config_notify import CHANGE_KINDS, SubscriptionConfig
+from crawler.extract.procurement import read_notice
 from crawler.model import ChangeKind
 from crawler.track.routing import notice_of, route
 
@@ -174,6 +175,19 @@ def test_the_project_s_region_and_budget_stand_for_a_notice_that_states_none():
     assert (known.region, known.budget) == (("浙江", "杭州市"), 1200000.0)
     audience = route(known, None, SUBSCRIPTIONS)
     assert {r: why.subscriptions for r, why in audience.recipients.items()} == {"wang@example.org": ["lab-zj"]}
+
+
+@pytest.mark.parametrize("fields, budget", [
+    ({"预算金额": "80万元", "最高限价": "75万元"}, 800000.0),  # both stated: the budget, not the price cap
+    ({"预算金额": "详见采购文件", "最高限价": "75万元"}, 750000.0),  # the budget field states no amount
+    ({"最高限价": "750000"}, 750000.0),  # only a price cap; a bare number is 元
+    ({"预算金额": "详见采购文件"}, None),
+], ids=["both", "budget-not-an-amount", "cap-only", "none"])
+def test_a_notice_s_budget_is_the_one_its_project_records(fields, budget):
+    """Subscriptions filter on the budget the project builder reads (crawler.extract.procurement), no second rule."""
+    tender = _article("杭州市某中学实验室设备采购项目招标公告", "采购实验室设备一批。", 项目名称="实验室设备采购项目",
+                      **fields)
+    assert notice_of(tender, site="s", change_kind="new").budget == read_notice(tender).budget == budget
 
 
 @pytest.mark.parametrize("kinds, change_kind, title, wanted", [

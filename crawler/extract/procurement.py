@@ -140,7 +140,7 @@ def read_notice(article: dict, site_label: str | None = None, attachment_text: s
     return Notice(
         kind=kind, number=number, name=name or normalise_name(title), name_key=normalise_name(name or title),
         buyer=_buyer_key(buyer), province=region.province, city=region.city,
-        budget=_budget(fields, body, kind) or _budget({}, attachment_text, kind),
+        budget=notice_budget(article, kind, attachment_text),
         deadlines=_deadlines(article, kind, attachment_text),
         awards=awards(article) if kind in ("award", "contract") else [], published=article.get("published"))
 
@@ -163,6 +163,15 @@ def _body_facts(body: str) -> dict[str, str]:
 
 def _buyer_key(buyer: str | None) -> str | None:
     return "".join(unicodedata.normalize("NFKC", buyer).split()) if buyer else None
+
+
+def notice_budget(article: dict, kind: str | None = None, attachment_text: str = "") -> float | None:
+    """The budget a notice states, in 元 — the one rule projects and subscriptions (crawler.track.routing) share:
+    预算金额, else 最高限价 (either when the other is no amount), from the fields, else a body line, else the
+    attachments' text. `kind`: the notice kind when already known (read from the title when not)."""
+    fields, body = article.get("fields") or {}, article.get("body") or ""
+    kind = kind or notice_kind(article.get("title") or "", body)
+    return _budget(fields, body, kind) or _budget({}, attachment_text, kind)
 
 
 def _budget(fields: dict, body: str, kind: str) -> float | None:

@@ -12,8 +12,7 @@ from functools import cache
 
 from crawler.config import SiteConfig
 from crawler.config_notify import SubscriptionConfig
-from crawler.extract.amounts import parse_amount
-from crawler.extract.procurement import notice_kind
+from crawler.extract.procurement import notice_budget, notice_kind
 from crawler.extract.regions import Region, region_of, within
 from crawler.track.keywords import match_keywords
 
@@ -61,18 +60,17 @@ def notice_of(article: dict | None, *, site: str | None, change_kind: str, site_
     """The facts subscriptions match on: the notice kind from its title (crawler.extract.procurement), and the
     region and budget of its project when it has one (a result notice states no budget: its tender did), else
     of the notice itself — region from 行政区域, the buyer (采购人), the site's label, else the title; budget
-    from 预算金额, else 最高限价 (a bare number is 元)."""
+    by the project builder's own rule (crawler.extract.procurement.notice_budget)."""
     article = article or {}
     fields = article.get("fields") or {}
     project = project or {}
+    kind = None if change_kind == "health" else notice_kind(article.get("title") or "", article.get("body") or "")
     budget = project.get("budget")
     if budget is None:
-        budget = next((parse_amount(fields[key], unit="元") for key in ("预算金额", "最高限价") if fields.get(key)),
-                      None)
+        budget = notice_budget(article, kind)
     region = Region(project.get("province"), project.get("city"))
     if region.province is None:
         region = region_of(fields.get("行政区域"), fields.get("采购人"), site_label, article.get("title"))
-    kind = None if change_kind == "health" else notice_kind(article.get("title") or "", article.get("body") or "")
     return Notice(article=article, site=site, change_kind=change_kind, notice_kind=kind, region=region,
                   budget=budget)
 
