@@ -143,6 +143,21 @@ def test_a_correction_budget_is_the_new_value_and_a_page_without_project_is_no_n
     assert read_notice({"title": "教育部召开会议", "body": "会议指出", "fields": {}}) is None
 
 
+def test_attachment_text_is_asked_for_only_once_a_page_reads_as_a_notice():
+    """The recorder loads up to 200,000 characters of attachment text per page: only for notices."""
+    asked = []
+
+    def attachments():
+        asked.append(True)
+        return "开标时间：2024年6月12日9点30分"
+
+    meeting = {"title": "教育部召开会议", "body": "会议指出，项目建设要抓好。", "fields": {}}
+    assert read_notice(meeting, attachments=attachments) is None and asked == []
+    tender = read_notice({"title": "某校实验室设备采购公告", "body": "", "fields": {"项目编号": "A-2024-1"}},
+                         attachments=attachments)
+    assert asked == [True] and tender.deadlines == {"开标": "2024-06-12T09:30:00+08:00"}
+
+
 def test_a_lot_number_mixing_digits_and_numerals_names_no_lot_rather_than_crashing():
     """第1十包 matched the lot pattern and raised KeyError, losing the notice's reading."""
     assert lot_name("第1十包") is None

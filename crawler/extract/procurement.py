@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .amounts import amounts_in, parse_amount
@@ -118,11 +119,13 @@ def may_be_notice(article: dict) -> bool:
     return bool(fields.get("项目编号") or fields.get("项目名称")) or "项目" in (article.get("body") or "")
 
 
-def read_notice(article: dict, site_label: str | None = None, attachment_text: str = "") -> Notice | None:
+def read_notice(article: dict, site_label: str | None = None,
+                attachments: Callable[[], str] | None = None) -> Notice | None:
     """The notice reading of an article, or None when it is no procurement notice (no 项目编号 and no 项目名称).
 
-    `attachment_text`: the text of its attachments; deadlines and a budget the page itself does not state are
-    read from it (a tender whose 开标时间 is only in the 招标文件).
+    `attachments`: gives the text of its attachments, asked only once the page is known to be a notice (the text
+    is large, most pages are none); deadlines and a budget the page itself does not state are read from it (a
+    tender whose 开标时间 is only in the 招标文件).
     """
     title, body = article.get("title") or "", article.get("body") or ""
     fields = article.get("fields") or {}
@@ -133,6 +136,7 @@ def read_notice(article: dict, site_label: str | None = None, attachment_text: s
     if not number and not name:
         return None
     kind = notice_kind(title, body)
+    attachment_text = attachments() if attachments else ""
     buyer = (fields.get("采购人") or "").strip() or None
     region = region_of(fields.get("行政区域"), buyer)
     if region.city is None:  # the name and the site label only when the buyer and 行政区域 leave the city open

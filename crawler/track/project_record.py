@@ -29,11 +29,11 @@ class ProjectUpdate:
 def record_notice(store, *, url: str, site: str, article: dict, version: int, seen_at: str,
                   site_label: str | None = None) -> ProjectUpdate | None:
     """Store this version's reading and refold its project; None when the page is no procurement notice."""
-    if not may_be_notice(article):
+    page_id = store.page_id(url) if may_be_notice(article) else None
+    if page_id is None:
         return None
-    notice = read_notice(article, site_label, _attachment_text(store, article))
-    page_id = store.page_id(url)
-    if notice is None or page_id is None:
+    notice = read_notice(article, site_label, lambda: _attachment_text(store, article))  # loaded for notices only
+    if notice is None:
         return None
     key = _project_key(store, notice)
     reading = notice.to_dict()
