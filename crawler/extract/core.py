@@ -82,17 +82,22 @@ def _parse(text: str) -> tuple[etree._Element | None, bool]:
     kept = len(squash(root.text_content())) if root is not None else 0
     if visible >= 10 and (kept < 0.5 * visible or gave_up and kept < visible - slack):
         log.info("parser lost text (deep nesting?); flattening container tags")
-        flat, flat_gave_up = _parse_once(_CONTAINERS.sub("\n", text))
-        flat_kept = len(squash(flat.text_content())) if flat is not None else 0
-        if flat is not None and (flat_kept > kept or kept < 0.5 * visible):
-            root, kept, gave_up = flat, flat_kept, flat_gave_up
+        root, kept, gave_up = _reparse(_CONTAINERS.sub("\n", text), (root, kept, gave_up), kept < 0.5 * visible)
     if visible >= 10 and gave_up and kept < visible - slack:
         log.info("parser still lost text; reading the page with only its paragraph tags")
-        bare, bare_gave_up = _parse_once(_ANY_TAG.sub("\n", text))
-        bare_kept = len(squash(bare.text_content())) if bare is not None else 0
-        if bare is not None and bare_kept > kept:
-            root, kept, gave_up = bare, bare_kept, bare_gave_up
+        root, kept, gave_up = _reparse(_ANY_TAG.sub("\n", text), (root, kept, gave_up))
     return root, gave_up and kept < visible - slack
+
+
+def _reparse(text: str, current: tuple[etree._Element | None, int, bool],
+             take_anyway: bool = False) -> tuple[etree._Element | None, int, bool]:
+    """Parse a reshaped page again: its (root, text kept, gave up) when it parsed and kept more text than
+    `current` (or `take_anyway`: current lost most of the page), else `current`."""
+    root, gave_up = _parse_once(text)
+    if root is None:
+        return current
+    kept = len(squash(root.text_content()))
+    return (root, kept, gave_up) if take_anyway or kept > current[1] else current
 
 
 class _Element(etree.ElementBase):
