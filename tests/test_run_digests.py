@@ -4,6 +4,7 @@ and the cluster recorder's delivery rounds while runs are still open (real SQLit
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +14,14 @@ from crawler.cluster.record import RecorderOptions, RecorderService
 from crawler.cluster.stream import Stream
 from crawler.config import load_config
 from crawler.demo.mailbox import LocalMailbox
-from crawler.notify.delivery import deliver_configured, deliver_pending, smtp_settings
+from crawler.notify.delivery import (
+    alert_changes,
+    assemble_digests,
+    deliver_configured,
+    deliver_pending,
+    smtp_settings,
+)
+from crawler.notify.digest import render_body
 from crawler.notify.sender_lock import one_sender
 from storage import Store
 
@@ -121,3 +129,26 @@ def test_a_second_process_delivering_waits_for_the_first_and_sends_nothing_twice
             deliver_pending(store, smtp_settings(config), closed_runs_only=True)
     other.join(timeout=30)
     assert len(smtp.messages) == 1 and reports[0].sent == 0
+
+
+def test_a_digest_is_rendered_once_at_assembly_as_its_stored_rows_would_render_it(tmp_path):
+    """The body kept from assembly (sent as it is that round) is the one a later round renders from the alert's
+    rows: each recipient's own keywords and subscriptions, in digest order."""
+    with Store(tmp_path / "eduwatch.db") as store:
+        run_id = store.start_run(sites=["zj"])
+        with store.transaction():
+            for n, kind in enumerate(["new", "changed"]):
+                cid = store.add_change(url=f"http://zj.example.org/{n}.html", site="zj", kind=kind,
+                                       detected_at=now_iso(), title=f"实验室设备采购公告 {n}", version=n + 1,
+                                       previous_version=n or None, diff_text="- 旧\n+ 新", diff_html=None,
+                                       summary="正文 1 处修改", run_id=run_id)
+                store.enqueue_alert(cid, "wang@example.org", run_id, matched_keywords=["实验室"],
+                                    subscriptions=["lab-zj"])
+                store.enqueue_alert(cid, RECIPIENT, run_id)
+        groups, bodies = assemble_digests(store, datetime.now(UTC), {"zj": "浙江政府采购网"})
+        alerts = store.alerts(status="pending")
+        assert groups == 2 and sorted(bodies) == sorted(a["id"] for a in alerts)
+        for alert in alerts:
+            assert bodies[alert["id"]] == render_body(alert_changes(store, alert), {"zj": "浙江政府采购网"})
+        texts = {alert["recipients"][0]: bodies[alert["id"]].text for alert in alerts}
+        assert "订阅: lab-zj" in texts["wang@example.org"] and "订阅" not in texts[RECIPIENT]

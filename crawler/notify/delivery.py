@@ -20,7 +20,7 @@ from crawler.clock import DISPLAY_ZONE, display_moment, iso_utc
 from crawler.config import Config
 from crawler.errors import ConfigError
 from crawler.notify.chat_delivery import assemble_channel_messages, send_channel_alert
-from crawler.notify.digest import digest_subject, render_digest, site_label_for
+from crawler.notify.digest import DigestBody, digest_subject, render_body, render_digest, site_label_for
 from crawler.notify.mailer import (
     PermanentSendError,
     SmtpConfigError,
@@ -77,7 +77,8 @@ def deliver_pending(
     have closed: one digest per recipient per run, however often delivery runs while a run is open.
     """
     now = now or datetime.now(UTC)
-    report = DeliveryReport(assembled=assemble_digests(store, now, site_labels, config, closed_runs_only))
+    assembled, bodies = assemble_digests(store, now, site_labels, config, closed_runs_only)
+    report = DeliveryReport(assembled=assembled)
     if config is not None:
         report.assembled += assemble_channel_messages(store, config, now, closed_runs_only)
     waiting: set[str] = set()  # "email" or channel names that are down / rate-limiting this round
@@ -86,7 +87,7 @@ def deliver_pending(
         if transport in waiting or (alert.get("channel") is None and settings is None) \
                 or (alert.get("channel") and config is None):
             continue
-        outcome, pause = send_one(store, settings, alert, now, site_labels, config)
+        outcome, pause = send_one(store, settings, alert, now, site_labels, config, bodies.get(alert["id"]))
         if outcome == "unreachable":  # counted as unreachable and as retried, as before
             report.retried += 1
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -96,7 +97,8 @@ def deliver_pending(
     return report
 
 
-def send_one(store, settings, alert: dict, now: datetime, site_labels, config: Config | None) -> tuple[str, bool]:
+def send_one(store, settings, alert: dict, now: datetime, site_labels, config: Config | None,
+             body: DigestBody | None = None) -> tuple[str, bool]:
     """Send one alert row whatever goes wrong with it: (the DeliveryReport field, whether its transport waits).
 
     A row that cannot be built or sent for a reason no retry can mend is marked failed with that reason,
@@ -104,7 +106,7 @@ def send_one(store, settings, alert: dict, now: datetime, site_labels, config: C
     try:
         if alert.get("channel"):
             return send_channel_alert(store, config, alert, now, partial(_retry_or_give_up, zone=zone_of(config)))
-        outcome = send_alert(store, settings, alert, now, site_labels, config)
+        outcome = send_alert(store, settings, alert, now, site_labels, config, body)
         return outcome, outcome == "unreachable"
     except Exception as exc:  # noqa: BLE001 - recorded on the row as its failure, shown by `eduwatch alerts`
         log.exception("alert %s could not be sent", alert["id"])
@@ -113,37 +115,63 @@ def send_one(store, settings, alert: dict, now: datetime, site_labels, config: C
 
 
 def assemble_digests(store, now: datetime, site_labels: dict[str, str] | None, config: Config | None = None,
-                     closed_runs_only: bool = False) -> int:
-    """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled.
+                     closed_runs_only: bool = False) -> tuple[int, dict[int, DigestBody]]:
+    """One alert row per (run_id, recipient) outbox group; safe to repeat. Returns the groups assembled, and
+    each new digest's body by alert id: rendered once, here, and sent as it is this round.
     A change whose part of the digest cannot be built becomes its own alert row, marked failed with the
     reason, so the rest of its digest still goes out."""
     groups = store.pending_digests(closed_runs_only=closed_runs_only)
+    bodies: dict[int, DigestBody] = {}
     for group in groups:
-        good = []
-        for change_id in group["change_ids"]:
-            problem = unbuildable(store, change_id, site_labels, config)
-            if problem:
-                _fail_alone(store, group, change_id, problem, now)
-            else:
-                good.append(change_id)
-        if good:
-            changes = [store.change(cid) for cid in good]
+        body, changes = _render_group(store, group, _group_changes(store, group, now), site_labels, config, now)
+        if changes:
+            good = [c["id"] for c in changes]
             subject = digest_subject(site_label_for(changes, site_labels), changes)
-            _create_alert(store, {**group, "change_ids": good}, subject, now)
-    return len(groups)
+            alert_id = _create_alert(store, {**group, "change_ids": good}, subject, now)
+            if store.alert(alert_id)["change_ids"] == good:  # not an earlier alert holding more: its body is this
+                bodies[alert_id] = body
+    return len(groups), bodies
 
 
-def unbuildable(store, change_id: int, site_labels, config: Config | None) -> str | None:
-    """Why this change cannot be put in an email (a vanished or damaged row), or None when it can."""
+def _group_changes(store, group: dict, now: datetime) -> list[dict]:
+    """The group's change rows, each with why it reached this recipient; a row that cannot be read fails alone."""
+    changes = []
+    for change_id in group["change_ids"]:
+        try:
+            change = store.change(change_id)
+        except Exception as exc:  # noqa: BLE001 - stored as the change's failed alert
+            _fail_alone(store, group, change_id, _cannot_build(change_id, exc), now)
+            continue
+        changes.append({**change, "matched_keywords": group["matched"].get(change_id, []),
+                        "subscriptions": group["subscriptions"].get(change_id, [])})
+    return changes
+
+
+def _render_group(store, group: dict, changes: list[dict], site_labels, config: Config | None,
+                  now: datetime) -> tuple[DigestBody | None, list[dict]]:
+    """(the digest body, the changes in it): all of them, rendered once. Only when that fails is each change
+    rendered alone, to find the ones that cannot be put in an email (a damaged row): those fail alone."""
     try:
-        change = store.change(change_id)
-        render_digest(sender="eduwatch@localhost", recipient="check@localhost", changes=[change],
-                      message_id="<check@eduwatch.local>", site_labels=site_labels,
-                      zone=zone_of(config),
-                      base_url=config.web_base_url if config else None)
-    except Exception as exc:  # noqa: BLE001 - returned, then stored as the change's failed alert
-        return f"change {change_id} could not be put in an email: {exc!r}"
-    return None
+        return _body(changes, site_labels, config), changes
+    except Exception as exc:  # noqa: BLE001 - the changes at fault are found below and fail on their own rows
+        log.warning("a digest for %s could not be built (%r): finding the changes at fault", group["recipient"], exc)
+    good = []
+    for change in changes:
+        try:
+            _body([change], site_labels, config)
+        except Exception as exc:  # noqa: BLE001 - stored as the change's failed alert
+            _fail_alone(store, group, change["id"], _cannot_build(change["id"], exc), now)
+        else:
+            good.append(change)
+    return (_body(good, site_labels, config) if good else None), good
+
+
+def _body(changes: list[dict], site_labels, config: Config | None) -> DigestBody:
+    return render_body(changes, site_labels, zone=zone_of(config), base_url=config.web_base_url if config else None)
+
+
+def _cannot_build(change_id: int, exc: Exception) -> str:
+    return f"change {change_id} could not be put in an email: {exc!r}"
 
 
 def _fail_alone(store, group: dict, change_id: int, reason: str, now: datetime) -> None:
@@ -187,13 +215,16 @@ def alert_changes(store, alert: dict) -> list[dict]:
     return changes
 
 
-def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels, config: Config | None = None) -> str:
-    """Send one alert and record the result; returns the DeliveryReport field to count it in."""
+def send_alert(store, settings: SmtpSettings, alert: dict, now: datetime, site_labels, config: Config | None = None,
+               body: DigestBody | None = None) -> str:
+    """Send one alert and record the result; returns the DeliveryReport field to count it in. `body`: its
+    digest as assembled this round (else rendered from its change rows)."""
     try:
         msg = render_digest(
             sender=settings.sender,
             recipient=", ".join(alert["recipients"]),
-            changes=alert_changes(store, alert),
+            changes=[] if body else alert_changes(store, alert),
+            body=body,
             message_id=alert["message_id"],
             site_labels=site_labels,
             subject=alert["subject"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -76,6 +77,7 @@ def render_digest(
     date: datetime | None = None,
     zone: str = DISPLAY_ZONE,
     base_url: str | None = None,
+    body: DigestBody | None = None,
 ) -> EmailMessage:
     """One multipart/alternative email listing every change; stable Message-ID so a resend is recognisable.
 
@@ -85,6 +87,7 @@ def render_digest(
         date: a datetime for the Date header (default now), written in the display zone.
         zone: the display time zone ([display] timezone) for every time in the message.
         base_url: the web view ([web] base_url): each change then links to its diff and its page's history.
+        body: the changes' parts already rendered (render_body), used as they are.
 
     diff_html in the rows is trusted: crawler.track.diff produced it with all page text escaped.
     """
@@ -95,11 +98,26 @@ def render_digest(
     msg["Message-ID"] = header_safe(message_id)
     msg["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(ZoneInfo(zone)))  # "+0800"
     msg["Auto-Submitted"] = "auto-generated"
-    items = ordered(changes)
-    msg.set_content(render_text(items, site_labels, zone=zone, base_url=base_url), charset="utf-8")
-    msg.add_alternative(render_html(items, site_labels, zone=zone, base_url=base_url), subtype="html",
-                        charset="utf-8")
+    body = body or render_body(changes, site_labels, zone=zone, base_url=base_url)
+    msg.set_content(body.text, charset="utf-8")
+    msg.add_alternative(body.html, subtype="html", charset="utf-8")
     return msg
+
+
+@dataclass(frozen=True)
+class DigestBody:
+    """A digest's two parts, rendered once: delivery renders them while assembling and sends them as they are."""
+
+    text: str
+    html: str
+
+
+def render_body(changes: list[dict], site_labels: dict[str, str] | None = None, *, zone: str = DISPLAY_ZONE,
+                base_url: str | None = None) -> DigestBody:
+    """The text and HTML parts listing the changes, in digest order."""
+    items = ordered(changes)
+    return DigestBody(render_text(items, site_labels, zone=zone, base_url=base_url),
+                      render_html(items, site_labels, zone=zone, base_url=base_url))
 
 
 def _version_label(change: dict) -> str:
