@@ -241,7 +241,10 @@ def test_a_deadline_stated_only_in_an_attachment_reaches_the_calendar(tmp_path):
             fetched_at="2024-06-01T02:00:00+00:00", list_url=f"{story.ZJ}/list/",
             attachments=[FetchedAttachment(file_url, status=200, body=data.getvalue(), filename="招标文件.docx")]))
         assert store.project_state("ZJ-2024-300")["deadlines"] == {"开标": "2024-07-08T14:30:00+08:00"}
-        assert list(calendar(store)) == [project_uid("ZJ-2024-300", "开标时间")]
+        events = calendar(store)
+        assert list(events) == [project_uid("ZJ-2024-300", "开标时间")]
+        # the event says the time as `projects` shows it (one display rule for both)
+        assert "开标：2024-07-08 14:30\n" in str(events[project_uid("ZJ-2024-300", "开标时间")]["DESCRIPTION"])
 
 
 def test_chat_and_feeds_carry_the_project_lines(tmp_path):

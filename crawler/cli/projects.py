@@ -7,7 +7,6 @@ import json
 from crawler.clock import display_time
 from crawler.extract.amounts import format_yuan
 from crawler.track.project_query import KIND_LABELS, STATUS_LABELS, award_line, public, what_changed
-from crawler.track.projects import display_moment
 
 
 def print_projects(records: list[dict], *, as_json: bool) -> int:
@@ -20,7 +19,7 @@ def print_projects(records: list[dict], *, as_json: bool) -> int:
         budget = f"  预算 {format_yuan(r['budget'])}" if r["budget"] is not None else ""
         print(f"[{STATUS_LABELS.get(r['status'], r['status'])}] {r['name']}  ({r['key']})\n"
               f"    {r['buyer'] or '采购人未知'}  {r['region'] or ''}{budget}".rstrip())
-        deadlines = "  ".join(f"{k} {display_moment(v)}" for k, v in r["deadlines"].items())
+        deadlines = "  ".join(f"{k} {display_time(v)}" for k, v in r["deadlines"].items())
         if deadlines:
             print(f"    {deadlines}")
         for a in r["awards"]:
@@ -38,7 +37,7 @@ def print_project(record: dict, zone: str, *, as_json: bool) -> int:
     print(f"采购人: {record['buyer'] or '未知'}   地区: {record['region'] or '未知'}   "
           f"预算: {format_yuan(record['budget']) or '未知'}")
     for name, at in record["deadlines"].items():
-        print(f"{name}: {display_moment(at)}")
+        print(f"{name}: {display_time(at)}")
     print("\n时间线:")
     for n in record["notices"]:
         when = display_time(n["published"], zone)

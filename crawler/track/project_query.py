@@ -3,11 +3,11 @@ interface's JSON shape. One rule for both, so the page and the command list the 
 
 from __future__ import annotations
 
+from crawler.clock import display_time
 from crawler.errors import EduwatchError
 from crawler.extract.amounts import format_yuan
 from crawler.extract.procurement import normalise_number
 from crawler.extract.regions import Region, region_of, within
-from crawler.track.projects import display_moment
 
 STATUSES = ("open", "corrected", "awarded", "failed", "cancelled")
 STATUS_LABELS = {"open": "招标中", "corrected": "已更正", "awarded": "已中标", "failed": "废标", "cancelled": "终止"}
@@ -74,7 +74,7 @@ def what_changed(notice: dict) -> str:
     if notice.get("summary") and notice["summary"] != "新文章":
         return notice["summary"]
     reading = notice.get("reading") or {}
-    parts = [f"{k} {display_moment(v)}" for k, v in (reading.get("deadlines") or {}).items()]
+    parts = [f"{k} {display_time(v)}" for k, v in (reading.get("deadlines") or {}).items()]
     if reading.get("budget") is not None and notice["kind"] in ("tender", "correction"):
         parts.append(f"预算金额 {format_yuan(reading['budget'])}")
     parts += [award_line(a) for a in reading.get("awards") or []]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.clock import display_time
 from crawler.extract.amounts import format_yuan
 
 _DECISIVE = {"award": "awarded", "contract": "awarded", "failed": "failed", "cancelled": "cancelled"}
@@ -109,13 +110,6 @@ def _awards(live: list[dict]) -> list[dict]:
     return [award for group in by_lot.values() for award in group]
 
 
-def display_moment(value: str | None) -> str:
-    """2024-06-12T09:30:00+08:00 → 2024-06-12 09:30 (a bare date stays as it is)."""
-    if not value:
-        return ""
-    return value if len(value) == 10 else f"{value[:10]} {value[11:16]}"
-
-
 def alert_lines(kind: str, reading: dict, before: dict | None, after: dict) -> list[str]:
     """What a notice did to its project, for the alert: a deadline or budget that moved (old → new), the
     winners and amounts of a result, a 废标/终止."""
@@ -126,7 +120,7 @@ def alert_lines(kind: str, reading: dict, before: dict | None, after: dict) -> l
         for name in sorted(stated, key=lambda n: _LINE_ORDER.get(n, 9)):
             at = stated[name]
             if old.get(name) != at:
-                lines.append(f"{name} {display_moment(old.get(name))} → {display_moment(at)}".replace("  ", " "))
+                lines.append(f"{name} {display_time(old.get(name))} → {display_time(at)}".replace("  ", " "))
         old_budget = (before or {}).get("budget")
         if after.get("budget") is not None and old_budget != after["budget"]:
             lines.append(f"预算金额 {format_yuan(old_budget)} → {format_yuan(after['budget'])}".replace("  ", " "))

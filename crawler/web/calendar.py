@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from crawler.clock import display_time
 from crawler.extract.deadlines import BEIJING, KIND_LABELS, Deadline, corrected_deadlines, deadlines
 from crawler.model import Article
 from crawler.track.corrections import RESULT_WORDS, is_correction
@@ -178,7 +179,7 @@ def _vevent(event: BidEvent) -> Event:
 
 
 def _description(event: BidEvent) -> str:
-    lines = [f"{KIND_LABELS[event.kind]}：{_stated(event.deadline)}", event.url]
+    lines = [f"{KIND_LABELS[event.kind]}：{display_time(event.deadline.text)}", event.url]
     if event.cancelled:
         lines.insert(0, "已取消（项目废标、终止或公告已删除）")
     if event.corrected_by:
@@ -190,9 +191,3 @@ def _description(event: BidEvent) -> str:
 
 
 
-def _stated(deadline: Deadline) -> str:
-    """The deadline as the notice put it, or in display form when it is a project's ISO time."""
-    text = deadline.text
-    if len(text) >= 16 and text[4] == "-" and "T" in text:
-        return f"{text[:10]} {text[11:16]}"
-    return text

@@ -15,7 +15,6 @@ from crawler.track.project_query import (
     matching,
     what_changed,
 )
-from crawler.track.projects import display_moment
 from crawler.web import templates as t
 from crawler.web.request import bad_request, not_found
 from storage import NotFoundError, StorageError
@@ -43,7 +42,7 @@ def projects(app, req) -> str:
              f'<a href="{t.internal("/project", key=r["key"])}">{t.esc(r["name"])}</a>'
              f'<br><span class="muted">{t.esc(r["key"])}</span>',
              t.esc(r["buyer"]), t.esc(r["region"]), t.esc(format_yuan(r["budget"])),
-             "<br>".join(t.esc(f"{k} {display_moment(v)}") for k, v in r["deadlines"].items()),
+             "<br>".join(t.esc(f"{k} {display_time(v)}") for k, v in r["deadlines"].items()),
              "<br>".join(t.esc(award_line(a)) for a in r["awards"]), t.esc(len(r["notices"]))] for r in records]
     return t.layout("采购项目", form + f'<p class="count">{len(records)} 个项目</p>' + t.table(
         ["状态", "项目", "采购人", "地区", "预算", "截止 / 开标", "中标", "公告"], rows, "没有符合条件的项目。"))
@@ -58,7 +57,7 @@ def project(app, req) -> str:
             raise not_found(f"没有这个项目：{key}。/projects 列出全部项目。 {exc}") from None
     facts = [("项目编号", record["number"]), ("采购人", record["buyer"]), ("地区", record["region"]),
              ("预算", format_yuan(record["budget"])), ("状态", STATUS_LABELS.get(record["status"]))]
-    facts += [(k, display_moment(v)) for k, v in record["deadlines"].items()]
+    facts += [(k, display_time(v)) for k, v in record["deadlines"].items()]
     head = "<ul>" + "".join(f"<li>{t.esc(k)}：{t.esc(v)}</li>" for k, v in facts if v) + "</ul>"
     rows = []
     for n in record["notices"]:
