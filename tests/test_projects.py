@@ -176,7 +176,7 @@ def test_project_timeline_by_number_or_url_and_clear_errors(tmp_path, capsys):
     db = story_db(tmp_path)
     assert main(["project", "ｚｊ－２０２４－００１", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "更正公告：投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in out and f"also on: {T1_COPY}" in out
+    assert "更正公告：投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in out and f"也见于: {T1_COPY}" in out and "also on" not in out
     assert "包2 宁波某某教育设备有限公司 ¥345,000.00" in out and "[已中标]" in out
     assert main(["project", T1_COPY, "--json", "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["key"] == story.T1
@@ -203,7 +203,7 @@ def test_web_view_projects_page_filters_and_timeline(tmp_path):
     assert story.T2_NAME in app.handle("/projects?region=宁波市").body
     assert app.handle("/projects?region=火星").status == 400 and app.handle("/projects?status=bogus").status == 400
     timeline = app.handle(f"/project?key={story.T1}").body
-    assert "投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in timeline and "also on: <a href=" in timeline
+    assert "投标截止 2024-06-05 09:30 → 2024-06-12 09:30" in timeline and "也见于: <a href=" in timeline and "also on" not in timeline
     assert timeline.index("招标") < timeline.index("更正") < timeline.index("宁波某某教育设备有限公司")
     assert app.handle("/project?key=NOPE").status == 404
 

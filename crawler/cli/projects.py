@@ -46,7 +46,7 @@ def print_project(record: dict, zone: str, *, as_json: bool) -> int:
         if what_changed(n):
             print(f"    {what_changed(n)}")
         for url in n["also_on"]:
-            print(f"    also on: {url}")
+            print(f"    也见于: {url}")
     if record["awards"]:
         print("\n中标:")
         for a in record["awards"]:

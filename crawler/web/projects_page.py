@@ -62,7 +62,7 @@ def project(app, req) -> str:
     rows = []
     for n in record["notices"]:
         when = display_time(n["published"], app.zone)
-        also = "".join(f'<br>also on: {t.page_link(u, u)}' for u in n["also_on"])
+        also = "".join(f'<br>也见于: {t.page_link(u, u)}' for u in n["also_on"])
         gone = ' <span class="gone">（已删除）</span>' if n["removed"] else ""
         rows.append([t.esc(when), t.esc(KIND_LABELS.get(n["kind"], n["kind"])),
                      t.page_link(n["url"], n["title"]) + gone + also, t.esc(what_changed(n))])
