@@ -13,7 +13,7 @@ import random
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 
 from crawler.demo.content import Page
@@ -72,6 +72,15 @@ class _Pass:
     salt: str
     issued: float
     uses: int = 0
+    expected: dict[str, str] = field(default_factory=dict)  # User-Agent → its clearance, computed once
+
+    def clearance_for(self, user_agent: str) -> str:
+        """What the script computes for this UA. Computed once per visit and UA, as a real WAF checks a signed
+        cookie in microseconds: hashing again on every request made the replica, not the crawler, the bottleneck
+        of a 200-page benchmark (0.7 ms of Python per request)."""
+        if user_agent not in self.expected:
+            self.expected[user_agent] = clearance(self.nonce, user_agent, self.salt)
+        return self.expected[user_agent]
 
 
 class ChallengeGate:
@@ -97,7 +106,7 @@ class ChallengeGate:
         cookies = _parse(cookie_header)
         with self._lock:
             visit = self._passes.get(cookies.get(server_name, ""))
-            if visit and cookies.get(script_name) == clearance(visit.nonce, user_agent, visit.salt):
+            if visit and cookies.get(script_name) == visit.clearance_for(user_agent):
                 if self._fresh(visit):
                     self.cleared += visit.uses == 0
                     visit.uses += 1

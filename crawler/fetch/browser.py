@@ -253,8 +253,9 @@ class BrowserDoor:
         """Why the page itself (main frame) was refused since `mark` (len of the list then), else None."""
         return self._refused_pages[-1] if len(self._refused_pages) > mark else None
 
-    def _navigate(self, url: str):
-        """Open url and wait for the load of a page that is no challenge; (page, its response, challenge met)."""
+    def _navigate(self, url: str, until: str = "load"):
+        """Open url and wait for `until` ("load", "domcontentloaded") of a page that is no challenge; (page, its
+        response, challenge met)."""
         from playwright.sync_api import Error
 
         page = self._page()
@@ -270,8 +271,8 @@ class BrowserDoor:
                 seen["cleared"] = response
 
         page.on("response", on_response)
-        try:  # a challenge page loads, runs its script and reloads: wait for the load after the cleared answer
-            with page.expect_event("load", predicate=lambda _: seen["cleared"] is not None,
+        try:  # a challenge page loads, runs its script and reloads: wait for `until` after the cleared answer
+            with page.expect_event(until, predicate=lambda _: seen["cleared"] is not None,
                                    timeout=self.timeout * 1000):
                 page.goto(url, wait_until="commit", timeout=self.timeout * 1000)
         except Error as exc:
@@ -284,12 +285,19 @@ class BrowserDoor:
         return page, seen["cleared"], (str(seen["met"][0]) if seen["met"] else None)
 
     def _solve(self, url: str) -> Solved:
-        page, response, met = self._navigate(url)
+        """Clear the challenge: done once the cleared page's own scripts ran (DOMContentLoaded; its images and
+        frames add nothing to the cookies). The page is closed after: its renderer would otherwise spend most
+        of a second of CPU on after-start work beside the crawl it has just let through."""
+        page, response, met = self._navigate(url, until="domcontentloaded")
         self.solves += 1
         host = urlsplit(url).hostname or ""
         cookies = {c["name"]: c["value"] for c in self._context.cookies()
                    if _domain_matches(host, c.get("domain", ""))}
-        return Solved(cookies, page.evaluate("navigator.userAgent"), response.status, met)
+        solved = Solved(cookies, page.evaluate("navigator.userAgent"), response.status, met)
+        if not self.renders:  # a door that renders keeps its page for the next one
+            page.close()
+            self._main_frame = None
+        return solved
 
     def _render(self, url: str) -> Rendered:
         from playwright.sync_api import Error
