@@ -12,7 +12,7 @@ import pytest
 
 from crawler.fetch.address_guard import non_public, origin
 from storage import Store
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, REPO, run_cli
 
 SECRET = "INTERNAL-ADMIN-SECRET"
 TEXT = "<p>" + "教育部发布关于进一步加强中小学实验室建设的通知，各地教育行政部门应当认真贯彻落实。" * 4 + "</p>"
@@ -79,11 +79,11 @@ def servers():
         yield site, internal
 
 
-def crawl(tmp_path: Path, site: Server, extra: str = "") -> tuple[Path, object]:
+def crawl(tmp_path: Path, site: Server, extra: str = "", env: dict | None = None) -> tuple[Path, object]:
     config, db = tmp_path / "eduwatch.toml", tmp_path / "eduwatch.db"
     config.write_text(f'[[sites]]\nname = "local"\nstart_urls = ["{site.url("/list.html")}"]\n'
                       f"follow = '\\.html$'\n{extra}", encoding="utf-8")
-    return db, run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, timeout=120)
+    return db, run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, timeout=120, env=env)
 
 
 @pytest.mark.e2e
@@ -101,6 +101,53 @@ def test_redirects_links_and_attachments_to_internal_addresses_are_refused_and_r
         assert store.latest_version(site.url("/a4.html")) is not None  # the page is kept, its attachment refused
         assert SECRET not in (db.read_bytes() + Path(f"{db}-wal").read_bytes()
                               if Path(f"{db}-wal").exists() else db.read_bytes()).decode("latin-1")
+
+
+# A hostile name server, in the crawl's own process: its first answer for the name is a public address, every later
+# one the internal server's. Connections to the public address are refused here (and noted), so none leaves.
+REBINDING = """
+import errno, os, socket
+NAME, PUBLIC, INTERNAL, LOG = os.environ["REBIND"].split("|")
+_gai, _ghbn, _connect_ex, asked = socket.getaddrinfo, socket.gethostbyname, socket.socket.connect_ex, []
+
+def _answer(host):
+    asked.append(host)
+    return PUBLIC if len(asked) == 1 else INTERNAL
+
+def getaddrinfo(host, port, *args, **kwargs):
+    return _gai(_answer(host) if host == NAME else host, port, *args, **kwargs)
+
+def gethostbyname(host):
+    return _answer(host) if host == NAME else _ghbn(host)
+
+def connect_ex(self, address):
+    with open(LOG, "a") as log:
+        log.write(address[0] + "\\n")
+    return errno.ECONNREFUSED if address[0] == PUBLIC else _connect_ex(self, address)
+
+socket.getaddrinfo, socket.gethostbyname, socket.socket.connect_ex = getaddrinfo, gethostbyname, connect_ex
+"""
+
+
+@pytest.mark.e2e
+def test_a_name_that_rebinds_to_an_internal_address_after_the_check_is_never_connected_to(tmp_path, servers):
+    """DNS rebinding: the guard judges the public first answer; the crawl connects to that judged address and
+    never asks the name server again, so the later internal answer is never used."""
+    site, internal = servers
+    rebound = internal.url("/internal/admin.html", host="rebind.test")
+    site.routes["/list.html"] = (200, {}, f'<html><body><a href="{rebound}">通知</a></body></html>'.encode())
+    (tmp_path / "shim").mkdir()
+    (tmp_path / "shim" / "sitecustomize.py").write_text(REBINDING, encoding="utf-8")
+    connects = tmp_path / "connects.log"
+    db, result = crawl(tmp_path, site, env={"PYTHONPATH": f"{tmp_path / 'shim'}:{REPO}",
+                                            "REBIND": f"rebind.test|93.184.216.34|127.0.0.2|{connects}"})
+    assert internal.asked == [], result.err  # not one request reached the internal server
+    assert "93.184.216.34" in connects.read_text().split(), result.err  # the crawl went to the judged address
+    with Store(db) as store:
+        page = store.page(rebound)
+        assert page is not None and not page.get("latest_version") and page["last_error"], result.err
+    assert SECRET not in (db.read_bytes() + Path(f"{db}-wal").read_bytes()
+                          if Path(f"{db}-wal").exists() else db.read_bytes()).decode("latin-1")
 
 
 @pytest.mark.e2e

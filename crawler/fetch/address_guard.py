@@ -8,8 +8,9 @@ request back through the downloader middlewares) — so spiders get the check wi
 Allowed: any public address; and any address on the origin (scheme, host, port) of one of the spider's
 configured URLs (its start URLs and the `--url` pages asked for), so a site served on 127.0.0.1 still
 works. A site with `allow_private = true` skips the check (an intranet site). Host names are resolved, and
-a name that resolves to a non-public address counts as that address. `AddressRule` decides, for the middleware
-and for the real browser (crawler/fetch/browser.py) alike.
+a name that resolves to a non-public address counts as that address, and Scrapy connects to the very addresses
+judged (crawler/fetch/pinned_resolver.py), so a name server cannot answer one address here and another to the
+connection. `AddressRule` decides, for the middleware and for the real browser (crawler/fetch/browser.py) alike.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler.fetch.pinned_resolver import pin
 from spiders.args import spider_flag
 
 logger = logging.getLogger(__name__)
@@ -72,14 +74,18 @@ class AddressGuardMiddleware:
         return cls(crawler)
 
     async def process_request(self, request, spider=None):
-        """Ask the rule; a host it needs to look at is resolved here first, off the reactor thread."""
+        """Ask the rule; a host it needs to look at is resolved here first, off the reactor thread (again while
+        it has no address), and pinned to what was judged: Scrapy connects there (crawler/fetch/pinned_resolver.py)
+        instead of asking DNS a second time, whose answer may differ."""
         self.rule = self.rule or AddressRule.for_spider(self.crawler.spider)
         target = self.rule.target(request.url)
-        if target is not None and target[0] not in self.rule.resolved:
+        if target is not None and not self.rule.resolved.get(target[0]):
             self.rule.resolved[target[0]] = _literal(target[0]) or await _resolve(*target)
         refusal = self.rule.refusal(request.url)
         if refusal:
             raise PrivateAddressRefused(refusal)
+        if target is not None:
+            pin(target[0], self.rule.resolved[target[0]])
         return None
 
 

@@ -33,6 +33,9 @@ REDIRECT_MAX_TIMES = 10  # a redirect loop ends as a recorded error
 # address on another origin than the site's configured URLs is refused as a fetch error
 # (crawler/fetch/address_guard.py); a site opts out with allow_private = true.
 EDUWATCH_REFUSE_PRIVATE_ADDRESSES = True
+# Connections go to the addresses the guard judged, not to a second DNS answer (DNS rebinding); other hosts
+# resolve as with Scrapy's default resolver (crawler/fetch/pinned_resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.fetch.pinned_resolver.PinnedResolver"
 
 # Conditional requests: the database keeps each page's ETag / Last-Modified, and every article request that
 # has them asks "changed since?" (crawler/fetch/validators.py). Every fetch goes to the site: a 304 comes
