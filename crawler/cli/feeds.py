@@ -19,7 +19,7 @@ def feed(store, config: Config, flt: FeedFilter, limit: int) -> int:
 
 def calendar(store, config: Config, site: str | None, subscription: str | None = None) -> int:
     """Print the iCalendar file of bid deadlines (one event per project or announcement and deadline kind)."""
-    _write(ics(subscribed.calendar(store, config, site, subscription)))
+    _write(ics(subscribed.calendar(store, config, site, subscription), zone=config.display.timezone))
     return 0
 
 

@@ -322,7 +322,7 @@ def cmd_projects(args) -> int:
     since = parse_when(args.since, zone=config.display.timezone)
     with _projects_store(args, config) as store:
         records = matching(store, status=args.status, keyword=args.keyword, region=args.region, since=since)
-    return print_projects(records, as_json=args.json)
+    return print_projects(records, config.display.timezone, as_json=args.json)
 
 
 def cmd_project(args) -> int:

@@ -3,7 +3,7 @@ interface's JSON shape. One rule for both, so the page and the command list the 
 
 from __future__ import annotations
 
-from crawler.clock import display_time
+from crawler.clock import DISPLAY_ZONE, display_time
 from crawler.errors import EduwatchError
 from crawler.extract.amounts import format_yuan
 from crawler.extract.procurement import normalise_number
@@ -69,12 +69,12 @@ def award_line(award: dict) -> str:
     return " ".join(p for p in (award["lot"], award["supplier"], amount) if p)
 
 
-def what_changed(notice: dict) -> str:
+def what_changed(notice: dict, zone: str = DISPLAY_ZONE) -> str:
     """The change summary recorded for a notice, else what its reading states (a baseline raised no change)."""
     if notice.get("summary") and notice["summary"] != "新文章":
         return notice["summary"]
     reading = notice.get("reading") or {}
-    parts = [f"{k} {display_time(v)}" for k, v in (reading.get("deadlines") or {}).items()]
+    parts = [f"{k} {display_time(v, zone)}" for k, v in (reading.get("deadlines") or {}).items()]
     if reading.get("budget") is not None and notice["kind"] in ("tender", "correction"):
         parts.append(f"预算金额 {format_yuan(reading['budget'])}")
     parts += [award_line(a) for a in reading.get("awards") or []]

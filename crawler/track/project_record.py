@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from crawler.clock import DISPLAY_ZONE
 from crawler.extract.procurement import may_be_notice, normalise_name, read_notice
 from crawler.track.projects import alert_lines, fold
 
@@ -27,8 +28,9 @@ class ProjectUpdate:
 
 
 def record_notice(store, *, url: str, site: str, article: dict, version: int, seen_at: str,
-                  site_label: str | None = None) -> ProjectUpdate | None:
-    """Store this version's reading and refold its project; None when the page is no procurement notice."""
+                  site_label: str | None = None, zone: str = DISPLAY_ZONE) -> ProjectUpdate | None:
+    """Store this version's reading and refold its project; None when the page is no procurement notice. The
+    alert lines state times in `zone` (the display zone), as every time a person reads."""
     page_id = store.page_id(url) if may_be_notice(article) else None
     if page_id is None:
         return None
@@ -56,7 +58,7 @@ def record_notice(store, *, url: str, site: str, article: dict, version: int, se
             "readings": [r for r in readings or [] if r["version"] != version]
             + [{"page_id": page_id, "version": version, "first_seen": seen_at, "reading": reading}]}
     after = _refold(store, key, [*others, mine])
-    lines = [] if original else alert_lines(notice.kind, reading, before, after)
+    lines = [] if original else alert_lines(notice.kind, reading, before, after, zone)
     return ProjectUpdate(key, notice.kind, original["url"] if original else None, lines)
 
 

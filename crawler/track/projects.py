@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.clock import display_time
+from crawler.clock import DISPLAY_ZONE, display_time
 from crawler.extract.amounts import format_yuan
 
 _DECISIVE = {"award": "awarded", "contract": "awarded", "failed": "failed", "cancelled": "cancelled"}
@@ -110,9 +110,9 @@ def _awards(live: list[dict]) -> list[dict]:
     return [award for group in by_lot.values() for award in group]
 
 
-def alert_lines(kind: str, reading: dict, before: dict | None, after: dict) -> list[str]:
-    """What a notice did to its project, for the alert: a deadline or budget that moved (old → new), the
-    winners and amounts of a result, a 废标/终止."""
+def alert_lines(kind: str, reading: dict, before: dict | None, after: dict, zone: str = DISPLAY_ZONE) -> list[str]:
+    """What a notice did to its project, for the alert: a deadline or budget that moved (old → new, in the
+    display zone), the winners and amounts of a result, a 废标/终止."""
     lines = []
     if kind in ("tender", "other", "correction") and (before or kind == "correction"):
         old = (before or {}).get("deadlines") or {}
@@ -120,7 +120,7 @@ def alert_lines(kind: str, reading: dict, before: dict | None, after: dict) -> l
         for name in sorted(stated, key=lambda n: _LINE_ORDER.get(n, 9)):
             at = stated[name]
             if old.get(name) != at:
-                lines.append(f"{name} {display_time(old.get(name))} → {display_time(at)}".replace("  ", " "))
+                lines.append(f"{name} {display_time(old.get(name), zone)} → {display_time(at, zone)}".replace("  ", " "))
         old_budget = (before or {}).get("budget")
         if after.get("budget") is not None and old_budget != after["budget"]:
             lines.append(f"预算金额 {format_yuan(old_budget)} → {format_yuan(after['budget'])}".replace("  ", " "))

@@ -218,7 +218,7 @@ class PageRecorder:
         elif version is not None and article is not None:
             return record_notice(self.store, url=page.url, site=page.site, article=article.to_dict(),
                                  version=version, seen_at=at, site_label=self.site_config.label
-                                 if self.site_config else None)
+                                 if self.site_config else None, zone=self.context.config.display.timezone)
         elif verdict.change == "restored":
             notice_removed(self.store, page.url, removed=False)
         return None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from crawler.clock import display_time
+from crawler.clock import DISPLAY_ZONE, display_moment, display_time
 from crawler.extract.deadlines import BEIJING, KIND_LABELS, Deadline, corrected_deadlines, deadlines
 from crawler.model import Article
 from crawler.track.corrections import RESULT_WORDS, is_correction
@@ -137,21 +137,22 @@ def _utc(iso: str) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def ics(events: list[BidEvent], *, name: str = "eduwatch 投标日程") -> bytes:
-    """The iCalendar file (RFC 5545) with an Asia/Shanghai VTIMEZONE for the timed events."""
+def ics(events: list[BidEvent], *, name: str = "eduwatch 投标日程", zone: str = DISPLAY_ZONE) -> bytes:
+    """The iCalendar file (RFC 5545): timed events at their Beijing times (an Asia/Shanghai VTIMEZONE), so every
+    calendar app puts them at the right moment; the descriptions and X-WR-TIMEZONE speak the display zone."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Asia/Shanghai")
+    cal.add("x-wr-timezone", zone)
     for event in events:
-        cal.add_component(_vevent(event))
+        cal.add_component(_vevent(event, zone))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _vevent(event: BidEvent) -> Event:
+def _vevent(event: BidEvent, zone: str) -> Event:
     vevent = Event()
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
@@ -169,7 +170,7 @@ def _vevent(event: BidEvent) -> Event:
     else:
         vevent.add("dtstart", start)
         vevent.add("dtend", start + timedelta(minutes=EVENT_MINUTES))
-    vevent.add("description", _description(event))
+    vevent.add("description", _description(event, zone))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", REMINDER)
@@ -178,8 +179,8 @@ def _vevent(event: BidEvent) -> Event:
     return vevent
 
 
-def _description(event: BidEvent) -> str:
-    lines = [f"{KIND_LABELS[event.kind]}：{display_time(event.deadline.text)}", event.url]
+def _description(event: BidEvent, zone: str) -> str:
+    lines = [f"{KIND_LABELS[event.kind]}：{_stated(event.deadline, zone)}", event.url]
     if event.cancelled:
         lines.insert(0, "已取消（项目废标、终止或公告已删除）")
     if event.corrected_by:
@@ -189,5 +190,10 @@ def _description(event: BidEvent) -> str:
     return "\n".join(lines)
 
 
-
-
+def _stated(deadline: Deadline, zone: str) -> str:
+    """A project's deadline (stored ISO) in the display zone, as `projects` shows it; an announcement's own
+    wording (a Beijing time) as it is, followed by the moment in the display zone when that reads otherwise."""
+    stated = display_time(deadline.text, zone)
+    if stated != deadline.text or deadline.all_day or display_moment(deadline.at, zone) == display_moment(deadline.at):
+        return stated
+    return f"{stated}（{zone} {display_moment(deadline.at, zone)}）"

@@ -42,7 +42,7 @@ def projects(app, req) -> str:
              f'<a href="{t.internal("/project", key=r["key"])}">{t.esc(r["name"])}</a>'
              f'<br><span class="muted">{t.esc(r["key"])}</span>',
              t.esc(r["buyer"]), t.esc(r["region"]), t.esc(format_yuan(r["budget"])),
-             "<br>".join(t.esc(f"{k} {display_time(v)}") for k, v in r["deadlines"].items()),
+             "<br>".join(t.esc(f"{k} {display_time(v, app.zone)}") for k, v in r["deadlines"].items()),
              "<br>".join(t.esc(award_line(a)) for a in r["awards"]), t.esc(len(r["notices"]))] for r in records]
     return t.layout("采购项目", form + f'<p class="count">{len(records)} 个项目</p>' + t.table(
         ["状态", "项目", "采购人", "地区", "预算", "截止 / 开标", "中标", "公告"], rows, "没有符合条件的项目。"))
@@ -57,7 +57,7 @@ def project(app, req) -> str:
             raise not_found(f"没有这个项目：{key}。/projects 列出全部项目。 {exc}") from None
     facts = [("项目编号", record["number"]), ("采购人", record["buyer"]), ("地区", record["region"]),
              ("预算", format_yuan(record["budget"])), ("状态", STATUS_LABELS.get(record["status"]))]
-    facts += [(k, display_time(v)) for k, v in record["deadlines"].items()]
+    facts += [(k, display_time(v, app.zone)) for k, v in record["deadlines"].items()]
     head = "<ul>" + "".join(f"<li>{t.esc(k)}：{t.esc(v)}</li>" for k, v in facts if v) + "</ul>"
     rows = []
     for n in record["notices"]:
@@ -65,7 +65,7 @@ def project(app, req) -> str:
         also = "".join(f'<br>也见于: {t.page_link(u, u)}' for u in n["also_on"])
         gone = ' <span class="gone">（已删除）</span>' if n["removed"] else ""
         rows.append([t.esc(when), t.esc(KIND_LABELS.get(n["kind"], n["kind"])),
-                     t.page_link(n["url"], n["title"]) + gone + also, t.esc(what_changed(n))])
+                     t.page_link(n["url"], n["title"]) + gone + also, t.esc(what_changed(n, app.zone))])
     timeline = t.table(["发布", "类型", "公告", "变化"], rows, "没有公告。")
     awards = t.table(["包", "供应商", "金额"], [[t.esc(a["lot"]), t.esc(a["supplier"]), t.esc(
         format_yuan(a["amount"]) if a["amount"] is not None else a["amount_text"])] for a in record["awards"]],

@@ -199,7 +199,7 @@ class App:
         """The bid-deadline calendar (?site=&subscription=), for calendar apps to subscribe to."""
         with self.store() as store:
             events = subscribed.calendar(store, self.config, req.get("site"), req.get("subscription"))
-        return Response(200, ics(events), "text/calendar; charset=utf-8")
+        return Response(200, ics(events, zone=self.zone), "text/calendar; charset=utf-8")
 
 
 def _pick(url: str, versions: list[dict], number: int | None) -> dict:
