@@ -9,6 +9,8 @@ from crawler.demo.shapes import build_shape_site
 ARTICLES = 13  # 5 a page: list pages 1–3
 HANWEB_FOLLOW = r"/art/\d{4}/\d+/\d+/art_\d+_\d+\.html$"
 CCGP_FOLLOW = r"/t\d{8}_\d+\.htm$"
+WAS5_LIST = ("/was5/web/search?channelid=203116&templet=docs.jsp&sortfield=-docorderpri%2C-docreltime"
+             "&classsql=chnlid%3D30170&prepage=5&page=")  # + the page number
 
 
 def reach_sites() -> dict:
@@ -16,6 +18,7 @@ def reach_sites() -> dict:
         "hanweb": build_shape_site("hanweb", ARTICLES, ask="post"),
         "hanwebget": build_shape_site("hanweb", ARTICLES, seed=1, ask="get"),
         "script": build_shape_site("script", ARTICLES),
+        "was5": build_shape_site("was5", ARTICLES, seed=4),
         "search": build_shape_site("search", ARTICLES),
         "zcy": build_api_site("zcy", ARTICLES),
         "ggzy": build_api_site("ggzy", ARTICLES, seed=2),
@@ -31,6 +34,7 @@ def site_block(server: SiteServer, name: str, **override: str) -> str:
         "hanwebget": {"start_urls": f'["{url}/col/col1532973/index.html"]', "follow": f"'{HANWEB_FOLLOW}'"},
         "script": {"start_urls": f'["{url}/zxzx/tzgg/index.html"]', "follow": r"'/content/post_\d+\.html$'",
                    "pagination": r"'/index_\d+\.html$'"},
+        "was5": {"start_urls": f'["{url}{WAS5_LIST}{{page}}"]'},
         "search": {"start_urls": f'["{url}/bxsearch?searchtype=1&page_index=1&kw=&start_time='
                                  '{date-30d:%Y:%m:%d}&end_time={date:%Y:%m:%d}&timeType=6"]',
                    "follow": f"'{CCGP_FOLLOW}'", "pagination": r"'page_index=\d+'"},
@@ -46,6 +50,13 @@ def site_block(server: SiteServer, name: str, **override: str) -> str:
 
 
 API_TABLES = {
+    "was5": """[sites.api]
+items = "docs"
+link = "{url}"
+title = "title"
+date = "time"
+page_size = 5
+""",
     "zcy": """[sites.api]
 method = "POST"
 body = '{"pageNo": {page}, "pageSize": {page_size}, "categoryCode": "ZcyAnnouncement3", "publishDateBegin": "{date-30d:%Y-%m-%d}"}'

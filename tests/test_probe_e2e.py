@@ -11,7 +11,7 @@ from crawler.demo.sites import build_site
 from crawler.sources.template import today
 from storage import Store
 from tests.conftest import Workspace
-from tests.reach_sites import reach_sites
+from tests.reach_sites import WAS5_LIST, reach_sites
 
 pytestmark = pytest.mark.e2e  # starts servers, crawls and the CLI
 
@@ -27,10 +27,12 @@ def search_url(server: SiteServer) -> str:
     return server.url_for("search", f"/bxsearch?searchtype=1&page_index=1&kw=&start_time={start}&end_time={end}")
 
 
-PAGES = {"hanweb": "/col/col1532973/index.html", "script": "/zxzx/tzgg/index.html", "moe": "/jyb_xwfb/gzdt_gzdt/index.html"}
+PAGES = {"hanweb": "/col/col1532973/index.html", "script": "/zxzx/tzgg/index.html", "moe": "/jyb_xwfb/gzdt_gzdt/index.html",
+         "was5": WAS5_LIST + "1"}
 
 
-@pytest.mark.parametrize("name,shape", [("moe", "html"), ("hanweb", "hanweb"), ("script", "script"), ("search", "html")])
+@pytest.mark.parametrize("name,shape", [("moe", "html"), ("hanweb", "hanweb"), ("script", "script"), ("was5", "api"),
+                                        ("search", "html")])
 def test_a_probed_block_pasted_into_a_config_crawls_every_article_of_the_first_page(tmp_path, shapes, name, shape):
     url = search_url(shapes) if name == "search" else shapes.url_for(name, PAGES[name])
     ws = Workspace(tmp_path, shapes)

@@ -11,7 +11,7 @@ from tests.conftest import Workspace
 from tests.reach_sites import ARTICLES, reach_sites, site_block
 
 pytestmark = pytest.mark.e2e  # starts servers and crawls
-SHAPES = ["hanweb", "hanwebget", "script", "search", "zcy", "ggzy", "sc"]
+SHAPES = ["hanweb", "hanwebget", "script", "was5", "search", "zcy", "ggzy", "sc"]
 CRAWL = "[crawl]\nremoval_confirmations = 1\n\n"
 
 

@@ -160,9 +160,38 @@ def test_a_json_string_on_the_path_is_read_too():
     assert [link.url for link in api.read_list(spec, body, "http://sc.example/search")] == ["http://sc.example/a/1.html"]
 
 
+# TRS WAS5 (福建省教育厅's /was5/web/search?…&templet=docs.jsp&prepage=15&page=N): written by a JSP template,
+# so a summary's line breaks stay raw inside its string; chnldocurl is the column's, the same for every doc.
+WAS5_DOC = ('{{\n"title":"关于做好2024年教育装备采购工作的通知",\n"url":"http://jyt.x.gov.cn/xxgk/tzgg/2024{m:02d}/t2024{m:02d}01_{m}.htm",'
+            '\n"time":"2024-{m:02d}-01 10:00:00",\n"fileno":"闽教〔2024〕{m}号",\n"content":"一、总体要求\r\n二、\\"重点\\"任务\r\n",'
+            '\n"chnl":"通知公告",\n"chnldocurl":"http://jyt.x.gov.cn/xxgk/tzgg/"\n}}')
+WAS5 = '\r\n{"pagenum":"9","count":"130",\n"docs":[\n' + ",\n".join(WAS5_DOC.format(m=m) for m in (3, 2)) + "\n]}\r\n"
+WAS5_URL = "http://jyt.x.gov.cn/was5/web/search?channelid=203116&templet=docs.jsp&prepage=2&page=1"
+WAS5_SPEC = ApiSpec(items="docs", link="{url}", title="title", date="time", page_size=2)
+
+
+@pytest.mark.parametrize("body", [
+    WAS5,
+    "{pagenum: 9, docs: [{title: '关于做好2024年教育装备采购工作的通知', url: '/xxgk/tzgg/202403/t20240301_3.htm', "
+    "time: '2024-03-01 10:00:00',}, {title: \"关于做好2024年教育装备采购工作的通知\", url: '/xxgk/tzgg/202402/t20240201_2.htm',"
+    " time: '2024-02-01 10:00:00'},],};",
+], ids=["raw-line-breaks", "js-literal"])
+def test_a_list_answer_written_by_a_template_not_a_json_library_is_read(body):
+    links = api.read_list(WAS5_SPEC, body.encode(), WAS5_URL)
+    assert [(link.url, link.published) for link in links] == [
+        ("http://jyt.x.gov.cn/xxgk/tzgg/202403/t20240301_3.htm", "2024-03-01 10:00"),
+        ("http://jyt.x.gov.cn/xxgk/tzgg/202402/t20240201_2.htm", "2024-02-01 10:00")]
+    assert {link.title for link in links} == {"关于做好2024年教育装备采购工作的通知"}
+
+
+def test_a_literal_followed_by_more_text_is_still_not_json():
+    with pytest.raises(SourceError):
+        api.read_list(WAS5_SPEC, b'{docs: []} <script>alert(1)</script>', WAS5_URL)
+
+
 # --- probe's pure half: recognising a page and proposing its block ---------------------------------------
 
-from crawler.sources.patterns import date_placeholders, follow_for, pagination_for  # noqa: E402
+from crawler.sources.patterns import date_placeholders, follow_for, page_placeholder, pagination_for  # noqa: E402
 from crawler.sources.recognize import NotAList, recognise  # noqa: E402
 
 
@@ -221,8 +250,25 @@ def test_a_page_that_is_no_list_says_what_was_seen(text, says):
 def test_a_get_json_list_is_proposed_as_an_api_block():
     text = '{"data": {"rows": [{"title": "公告一", "url": "/a/1.html", "date": "2024-03-01"}, {"title": "公告二", "url": "/a/2.html", "date": "2024-03-02"}]}}'
     proposal = recognise(text, "http://x.gov.cn/api/list?page=1", "application/json")
-    assert proposal.shape == "api"
-    assert proposal.keys["api"] == {"items": "data.rows", "link": "{url}", "title": "title", "date": "date"}
+    assert proposal.shape == "api" and proposal.start_url == "http://x.gov.cn/api/list?page={page}"
+    assert proposal.keys["api"] == {"items": "data.rows", "link": "{url}", "title": "title", "date": "date", "page_size": 2}
+
+
+def test_a_was5_column_is_proposed_as_a_paged_api_block_linking_each_doc_not_its_column():
+    """The doc's own URL, not chnldocurl (one value for all: the column's); the one-line title, not the summary."""
+    proposal = recognise(WAS5, WAS5_URL, "text/html; charset=utf-8")
+    assert proposal.shape == "api" and proposal.start_url == WAS5_URL.replace("page=1", "page={page}")
+    assert proposal.keys["api"] == {"items": "docs", "link": "{url}", "title": "title", "date": "time", "page_size": 2}
+    assert [link.url for link in proposal.links] == [link.url for link in api.read_list(WAS5_SPEC, WAS5.encode(), WAS5_URL)]
+
+
+@pytest.mark.parametrize("url,expected", [
+    (WAS5_URL, WAS5_URL.replace("&page=1", "&page={page}")),
+    ("http://x/api?pageNo=3&pageSize=20", "http://x/api?pageNo={page}&pageSize=20"),
+    ("http://x/list/index_2.html?id=7", None),
+], ids=["page", "pageNo", "no-page-parameter"])
+def test_a_page_number_in_the_query_becomes_the_page_placeholder(url, expected):
+    assert page_placeholder(url) == expected
 
 
 def test_an_api_site_travels_to_its_spider_as_one_string_and_changes_its_rules_fingerprint():

@@ -76,7 +76,7 @@ def _recognise(page: Fetched, browser: str | None) -> Proposal:
 
 def site_keys(url: str, name: str | None, proposal: Proposal) -> dict:
     """The block's keys: name, label, start_urls (dates as placeholders), then the shape's own keys."""
-    start = date_placeholders(url, today())
+    start = date_placeholders(proposal.start_url or url, today())
     keys: dict = {"name": name or guess_name(url), "label": proposal.label or guess_name(url), "start_urls": [start]}
     keys.update(proposal.keys)
     keys["max_list_pages"] = 5
@@ -96,8 +96,7 @@ def render_toml(site: dict, proposal: Proposal, challenge: str | None = None) ->
         lines.insert(1, f"# behind a JavaScript challenge (HTTP {challenge}): crawls clear it in Chromium when met")
     notes = {"name": "from --name" if site["name"] != guess_name(site["start_urls"][0]) else "guessed from the host",
              "label": "the page's <title>", "max_list_pages": "list pages walked per crawl",
-             "start_urls": "dates in the address move with each crawl (Beijing time)"
-             if "{date" in site["start_urls"][0] else "the page probed", **proposal.notes}
+             "start_urls": _start_note(site["start_urls"][0]), **proposal.notes}
     for key, value in site.items():
         if key == "api":
             continue
@@ -106,6 +105,12 @@ def render_toml(site: dict, proposal: Proposal, challenge: str | None = None) ->
         lines.append(f"[sites.api]  # {notes['api']}")
         lines += [f"{k} = {_toml(v, k)}" for k, v in site["api"].items() if v]
     return "\n".join(lines)
+
+
+def _start_note(start: str) -> str:
+    notes = [note for mark, note in (("{date", "dates in the address move with each crawl (Beijing time)"),
+                                     ("{page}", "{page} is each list page's number, 1, 2 …")) if mark in start]
+    return "; ".join(notes) or "the page probed"
 
 
 def _toml(value, key: str) -> str:

@@ -126,6 +126,41 @@ class ScriptListSite(ShapeSite):
                 f'\n</script><div class="page">{pager}</div></body></html>')
 
 
+class Was5Site(ShapeSite):
+    """福建省教育厅-style TRS WAS5 column: GET /was5/web/search?…&templet=docs.jsp&prepage=N&page=P answers
+    {"pagenum": …, "docs": [{title, url, time, fileno, content, chnl, chnldocurl}, …]} as text/html, written by
+    the JSP template rather than a JSON library: strings carry raw line breaks (json.loads refuses them)."""
+
+    PATH = "/was5/web/search"
+
+    def respond(self, request: DemoRequest) -> Page | None:
+        if request.path != self.PATH:
+            return self.render(request.path) if request.method == "GET" else None
+        args = dict(parse_qsl(request.query))
+        per, page = args.get("prepage", str(self.spec.per_page)), args.get("page", "")
+        if request.method != "GET" or args.get("templet") != "docs.jsp" or not (per.isdigit() and page.isdigit()):
+            return Page(400, HTML, "<html><body>检索参数错误</body></html>".encode())
+        found = self.chunk(int(page), int(per)) if int(page) >= 1 else []
+        return Page(200, HTML, self._docs(found, int(per), request.prefix).encode())
+
+    def _docs(self, found: list[DemoArticle], per: int, prefix: str) -> str:
+        docs = ",\n".join(self._doc(a, n, prefix) for n, a in enumerate(found, 1))
+        pages = max(1, -(-len(self.live()) // per))
+        return f'\r\n{{"pagenum":"{pages}","count":"{len(self.live())}",\n"docs":[\n{docs}\n]}}\r\n'
+
+    @staticmethod
+    def _doc(a: DemoArticle, n: int, prefix: str) -> str:
+        content = _raw("\r\n".join(a.paragraphs[:2]) + "\r\n")  # the summary keeps its line breaks raw
+        return (f'{{\n"title":"{_raw(a.title)}",\n"url":"{prefix}{a.path}",\n"time":"{a.published}:00",\n'
+                f'"fileno":"闽教〔{a.published[:4]}〕{n}号",\n"content":"{content}",\n"chnl":"通知公告",\n'
+                f'"chnldocurl":"{prefix}/xxgk/tzgg/"\n}}')
+
+
+def _raw(text: str) -> str:
+    """What a JSP template escapes in a string: quotes and backslashes, never line breaks."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class SearchSite(ShapeSite):
     """search.ccgp.gov.cn-style bxsearch: results only for a window ending today (Beijing) in start_time/end_time
     (YYYY:MM:DD), 20 rows a page in ul.vT-srch-result-list-bid, page_index=N links; `waf` answers 安全验证."""
@@ -165,9 +200,10 @@ def _beijing_today() -> str:
 
 
 def build_shape_site(kind: str, n_articles: int, seed: int = 0, per_page: int = 5, **options) -> ShapeSite:
-    """A demo site of one list shape: "hanweb" (zj articles), "script" (gd), "search" (ccgp)."""
+    """A demo site of one list shape: "hanweb" (zj articles), "script" (gd), "was5" (moe), "search" (ccgp)."""
     template, cls, list_path = {"hanweb": ("zj", HanwebSite, "/col/col1532973/index.html"),
                                 "script": ("gd", ScriptListSite, "/zxzx/tzgg/index.html"),
+                                "was5": ("moe", Was5Site, Was5Site.PATH),
                                 "search": ("ccgp", SearchSite, "/bxsearch")}[kind]
     base = build_site(template, n_articles, seed, per_page)
     spec = SiteSpec(kind, template, list_path, per_page)

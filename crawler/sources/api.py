@@ -1,8 +1,10 @@
 """JSON APIs declared in a site's [sites.api]: how to ask for list page N, its items → links, an article → HTML.
 
 A JSON article becomes a small HTML page (title, published, the body's HTML string) so the one extractor
-reads its fields and attachments and the diff treats it like any page. An answer that is not JSON or lacks
-a declared path raises SourceError: a fetch error on that URL, never a change or a blank version.
+reads its fields and attachments and the diff treats it like any page. Answers written by page templates
+rather than a JSON library (TRS WAS5's docs.jsp: raw line breaks inside strings; single quotes, bare keys)
+are read too. An answer that is not JSON or lacks a declared path raises SourceError: a fetch error on that
+URL, never a change or a blank version.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from dataclasses import asdict, dataclass
 from urllib.parse import urljoin
 
+from crawler.sources import jsliteral
 from crawler.sources.dates import as_published
 from crawler.sources.model import ListLink, SourceError
 from crawler.sources.template import expand, page_values
@@ -81,12 +84,31 @@ def list_request(spec: ApiSpec, start_url: str, page: int) -> ApiRequest:
 
 
 def load(body: bytes, url: str) -> object:
-    """The answer as JSON, or SourceError saying what came instead."""
+    """The answer as JSON (or a JSON-like literal a template wrote), or SourceError saying what came instead."""
     try:
-        return json.loads(body)
+        return loads(body.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
         start = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
         raise SourceError(f"not JSON: {url} answered {start!r}") from None
+
+
+def loads(text: str) -> object:
+    """JSON, allowing raw control characters in strings; else one JavaScript literal filling the whole text
+    (single quotes, bare keys, trailing commas); ValueError when it is neither."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] not in ("{", "["):
+        raise ValueError("not JSON")
+    try:
+        value, end = jsliteral.parse_at(text, start)
+    except (IndexError, RecursionError) as exc:
+        raise ValueError("not JSON") from exc
+    if text[end:].strip(" \t\r\n;"):
+        raise ValueError("not JSON: text after the literal")
+    return value
 
 
 def dig(data: object, path: str, url: str) -> object:

@@ -79,3 +79,16 @@ def date_placeholders(url: str, today: date) -> str:
     if not parts.query:
         return url
     return url[: len(url) - len(parts.query)] + _URL_DATE.sub(swap, parts.query) if not parts.fragment else url
+
+
+_QUERY_NUMBER = re.compile(r"([?&])([^=&#]+)=(\d+)(?=[&#]|$)")
+
+
+def page_placeholder(url: str) -> str | None:
+    """The URL with its page-number query parameter (page=1, pageNo=1, page_index=1 …) as {page}, so an API's
+    pages 2… are asked by number; None when no parameter names a page."""
+    found = [m for m in _QUERY_NUMBER.finditer(url) if _PAGE_PARAM.match(m.group(2))]
+    if not found:
+        return None
+    match = found[-1]
+    return url[: match.start()] + f"{match.group(1)}{match.group(2)}={{page}}" + url[match.end():]

@@ -3,7 +3,6 @@ the site block that crawls it: the pure half of `eduwatch probe` (the fetching h
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -11,10 +10,10 @@ from urllib.parse import urljoin, urlsplit
 from lxml import html as lxml_html
 
 from crawler.errors import EduwatchError
-from crawler.sources import hanweb, scriptlist
+from crawler.sources import api, hanweb, scriptlist
 from crawler.sources.dates import find_date
 from crawler.sources.model import ListLink
-from crawler.sources.patterns import PAGER_WORDS, follow_for, pagination_for, shape_of
+from crawler.sources.patterns import PAGER_WORDS, follow_for, page_placeholder, pagination_for, shape_of
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 _PAGER_CLASS = re.compile(r"pag|pg|pager", re.I)
@@ -34,6 +33,7 @@ class Proposal:
     keys: dict[str, object] = field(default_factory=dict)  # follow, pagination, api...
     notes: dict[str, str] = field(default_factory=dict)  # key → why it was guessed
     label: str = ""
+    start_url: str = ""  # the start URL to propose when it differs from the page probed ({page} for a paged API)
 
 
 def recognise(text: str, url: str, content_type: str = "") -> Proposal:
@@ -137,9 +137,10 @@ def _tail(url: str) -> str:
 
 
 def _json_list(text: str, url: str) -> Proposal:
-    """A JSON answer to a GET: an [sites.api] proposal when it holds an array of items with a link field."""
+    """A JSON answer to a GET: an [sites.api] proposal when it holds an array of items with a link field; a page
+    number in the URL becomes {page}, and the items on this page the page size."""
     try:
-        data = json.loads(text)
+        data = api.loads(text)
     except ValueError:
         raise NotAList(f"{url}: answered something that starts like JSON but is not; check the address") from None
     best = max(_item_arrays(data, ""), key=lambda found: len(found[1]), default=None)
@@ -150,11 +151,15 @@ def _json_list(text: str, url: str) -> Proposal:
                        "in [sites.api] (README: Adding a site)")
     path, items = best
     link_key, title_key, date_key = fields
-    api = {"items": path, "link": "{" + link_key + "}", "title": title_key or "", "date": date_key or ""}
+    block = {"items": path, "link": "{" + link_key + "}", "title": title_key or "", "date": date_key or ""}
     links = scriptlist.links_from_items(items, url)
-    proposal = Proposal("api", links, keys={"api": api})
+    paged = page_placeholder(url)
+    if paged:
+        block["page_size"] = len(items)
+    proposal = Proposal("api", links, keys={"api": block}, start_url=paged or "")
+    paging = f"; pages asked by {{page}} in the URL, {len(items)} a page" if paged else ""
     proposal.notes["api"] = (f"GET answered JSON: {len(items)} items at {path!r}; their {link_key!r} holds the link"
-                             "; a POST API needs method and body by hand (README: Adding a site)")
+                             f"{paging}; a POST API needs method and body by hand (README: Adding a site)")
     return proposal
 
 

@@ -22,6 +22,7 @@ _TITLE_NAMES = re.compile(r"title|bt|name|subject|biaoti|mc", re.I)
 _DATE_NAMES = re.compile(r"date|time|pub|fbsj|rq|sj", re.I)
 MIN_ITEMS = 2
 MAX_SCRIPT = 2_000_000
+MAX_TITLE = 300  # characters: longer values are bodies or summaries
 
 
 def read(text: str, url: str) -> list[ListLink]:
@@ -91,18 +92,21 @@ def guess_fields(items: list[dict]) -> tuple[str, str | None, str | None] | None
 
 
 def _best(keys: list[str], items: list[dict], test, names: re.Pattern) -> str | None:
-    """The key whose values pass `test` for most items (at least half), a telling name breaking ties."""
+    """The key whose values pass `test` for most items (at least half); ties go to the key whose values differ
+    item to item (an article's link, not its channel's), then to a telling name."""
     scored = []
     for key in keys:
         hits = sum(1 for item in items if test(item.get(key)))
         if hits * 2 >= len(items) and hits:
-            scored.append((hits, bool(names.search(key)), key))
-    return max(scored)[2] if scored else None
+            distinct = len({str(item.get(key)) for item in items})
+            scored.append((hits, distinct, bool(names.search(key)), key))
+    return max(scored)[3] if scored else None
 
 
 def _title_score(key: str, items: list[dict]) -> float:
+    """How much a key's values look like titles: CJK text of some length, on one line (a summary or body is not)."""
     values = [v for v in (item.get(key) for item in items) if isinstance(v, str) and v.strip()]
-    if len(values) * 2 < len(items):
+    if len(values) * 2 < len(items) or any("\n" in v.strip() or len(v) > MAX_TITLE for v in values):
         return 0
     cjk = sum(len(_CJK.findall(v)) for v in values) / len(values)
     length = sum(len(v) for v in values) / len(values)
