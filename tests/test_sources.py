@@ -184,6 +184,11 @@ def test_a_list_answer_written_by_a_template_not_a_json_library_is_read(body):
     assert {link.title for link in links} == {"关于做好2024年教育装备采购工作的通知"}
 
 
+def test_a_list_answer_in_gbk_without_a_charset_is_read():
+    links = api.read_list(WAS5_SPEC, WAS5.encode("gbk"), WAS5_URL)
+    assert [link.title for link in links] == ["关于做好2024年教育装备采购工作的通知"] * 2
+
+
 def test_a_literal_followed_by_more_text_is_still_not_json():
     with pytest.raises(SourceError):
         api.read_list(WAS5_SPEC, b'{docs: []} <script>alert(1)</script>', WAS5_URL)

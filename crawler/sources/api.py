@@ -84,12 +84,17 @@ def list_request(spec: ApiSpec, start_url: str, page: int) -> ApiRequest:
 
 
 def load(body: bytes, url: str) -> object:
-    """The answer as JSON (or a JSON-like literal a template wrote), or SourceError saying what came instead."""
-    try:
-        return loads(body.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
-        start = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
-        raise SourceError(f"not JSON: {url} answered {start!r}") from None
+    """The answer as JSON (or a JSON-like literal a template wrote), or SourceError saying what came instead.
+    UTF-8, else GB18030: older JSP templates answer GBK, often without a charset in the header."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return loads(body.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+        except ValueError:
+            break
+    start = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
+    raise SourceError(f"not JSON: {url} answered {start!r}")
 
 
 def loads(text: str) -> object:
