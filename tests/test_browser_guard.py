@@ -10,7 +10,7 @@ import pytest
 from crawler.fetch.address_guard import AddressRule
 from crawler.fetch.browser import BrowserDoor, BrowserFailed, BrowserMissing, find_browser
 from storage import Store
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, run_cli, wait_until
 from tests.test_address_guard import SECRET, Server
 
 try:
@@ -98,3 +98,37 @@ def test_probe_renders_without_reaching_an_internal_address(tmp_path: Path, serv
     result = run_cli("probe", site.url("/away.html"), "--config", str(config), timeout=120)
     assert internal.asked == []
     assert result.code == 1 and "refused" in result.err and "Traceback" not in result.err, result.err
+
+
+def _socket_then(internal: Server, then: str) -> str:
+    """A script that opens a WebSocket to the internal server and, once it has closed (refused or answered), `then`."""
+    return (f"var ws = new WebSocket('{internal.url('/internal/ws').replace('http:', 'ws:')}');"
+            f"ws.onclose = function(){{ {then} }};")
+
+
+@needs_chromium
+def test_a_workers_websocket_cannot_reach_an_internal_address(servers):
+    site, internal = servers
+    site.routes["/ws-worker.js"] = (200, {"Content-Type": "text/javascript"},
+                                    _socket_then(internal, "fetch('/after-ws');").encode())
+    site.routes["/after-ws"] = (200, {}, b"ok")
+    site.routes["/workers.html"] = (200, {}, b"<html><body><p>x</p><script>new Worker('/ws-worker.js');</script>"
+                                             b"</body></html>")
+    with BrowserDoor(CHROMIUM, guard=AddressRule.for_urls([site.url("/workers.html")], site="local")) as door:
+        door.render(site.url("/workers.html"))
+        wait_until(lambda: "/after-ws" in site.asked, "the worker's WebSocket to close")
+    assert internal.asked == [], "the worker's WebSocket reached the internal server"
+
+
+@needs_chromium
+def test_a_challenge_pages_websocket_cannot_reach_an_internal_address(servers):
+    """A door that only solves challenges (never renders) guards WebSockets too: the challenge script's socket is
+    refused, and the challenge still clears."""
+    site, internal = servers
+    script = _socket_then(internal, "location.href = '/open.html';")
+    site.routes["/gate.html"] = (412, {}, f"<html><body><script>{script}</script></body></html>".encode())
+    site.page("/open.html", "通知公告")
+    with BrowserDoor(CHROMIUM, guard=AddressRule.for_urls([site.url("/gate.html")], site="local")) as door:
+        solved = door.solve(site.url("/gate.html"))
+    assert (solved.status, solved.challenge) == (200, "412")
+    assert internal.asked == [], "the challenge page's WebSocket reached the internal server"

@@ -130,6 +130,19 @@ class AddressRule:
         return refused(url, host, self.resolved[host], self.site)
 
 
+    def destination(self, host: str, port: int) -> tuple[list[str], str | None]:
+        """Where a connection the browser opens to (host, port) goes (crawler/fetch/guard_proxy.py): (the addresses
+        to connect to, None), or ([], the refusal). Judged as its requests are, by the addresses resolved once;
+        the site's own hosts and ports, and allow_private, go to the name as given."""
+        host = host.lower().strip("[]")
+        if self.allow_private or any(o[1] == host and o[2] == port for o in self.allowed):
+            return [host], None
+        if not self.resolved.get(host):
+            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, port)})
+        refusal = refused(f"a connection to {host}:{port}", host, self.resolved[host], self.site)
+        return ([], refusal) if refusal else (self.resolved[host], None)
+
+
 _HTTP_LIKE = {"ws": "http", "wss": "https"}  # a WebSocket's origin is checked as its HTTP twin's
 
 

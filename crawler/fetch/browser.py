@@ -8,8 +8,10 @@ else in eduwatch imports Playwright.
 A hostile page's script or redirect could steer the browser to an internal address (127.0.0.1:<port>, 10.x) and,
 rendered, have it read: with a `guard` (crawler/fetch/address_guard.AddressRule) every request the browser sends
 — each redirect hop, frame, worker and popup included, which Playwright's page.route does not see — is paused
-at the browser's DevTools Fetch domain and refused when the rule refuses it; a rendered page's WebSockets, which
-that domain does not see, go through Playwright's socket routes.
+at the browser's DevTools Fetch domain and refused when the rule refuses it (the page is told why); and every
+connection it opens, WebSockets (a worker's, a challenge page's) included, which that domain does not see, goes
+through a SOCKS5 proxy that holds it to the same rule and connects it to the addresses judged
+(crawler/fetch/guard_proxy.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import atexit
 import logging
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.errors import EduwatchError
+from crawler.fetch.guard_proxy import GuardProxy
 
 if TYPE_CHECKING:
     from crawler.fetch.address_guard import AddressRule
@@ -116,10 +120,11 @@ class BrowserDoor:
         self.executable = executable
         self.timeout = timeout
         self.guard = guard  # None: the browser may go anywhere (a bench, or the check turned off for a run)
-        self.refused = 0  # requests the guard refused
+        self.refused = 0  # requests and connections the guard refused
+        self._counting = threading.Lock()  # the proxy's thread counts refusals too
         self._refused_pages: list[str] = []  # why each refused main-frame page was refused
         self._main_frame: str | None = None
-        self._sockets_routed = False
+        self._proxy: GuardProxy | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._playwright = self._browser = self._context = None
         self.launch_seconds = 0.0  # how long Chromium took to start (the benchmark prints it)
@@ -195,13 +200,15 @@ class BrowserDoor:
         from playwright.sync_api import Error, sync_playwright  # only here: nothing else imports Playwright
 
         started = time.monotonic()
+        guarded = self.guard is not None and not self.guard.allow_private
+        flags = CHROMIUM_FLAGS + (self._proxy_flags() if guarded else [])
         self._playwright = sync_playwright().start()
         try:  # launch() gives Chromium a fresh temporary --user-data-dir and removes it on close
             self._browser = self._playwright.chromium.launch(executable_path=self.executable, headless=True,
-                                                             args=CHROMIUM_FLAGS, timeout=self.timeout * 1000)
+                                                             args=flags, timeout=self.timeout * 1000)
             self._context = self._browser.new_context(user_agent=user_agent_for(self._browser.version), locale="zh-CN",
                                                       timezone_id="Asia/Shanghai", service_workers="block")
-            if self.guard is not None and not self.guard.allow_private:
+            if guarded:
                 self._screen(self._browser.new_browser_cdp_session())
         except Error as exc:
             self._shutdown()
@@ -209,6 +216,16 @@ class BrowserDoor:
                                 "runs (`chromium --headless --version`) or set [crawl] browser") from None
         self.launch_seconds = time.monotonic() - started
         logger.info("started %s in %.1f s", self.executable, self.launch_seconds)
+
+    def _proxy_flags(self) -> list[str]:
+        """Every connection through the guard's proxy, loopback ones too (Chromium sends those direct by default)."""
+        self._proxy = GuardProxy(self.guard, self._refuse_connection)
+        return [f"--proxy-server={self._proxy.start()}", "--proxy-bypass-list=<-loopback>"]
+
+    def _refuse_connection(self, refusal: str) -> None:
+        with self._counting:
+            self.refused += 1
+        logger.info("browser: %s", refusal)
 
     def _screen(self, session) -> None:
         """Pause every request of the whole browser (the browser target's Fetch domain: redirect hops, frames,
@@ -225,7 +242,8 @@ class BrowserDoor:
                 if refusal is None:
                     session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
                     return
-                self.refused += 1
+                with self._counting:
+                    self.refused += 1
                 logger.info("browser: %s", refusal)
                 if event.get("resourceType") == "Document" and event.get("frameId") == self._main_frame:
                     self._refused_pages.append(refusal)
@@ -235,19 +253,6 @@ class BrowserDoor:
 
         session.on("Fetch.requestPaused", paused)
         session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
-
-    def _route_sockets(self) -> None:
-        """WebSockets bypass the Fetch domain: Playwright's socket routes catch the refused ones. Only once the door
-        renders (a page read back): the routes replace the page's WebSocket with a script, which a WAF's challenge
-        script could take for automation, so a door that only solves challenges keeps the browser's own."""
-        if self.guard is not None and not self.guard.allow_private and not self._sockets_routed:
-            self._context.route_web_socket(lambda url: self.guard.refusal(url) is not None, self._refuse_socket)
-            self._sockets_routed = True
-
-    def _refuse_socket(self, socket) -> None:
-        self.refused += 1
-        logger.info("browser: %s", self.guard.refusal(socket.url))
-        socket.close(code=1008, reason="refused by eduwatch: a non-public address off the site")
 
     def _refusal_since(self, mark: int) -> str | None:
         """Why the page itself (main frame) was refused since `mark` (len of the list then), else None."""
@@ -303,8 +308,6 @@ class BrowserDoor:
         from playwright.sync_api import Error
 
         mark = len(self._refused_pages)
-        self._page()  # started, so the socket routes have a context to go on
-        self._route_sockets()
         page, response, _ = self._navigate(url)
         try:
             page.wait_for_load_state("networkidle", timeout=self.timeout * 1000)
@@ -324,8 +327,9 @@ class BrowserDoor:
                     logger.debug("closing the browser: %s", exc)
         if self._playwright is not None:
             self._playwright.stop()
-        self._playwright = self._browser = self._context = self._main_frame = None
-        self._sockets_routed = False
+        if self._proxy is not None:
+            self._proxy.close()
+        self._playwright = self._browser = self._context = self._main_frame = self._proxy = None
 
 
 def _domain_matches(host: str, domain: str) -> bool:
