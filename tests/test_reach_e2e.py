@@ -166,3 +166,17 @@ def test_an_article_that_appears_on_a_shape_list_after_the_baseline_is_new(tmp_p
     assert ws.crawl().code == 0
     changes = [(c["kind"], c["url"]) for c in ws.cli("changes", "--json").json() if c["kind"] != "health"]
     assert changes == [("new", article_url(reach, name, late))]
+
+
+def test_a_literal_list_page_with_only_start_urls_and_follow_gives_its_first_page(tmp_path, reach):
+    """A WAS5 column's page 1 given as a plain list (no [sites.api]): its docs are read like a script literal."""
+    from tests.reach_sites import WAS5_LIST
+
+    site = reach.sites["was5"]
+    ws = Workspace(tmp_path, reach)
+    ws.write_config(CRAWL + "[[sites]]\nname = \"was5\"\n"
+                    f'start_urls = ["{reach.url_for("was5", WAS5_LIST + "1")}"]\n'
+                    r"follow = '/gzdt_gzdt/\d+/t\d+_\d+\.html$'" "\n")
+    assert ws.crawl().code == 0
+    assert sorted(stored(ws.db)) == sorted(reach.url_for("was5", p) for p in site.article_paths()[:5])
+    assert last_run(ws.db)["list_errors"] == 0

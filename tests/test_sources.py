@@ -189,6 +189,13 @@ def test_a_list_answer_in_gbk_without_a_charset_is_read():
     assert [link.title for link in links] == ["关于做好2024年教育装备采购工作的通知"] * 2
 
 
+def test_a_list_page_that_is_itself_a_literal_is_read_as_a_script_list():
+    """start_urls + follow on a WAS5 page 1, without [sites.api]: its docs are read like a script literal."""
+    links = scriptlist.read(WAS5, WAS5_URL)
+    assert [link.url for link in links] == [link.url for link in api.read_list(WAS5_SPEC, WAS5.encode(), WAS5_URL)]
+    assert scriptlist.read('{"success": true, "total": 0}', WAS5_URL) == []
+
+
 def test_a_literal_followed_by_more_text_is_still_not_json():
     with pytest.raises(SourceError):
         api.read_list(WAS5_SPEC, b'{docs: []} <script>alert(1)</script>', WAS5_URL)

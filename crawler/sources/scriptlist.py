@@ -10,6 +10,7 @@ import re
 from urllib.parse import urljoin
 
 from crawler.sources import jsliteral
+from crawler.sources.api import loads
 from crawler.sources.dates import as_published, looks_like_date
 from crawler.sources.model import ListLink
 
@@ -26,7 +27,10 @@ MAX_TITLE = 300  # characters: longer values are bodies or summaries
 
 
 def read(text: str, url: str) -> list[ListLink]:
-    """Article links from the largest array of objects in the page's scripts that has a link field."""
+    """Article links from the largest array of objects in the page's scripts that has a link field; a page that
+    is itself a literal (a JSON answer, TRS WAS5's docs.jsp) is read whole."""
+    if text.lstrip()[:1] in ("{", "["):
+        return _literal_page(text, url)
     best: list[ListLink] = []
     for attrs, body in _SCRIPT.findall(text):
         if "xml" in attrs.lower() or "src=" in attrs.lower() or len(body) > MAX_SCRIPT:
@@ -36,6 +40,14 @@ def read(text: str, url: str) -> list[ListLink]:
             if len(links) > len(best):
                 best = links
     return best
+
+
+def _literal_page(text: str, url: str) -> list[ListLink]:
+    try:
+        value = loads(text)
+    except ValueError:
+        return []
+    return max((links_from_items(items, url) for items in _object_arrays(value)), key=len, default=[])
 
 
 def _arrays(script: str):
