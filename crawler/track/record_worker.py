@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection
 
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
+from crawler.track.attachments import ReadingCache
 from crawler.track.recorder import Extraction, PageRecorder, Recorded, RunContext
 from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store, fatal_error
 
@@ -70,6 +71,7 @@ def _serve(conn: Connection, db_path: str) -> None:
         conn.send(("failed", f"the recording process could not open {db_path}: {exc}"))
         return
     recorders: dict[int, PageRecorder] = {}
+    readings = ReadingCache()  # one crawl's attachment readings, shared by the sites it records
     try:
         while True:
             try:
@@ -80,7 +82,7 @@ def _serve(conn: Connection, db_path: str) -> None:
                 return
             kind, payload = message
             if kind == "open":
-                recorders[payload.run_id] = PageRecorder(payload, store)
+                recorders[payload.run_id] = PageRecorder(payload, store, readings)
             elif kind == "close":
                 recorders.pop(payload, None)
             else:

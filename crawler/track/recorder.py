@@ -85,9 +85,11 @@ class PageRecorder:
     Two steps, so a batch can extract every page before it takes the write lock: `extract_page` (the
     costly part; it only reads) and `write` (the rows)."""
 
-    def __init__(self, context: RunContext, store: Store):
+    def __init__(self, context: RunContext, store: Store, readings: attachment_readings.ReadingCache | None = None):
         self.context = context
         self.store = store  # the caller's connection: one per process, shared by the runs it records
+        # attachment readings kept from page to page (the worker shares one between the runs it records)
+        self.readings = readings if readings is not None else attachment_readings.ReadingCache()
         self.site_config = next((s for s in context.config.sites if s.name == context.site_name), None)
         self._projects_ready = False
 
@@ -103,7 +105,7 @@ class PageRecorder:
         previous = Article.from_dict(latest["article"]) if latest else None
         article = Article.from_dict(extraction.article.to_dict())  # the reused stored article stays untouched
         readings = attachment_readings.read_attachments(article, page.attachments, previous,
-                                                        self.store.attachment_document)
+                                                        self.store.attachment_document, self.readings)
         return Extraction(article, extraction.reused_hash, readings)
 
     def _extract_article(self, page: FetchedPage) -> Extraction:
