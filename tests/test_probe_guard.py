@@ -49,3 +49,33 @@ def test_probe_of_a_page_redirecting_inside_says_so_in_one_line_and_shows_nothin
     [line] = [x for x in result.err.splitlines() if x.startswith("eduwatch: error:")]
     assert "internal address" in line and "127.0.0.2" in line
     assert internal.asked == []
+
+
+def test_a_name_that_rebinds_after_the_check_is_connected_to_at_the_judged_address_only(servers, monkeypatch):
+    """DNS rebinding: a name server (here, this process's resolver) answers a public address to the check and the
+    internal server's to every later lookup; probe connects to the address judged, never asking again. A connection
+    to that public address is refused here, so none leaves the machine."""
+    import socket
+
+    site, internal = servers
+    public, lookups, connects = "93.184.216.34", [], []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "rebind.test":
+            lookups.append(host)
+            host = public if len(lookups) == 1 else "127.0.0.2"
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        connects.append(address[0])
+        if address[0] == public:
+            raise ConnectionRefusedError(f"{public} refused (the test's stand-in for the internet)")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(PageFetchError, match="cannot fetch"):
+        fetch_page(internal.url("/internal/admin.html", host="rebind.test"), guard=AddressRule.for_urls([site.url("/")]))
+    assert internal.asked == [], "not one request reached the internal server"
+    assert connects == [public], "the one connection went to the address the guard judged"

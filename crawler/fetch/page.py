@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -56,18 +57,61 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Judged:
+    """Connects to the addresses the guard judged (AddressRule.destination), not to a second DNS answer: a name
+    server cannot answer a public address to the check and 127.0.0.1 to the connection (DNS rebinding). TLS still
+    checks the certificate against the host name."""
+
+    def __init__(self, guard: AddressRule):
+        super().__init__()
+        self.guard = guard
+
+    def do_open(self, http_class, req, **kwargs):
+        if req.has_proxy():  # the proxy connects (and resolves) for us
+            return super().do_open(http_class, req, **kwargs)
+
+        def judged(*args, **kw):
+            connection = http_class(*args, **kw)
+            connection._create_connection = self._connect
+            return connection
+
+        return super().do_open(judged, req, **kwargs)
+
+    def _connect(self, address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):
+        host, port = address
+        addresses, refusal = self.guard.destination(host, port)
+        if refusal:
+            raise OSError(refusal)
+        failure: OSError = OSError(f"{host} does not resolve")
+        for judged in addresses:
+            try:
+                return socket.create_connection((judged, port), timeout, source_address)
+            except OSError as exc:
+                failure = exc
+        raise failure
+
+
+class _JudgedHTTPHandler(_Judged, urllib.request.HTTPHandler):
+    pass
+
+
+class _JudgedHTTPSHandler(_Judged, urllib.request.HTTPSHandler):
+    pass
+
+
 def fetch_page(url: str, timeout: float = DOWNLOAD_TIMEOUT, headers: dict[str, str] | None = None,
                guard: AddressRule | None = None) -> Fetched:
     """GET `url` as the crawler would (its User-Agent, or a cleared challenge's `headers`: cookies and the browser's
     UA); an HTTP error status is an answer, not an exception. `url` and every redirect hop pass `guard` (default:
-    internal addresses only on `url`'s own origin), as the crawl's requests pass the address guard."""
+    internal addresses only on `url`'s own origin), as the crawl's requests pass the address guard, and connect to
+    the addresses it judged."""
     guard = guard or AddressRule.for_urls([url])
     refusal = guard.refusal(url)
     if refusal:
         raise PageFetchError(refusal)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9",
                                                    **(headers or {})})
-    opener = urllib.request.build_opener(_GuardedRedirects(guard))
+    opener = urllib.request.build_opener(_GuardedRedirects(guard), _JudgedHTTPHandler(guard), _JudgedHTTPSHandler(guard))
     try:
         with opener.open(request, timeout=timeout) as response:
             return Fetched(url, response.geturl(), response.status, response.read(),
