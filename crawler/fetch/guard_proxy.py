@@ -81,8 +81,7 @@ class GuardProxy:
             host, port = await _handshake(reader, writer)
             if host is None:
                 return
-            loop = asyncio.get_running_loop()
-            addresses, refusal = await loop.run_in_executor(None, self.rule.destination, host, port)
+            addresses, refusal = await _off_loop(self.rule.destination, host, port)
             if refusal:
                 self.on_refused(refusal)
                 return await _reply(writer, _REFUSED)
@@ -100,6 +99,35 @@ class GuardProxy:
             for closing in (writer, upstream[1] if upstream else None):
                 if closing is not None:
                     closing.close()
+
+
+def _off_loop(judge: Callable, host: str, port: int) -> asyncio.Future:
+    """Judge a destination (a DNS lookup, blocking) on a daemon thread of its own, not the loop's executor: Chromium
+    opens connections of its own (update.googleapis.com, accounts.google.com) whose lookups can hang for the
+    resolver's 5–10 s where those names do not resolve, and the interpreter waits at exit for an executor's
+    threads — a finished crawl sat 9 s before exiting. A daemon thread is left behind instead."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome: tuple) -> None:
+        failed, value = outcome
+        if future.done():
+            return
+        if failed:
+            future.set_exception(value)
+        else:
+            future.set_result(value)
+
+    def judge_it() -> None:
+        try:
+            outcome = (False, judge(host, port))
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting connection, which logs it
+            outcome = (True, exc)
+        with contextlib.suppress(RuntimeError):  # the proxy closed meanwhile: nobody waits for the answer
+            loop.call_soon_threadsafe(settle, outcome)
+
+    threading.Thread(target=judge_it, name="eduwatch-browser-proxy-lookup", daemon=True).start()
+    return future
 
 
 async def _handshake(reader, writer) -> tuple[str | None, int]:
