@@ -291,15 +291,16 @@ class BrowserDoor:
 
     def _solve(self, url: str) -> Solved:
         """Clear the challenge: done once the cleared page's own scripts ran (DOMContentLoaded; its images and
-        frames add nothing to the cookies). The page is closed after: its renderer would otherwise spend most
-        of a second of CPU on after-start work beside the crawl it has just let through."""
+        frames add nothing to the cookies). The browser's first page is closed after: its renderer would
+        otherwise spend about half a second of CPU on after-start work beside the crawl it has just let through.
+        A later clearance (the cookie expired) keeps its page: opening another costs more than that."""
         page, response, met = self._navigate(url, until="domcontentloaded")
         self.solves += 1
         host = urlsplit(url).hostname or ""
         cookies = {c["name"]: c["value"] for c in self._context.cookies()
                    if _domain_matches(host, c.get("domain", ""))}
         solved = Solved(cookies, page.evaluate("navigator.userAgent"), response.status, met)
-        if not self.renders:  # a door that renders keeps its page for the next one
+        if self.solves == 1 and not self.renders:  # a door that renders keeps its page for the next one
             page.close()
             self._main_frame = None
         return solved
