@@ -19,22 +19,23 @@ PDF = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "attachme
 _BODY_END = re.compile(rb"</body\s*>", re.I)
 
 
-def sidebar(name: str, index: int, slug: str) -> str:
+def sidebar(name: str, index: int, slug: str, dead_host: bool = True) -> str:
     """The links one article page carries, as HTML."""
     links = [(f"/{name}/download/form{k}.pdf", f"办事表格{k}") for k in range(1, SHARED_FORMS + 1)]
     if index % OWN_EVERY == 0:
         links.append((f"/{name}/files/{slug}.pdf", "招标文件"))
     if index % MISSING_EVERY == 0:
         links.append((f"/{name}/files/missing-{slug}.pdf", "已撤下的附件"))
-    if index % DEAD_HOST_EVERY == 0:
+    if dead_host and index % DEAD_HOST_EVERY == 0:
         links.append((f"http://{DEAD_HOST}/{name}/{slug}.pdf", "外部附件"))
     items = "".join(f'<li><a href="{href}">{title}</a></li>' for href, title in links)
     return f'<div class="download"><h3>下载中心</h3><ul>{items}</ul></div>'
 
 
-def link_documents(sites: dict[str, Site], root: Path) -> dict[str, int]:
+def link_documents(sites: dict[str, Site], root: Path, dead_host: bool = True) -> dict[str, int]:
     """Add the sidebar to every article file under root/<site>/ and write the documents it links (the missing
-    and dead-host ones excepted). Returns counts: pages, documents written, links, distinct linked URLs."""
+    and dead-host ones excepted; dead_host=False leaves the dead host's links out). Returns counts: pages,
+    documents written, links, distinct linked URLs."""
     counts = {"pages": 0, "documents": 0, "links": 0, "urls": 0}
     urls: set[str] = set()
     for name, site in sites.items():
@@ -43,7 +44,7 @@ def link_documents(sites: dict[str, Site], root: Path) -> dict[str, int]:
             counts["documents"] += 1
         for index, path in enumerate(site.article_paths()):
             slug = path.strip("/").rsplit(".", 1)[0].replace("/", "-")
-            html = sidebar(name, index, slug)
+            html = sidebar(name, index, slug, dead_host)
             target = root / name / path.lstrip("/")
             target.write_bytes(_with_sidebar(target.read_bytes(), html.encode(site.template.encoding,
                                                                               "xmlcharrefreplace")))

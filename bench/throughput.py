@@ -1,7 +1,8 @@
 """eduwatch crawl vs bare Scrapy in process wall time, with the default settings, on a mirror of heavy real-like pages.
 
 Run: .venv/bin/python bench/throughput.py [--pages 2000] [--rounds 3] [--variant 'cache=HTTPCACHE_ENABLED=true']
-     .venv/bin/python bench/throughput.py --attachments   (pages linking documents: bench/throughput_documents.py)
+     .venv/bin/python bench/throughput.py --attachments [--before DIR] [--no-dead-host]
+                                                 (pages linking documents: bench/throughput_documents.py)
 Prints a Markdown report (see bench/README.md): first, the wall time of `eduwatch crawl` (first crawl and an
 unchanged recheck) against bare Scrapy with the same spiders, only the politeness overrides set; then the
 database growth per unchanged recheck; then changes found after edits, per-stage CPU and any --variant.
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage-pages", type=int, default=600, help="pages to time the stages over (0 = all)")
     parser.add_argument("--attachments", action="store_true",
                         help="measure pages that link documents, against bare Scrapy fetching each document once")
+    parser.add_argument("--no-dead-host", action="store_true",
+                        help="--attachments without the links to an unresolvable host (when the resolver is slow)")
     parser.add_argument("--keep", metavar="DIR", help="keep the mirror, databases and crawl logs in DIR")
     args = parser.parse_args(argv)
     if args.pages < PER_PAGE:
