@@ -35,9 +35,10 @@ class AttachmentReadings:
     read_ok: list[str] = field(default_factory=list)  # attachment urls fetched and read this time
 
 
-# Text held by a ReadingCache (characters, all readings together): a crawl's sidebar forms stay in it; the oldest
-# readings go first past it. A reading is at most ReadLimits.max_text_chars (2,000,000) characters.
-CACHE_CHARS = 8_000_000
+# Text held by a ReadingCache (characters, all readings together; ~4 MB): a site's sidebar forms and the files
+# read but not yet committed fit many times over. The oldest readings go first past it. There is one cache per
+# site being crawled in the crawl process (besides the worker's), so it is kept small.
+CACHE_CHARS = 2_000_000
 
 
 @dataclass
