@@ -120,15 +120,17 @@ class AddressRule:
 
     def refusal(self, url: str) -> str | None:
         """Why a request to url is refused (one line naming the fix), None when it may go. A host not resolved
-        yet is resolved here, blocking."""
+        yet is resolved here, blocking (`addresses`)."""
         target = self.target(url)
         if target is None:
             return None
-        host = target[0]
-        if host not in self.resolved:
-            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(*target)})
-        return refused(url, host, self.resolved[host], self.site)
+        return refused(url, target[0], self.addresses(*target), self.site)
 
+    def addresses(self, host: str, port: int | None) -> list[str]:
+        """The host's addresses, resolved here, blocking, once (again while it has none); an IP literal is itself."""
+        if not self.resolved.get(host):
+            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, port)})
+        return self.resolved[host]
 
     def destination(self, host: str, port: int) -> tuple[list[str], str | None]:
         """Where a connection the browser opens to (host, port) goes (crawler/fetch/guard_proxy.py): (the addresses
@@ -137,10 +139,9 @@ class AddressRule:
         host = host.lower().strip("[]")
         if self.allow_private or any(o[1] == host and o[2] == port for o in self.allowed):
             return [host], None
-        if not self.resolved.get(host):
-            self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, port)})
-        refusal = refused(f"a connection to {host}:{port}", host, self.resolved[host], self.site)
-        return ([], refusal) if refusal else (self.resolved[host], None)
+        addresses = self.addresses(host, port)
+        refusal = refused(f"a connection to {host}:{port}", host, addresses, self.site)
+        return ([], refusal) if refusal else (addresses, None)
 
 
 _HTTP_LIKE = {"ws": "http", "wss": "https"}  # a WebSocket's origin is checked as its HTTP twin's
