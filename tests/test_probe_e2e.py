@@ -88,19 +88,6 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="install Debian's c
 
 
 @needs_chromium
-def test_probe_goes_through_a_412_challenge_and_says_it_met_one(tmp_path):
-    from crawler.demo.browser_sites import challenged_site
-
-    site = challenged_site(6, per_page=3)
-    with SiteServer({"wafsite": site}) as srv:
-        ws = Workspace(tmp_path, srv)
-        ws.write_config("")
-        found = ws.cli("probe", srv.url_for("wafsite", site.spec.list_path), "--json").json()
-    assert found["challenge"] == "412" and found["shape"] == "html"
-    assert [a["title"] for a in found["articles"]] == [site.article(p).title for p in site.article_paths()[:3]]
-
-
-@needs_chromium
 def test_a_list_drawn_by_script_is_probed_rendered_and_its_block_crawls_page_one(tmp_path):
     from crawler.demo.browser_sites import drawn_list_site
 
@@ -116,14 +103,3 @@ def test_a_list_drawn_by_script_is_probed_rendered_and_its_block_crawls_page_one
         with Store(ws.db) as store:
             stored = {p["url"] for p in store.pages() if p.get("latest_version")}
     assert {srv.url_for("drawn", p) for p in site.article_paths()[:3]} <= stored
-
-
-def test_a_challenge_without_a_browser_is_one_line_naming_the_fix(tmp_path):
-    from crawler.demo.browser_sites import challenged_site
-
-    site = challenged_site(3)
-    with SiteServer({"wafsite": site}) as srv:
-        ws = Workspace(tmp_path, srv)
-        ws.write_config(f'[crawl]\nbrowser = "{tmp_path / "no-chromium"}"\n')
-        result = ws.cli("probe", srv.url_for("wafsite", site.spec.list_path))
-    assert result.code == 1 and "chromium" in result.err and len(result.err.strip().splitlines()) == 1
