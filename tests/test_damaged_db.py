@@ -10,7 +10,7 @@ import pytest
 
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, run_cli, site_toml
 
 pytestmark = pytest.mark.e2e  # crawls a local site
 DAMAGED = ("search_fts_data", "versions", "raw")  # b-tree roots overwritten: the index, the readings, the bytes
@@ -35,8 +35,7 @@ def damaged(tmp_path_factory):
     site = build_site("moe", 30, seed=5, per_page=10)
     with SiteServer({"moe": site}) as server:
         db, config = tmp / "eduwatch.db", tmp / "eduwatch.toml"
-        config.write_text(f'[[sites]]\nname = "moe"\nstart_urls = ["{server.url_for("moe", site.spec.list_path)}"]\n'
-                          'spider = "moe"\nmax_list_pages = 10\n', encoding="utf-8")
+        config.write_text(site_toml(server, ["moe"]), encoding="utf-8")
         first = run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, timeout=120)
         assert first.code == 0, first.err
         damage(db, DAMAGED)

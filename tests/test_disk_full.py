@@ -14,7 +14,7 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.model import FetchedPage
 from storage import Store
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, run_cli, site_toml
 
 pytestmark = pytest.mark.e2e  # starts crawls, servers and mounts a filesystem
 
@@ -55,9 +55,7 @@ def test_a_full_disk_stops_the_crawl_in_one_line_and_raises_nothing_once_space_i
                                                                                          tmp_path):
     where, remount = disk
     db, config = where / "eduwatch.db", tmp_path / "eduwatch.toml"
-    site = site_server.sites["moe"]
-    config.write_text(f'[[sites]]\nname = "moe"\nstart_urls = ["{site_server.url_for("moe", site.spec.list_path)}"]\n'
-                      'spider = "moe"\nmax_list_pages = 10\nrecipients = ["ops@example.org"]\n', encoding="utf-8")
+    config.write_text(site_toml(site_server, ["moe"], recipients=["ops@example.org"]), encoding="utf-8")
     full = crawl(site_server, db, config, "-s", f"EDUWATCH_RECORD_WORKER={worker}")
     assert full.code == 1, full.err
     assert "disk full" in full.err and "free some space" in full.err, full.err

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, run_cli, site_toml
 
 pytestmark = pytest.mark.e2e  # crawls a local site and mounts a filesystem
 
@@ -27,8 +27,7 @@ def archive(tmp_path):
         site = build_site("moe", 12, seed=2, per_page=12)
         with SiteServer({"moe": site}) as server:
             db, config = where / "eduwatch.db", tmp_path / "eduwatch.toml"
-            config.write_text(f'[[sites]]\nname = "moe"\nstart_urls = ["{server.url_for("moe", site.spec.list_path)}"]\n'
-                              'spider = "moe"\n', encoding="utf-8")
+            config.write_text(site_toml(server, ["moe"]), encoding="utf-8")
             crawled = run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, timeout=120)
             assert crawled.code == 0, crawled.err
             subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
