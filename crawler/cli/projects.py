@@ -43,8 +43,8 @@ def print_project(record: dict, zone: str, *, as_json: bool) -> int:
         when = display_time(n["published"], zone)
         removed = "（已删除）" if n["removed"] else ""
         print(f"  {when or '日期未知':<16} {KIND_LABELS.get(n['kind'], n['kind'])}  {n['title']}{removed}\n    {n['url']}")
-        if what_changed(n, zone):
-            print(f"    {what_changed(n, zone)}")
+        if changed := what_changed(n, zone):
+            print(f"    {changed}")
         for url in n["also_on"]:
             print(f"    也见于: {url}")
     if record["awards"]:
