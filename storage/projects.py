@@ -97,18 +97,29 @@ class ProjectsMixin:
         return found["id"] if found else None
 
     def put_notice_reading(self, page_id: int, version: int, first_seen: str, reading: dict) -> None:
-        self.db.execute("INSERT OR REPLACE INTO project_readings VALUES (?, ?, ?, ?)",
+        """Keep (or replace) the reading of one version. An upsert, not INSERT OR REPLACE: on a table with a foreign
+        key, REPLACE needs a statement journal, whose savepoint makes FTS5 flush the page's pending search rows
+        to disk mid-batch (a new index segment per notice, 0.7 ms each)."""
+        self.db.execute("INSERT INTO project_readings VALUES (?, ?, ?, ?) ON CONFLICT (page_id, version)"
+                        " DO UPDATE SET first_seen = excluded.first_seen, reading = excluded.reading",
                         [page_id, version, first_seen, dumps(reading)])
 
     def put_notice(self, page_id: int, *, project_key: str, kind: str, title: str, published: str | None,
                    first_seen: str, reading: dict, copy_of: int | None) -> None:
-        """Insert or update a notice row (its first_seen and removed flag are kept when it exists)."""
+        """Insert or update a notice row (its first_seen and removed flag are kept when it exists). copy_of, a
+        foreign key, is set only when it moves: a statement that sets it needs a statement journal (put_notice_reading)."""
+        found = one(self.db.execute("SELECT copy_of FROM project_notices WHERE page_id = ?", [page_id]))
+        if found is None:
+            self.db.execute(
+                "INSERT INTO project_notices (page_id, project_key, kind, title, published, first_seen, copy_of,"
+                " reading) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [page_id, project_key, kind, title, published, first_seen, copy_of, dumps(reading)])
+            return
         self.db.execute(
-            """INSERT INTO project_notices (page_id, project_key, kind, title, published, first_seen, copy_of, reading)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (page_id) DO UPDATE SET project_key = excluded.project_key,
-               kind = excluded.kind, title = excluded.title, published = excluded.published,
-               copy_of = excluded.copy_of, reading = excluded.reading, removed = 0""",
-            [page_id, project_key, kind, title, published, first_seen, copy_of, dumps(reading)])
+            "UPDATE project_notices SET project_key = ?, kind = ?, title = ?, published = ?, reading = ?, removed = 0"
+            " WHERE page_id = ?", [project_key, kind, title, published, dumps(reading), page_id])
+        if found["copy_of"] != copy_of:
+            self.db.execute("UPDATE project_notices SET copy_of = ? WHERE page_id = ?", [copy_of, page_id])
 
     def set_notice_removed(self, page_id: int, removed: bool) -> str | None:
         """Mark a notice page removed (or back); returns its project key, None when the page is no notice."""

@@ -133,6 +133,41 @@ def test_an_archive_recorded_before_projects_is_built_without_alerts(tmp_path):
         assert alerted(store) == alerts_before and ensure_built(store) == 0
 
 
+def test_a_first_crawls_batch_of_notices_writes_the_search_index_once_at_commit(tmp_path):
+    """The record worker writes a batch in one transaction so FTS5 flushes its pending rows once, at COMMIT. A project
+    write that needs a statement journal (INSERT OR REPLACE or an upsert on a table with a foreign key) opens a
+    savepoint, which makes FTS5 flush mid-batch: a new index segment per notice, the most costly write of a page.
+    (A change row still does: the changes_page_id trigger needs one.)"""
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        segments: list[str] = []
+        store.db.conn.set_trace_callback(lambda sql: segments.append(sql) if "_fts_data'" in sql else None)
+        with store.transaction():
+            record(store, db, [T1_TENDER, T1_COPY, T2_TENDER, T1_CORRECTION], "2024-05-21T02:00:00+00:00",
+                   baselined=False)
+            record(store, db, [T1_TENDER], "2024-05-22T02:00:00+00:00", baselined=False)  # its rows are updated
+            assert segments == [], "the search index was flushed before the batch's COMMIT"
+        store.db.conn.set_trace_callback(None)
+        assert segments, "COMMIT writes the index"
+        assert store.copies(T1_TENDER) == (None, [T1_COPY])
+        assert [n["url"] for n in store.project_notices(story.T1)] == [T1_TENDER, T1_COPY, T1_CORRECTION]
+        assert T1_TENDER in [hit["url"] for hit in store.search("理化生实验室")], "the index holds the batch's pages"
+
+
+def test_a_notice_rewritten_keeps_its_first_sighting_and_follows_a_moved_original(tmp_path):
+    with Store(tmp_path / "e.db") as store, store.transaction():
+        ids = [store.upsert_page(url, "zj", "2024-05-21T02:00:00+00:00")["id"] for url in (T1_TENDER, T1_COPY, OTHER)]
+        notice = {"project_key": story.T1, "kind": "tender", "title": "t", "published": None, "reading": {"a": 1}}
+        store.put_notice(ids[1], **notice, first_seen="2024-05-21T02:00:00+00:00", copy_of=ids[0])
+        store.set_notice_removed(ids[1], True)
+        store.put_notice(ids[1], **{**notice, "title": "t2"}, first_seen="2024-06-01T00:00:00+00:00", copy_of=ids[2])
+        found = store.notice(ids[1])
+        assert (found["title"], found["first_seen"], found["removed"], found["copy_of_url"]) == (
+            "t2", "2024-05-21T02:00:00+00:00", 0, OTHER)
+        store.put_notice(ids[1], **notice, first_seen="2024-06-02T00:00:00+00:00", copy_of=None)
+        assert store.notice(ids[1])["copy_of"] is None
+
+
 def story_db(tmp_path) -> Path:
     db = tmp_path / "e.db"
     with Store(db) as store:
