@@ -95,16 +95,25 @@ class AttachmentsMixin:
 
     def set_attachment_error(self, page_url: str, url: str, error: str | None, at: str, run_id: int | None) -> None:
         """Record (or, with error=None, clear) the last failure of one attachment of a page."""
+        self.set_attachment_errors(page_url, [(url, error)], at, run_id)
+
+    def set_attachment_errors(self, page_url: str, errors: list[tuple[str, str | None]], at: str,
+                              run_id: int | None) -> None:
+        """Record (or, with None, clear) the last failure of each (attachment url, error) of a page, in order;
+        the page is looked up once, not once per attachment."""
+        if not errors:
+            return
         with self.transaction():
-            page = self._page_or_raise(page_url)
-            if error is None:
-                self.db.execute("DELETE FROM attachment_errors WHERE page_id = ? AND url = ?", [page["id"], url])
-                return
-            self.db.execute(
-                "INSERT INTO attachment_errors (page_id, url, error, at, run_id) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (page_id, url) DO UPDATE SET error = excluded.error, at = excluded.at,"
-                " run_id = excluded.run_id WHERE attachment_errors.error != excluded.error",
-                [page["id"], url, error, at, run_id])
+            page_id = self._page_or_raise(page_url)["id"]
+            for url, error in errors:
+                if error is None:
+                    self.db.execute("DELETE FROM attachment_errors WHERE page_id = ? AND url = ?", [page_id, url])
+                    continue
+                self.db.execute(
+                    "INSERT INTO attachment_errors (page_id, url, error, at, run_id) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (page_id, url) DO UPDATE SET error = excluded.error, at = excluded.at,"
+                    " run_id = excluded.run_id WHERE attachment_errors.error != excluded.error",
+                    [page_id, url, error, at, run_id])
 
     def attachment_errors(self, page_url: str | None = None) -> list[dict]:
         """Current attachment failures: page url, attachment url, error, when, which run."""

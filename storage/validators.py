@@ -39,17 +39,25 @@ class ValidatorsMixin:
                                   last_modified: str | None) -> None:
         """Keep the validators of the file the page's attachment `url` served (its bytes' sha256); forget them
         when there are none, or when no stored file stands for them (sha256 None)."""
+        self.set_page_attachment_validators(page_url, [(url, sha256, etag, last_modified)])
+
+    def set_page_attachment_validators(self, page_url: str,
+                                       files: list[tuple[str, str | None, str | None, str | None]]) -> None:
+        """set_attachment_validators for each (url, sha256, etag, last_modified) of one page, looked up once."""
+        if not files:
+            return
         with self.transaction():
             page = self.db.execute("SELECT id FROM pages WHERE url = ?", [page_url]).fetchone()
             if page is None:
                 return
-            if sha256 is None or not (etag or last_modified):
-                self.db.execute("DELETE FROM attachment_validators WHERE page_id = ? AND url = ?", [page[0], url])
-                return
-            self.db.execute(
-                "INSERT INTO attachment_validators (page_id, url, sha256, etag, last_modified) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (page_id, url) DO UPDATE SET sha256 = excluded.sha256, etag = excluded.etag,"
-                " last_modified = excluded.last_modified", [page[0], url, sha256, etag, last_modified])
+            for url, sha256, etag, last_modified in files:
+                if sha256 is None or not (etag or last_modified):
+                    self.db.execute("DELETE FROM attachment_validators WHERE page_id = ? AND url = ?", [page[0], url])
+                    continue
+                self.db.execute(
+                    "INSERT INTO attachment_validators (page_id, url, sha256, etag, last_modified) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (page_id, url) DO UPDATE SET sha256 = excluded.sha256, etag = excluded.etag,"
+                    " last_modified = excluded.last_modified", [page[0], url, sha256, etag, last_modified])
 
     def set_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Keep (or, with None, None, forget) the validators of the bytes the page's reading stands for."""

@@ -106,3 +106,36 @@ def test_the_cache_drops_its_oldest_readings_past_its_size():
     assert cache.chars == 8
     big = cache.keep(("read", "big"), "big", Document("pdf", [Part("第1页", "十一个字符的一段正文内容")]))
     assert big.text_chars == 12 and cache.get(("read", "big")) is None  # too big to keep: read, not held
+
+
+def _page_with_files(n: int, good: int, failed: int) -> FetchedPage:
+    files = [FetchedAttachment(f"http://x.test/download/f{i}.pdf", status=200, etag=f'"e{i}"', content_type="application/pdf",
+                               body=(FIXTURES / "tender.pdf").read_bytes()) for i in range(good)]
+    files += [FetchedAttachment(f"http://x.test/download/bad{i}.pdf", error="HTTP 500") for i in range(failed)]
+    links = "".join(f"<p><a href='{f.url}'>附件{i}</a></p>" for i, f in enumerate(files))
+    url = f"http://x.test/p{n}.html"
+    return FetchedPage(url=url, site="pages", final_url=url, status=200, http_charset="utf-8",
+                       body=ARTICLE.format(t=f"第{n}篇通知").replace("</div>", links + "</div>").encode(),
+                       fetched_at="2026-12-06T08:00:00+00:00", list_url="http://x.test/list", attachments=files)
+
+
+def test_a_pages_attachment_errors_and_validators_are_written_with_one_lookup_of_the_page(tmp_path):
+    """Recording costs the same page lookups whatever the number of attachments (it was two per attachment)."""
+    db = tmp_path / "eduwatch.db"
+    with Store(db) as store:
+        recorder = _recorder(store, db)
+        lookups: list[str] = []
+        store.db.conn.set_trace_callback(lambda sql: lookups.append(sql) if "FROM pages WHERE url" in sql else None)
+        record_batch(store, [(recorder, _page_with_files(1, good=1, failed=1), None)])
+        one_each = len(lookups)
+        lookups.clear()
+        record_batch(store, [(recorder, _page_with_files(2, good=4, failed=3), None)])
+        store.db.conn.set_trace_callback(None)
+        assert len(lookups) == one_each
+        errors = store.attachment_errors("http://x.test/p2.html")
+        assert [(e["url"], e["error"]) for e in errors] == [(f"http://x.test/download/bad{i}.pdf", "HTTP 500")
+                                                            for i in range(3)]
+        kept = store.attachment_validators("pages")
+        assert sorted(url for page, url in kept if page == "http://x.test/p2.html") == [
+            f"http://x.test/download/f{i}.pdf" for i in range(4)]
+        assert {etag for etag, _, _ in kept.values()} >= {'"e0"', '"e3"'}

@@ -188,10 +188,8 @@ class PageRecorder:
         store, readings = self.store, extraction.attachments
         for new in readings.new_files:
             store.put_attachment(new.sha256, new.data, new.document, at)
-        for url, error in readings.errors.items():
-            store.set_attachment_error(page.url, url, error, at, self.context.run_id)
-        for url in readings.read_ok:
-            store.set_attachment_error(page.url, url, None, at, self.context.run_id)
+        store.set_attachment_errors(page.url, [*readings.errors.items(), *((url, None) for url in readings.read_ok)],
+                                    at, self.context.run_id)  # errors recorded, then those of files read fine cleared
         self._keep_attachment_validators(page, article, readings)
         if latest and article is not None and attachment_readings.first_readings_only(
                 Article.from_dict(latest["article"]), article):
@@ -203,11 +201,10 @@ class PageRecorder:
         """The validators of each file read from a full download, so the next crawl asks "changed since?"; a
         file that failed forgets them (fetched in full next time); a 304 keeps what it was asked with."""
         read = {a.url: a.sha256 for a in article.attachments} if article is not None else {}
-        for got in page.attachments:
-            if got.status == 304 and got.url in readings.read_ok:
-                continue
-            sha256 = read.get(got.url) if got.url in readings.read_ok else None
-            self.store.set_attachment_validators(page.url, got.url, sha256, got.etag, got.last_modified)
+        read_ok = set(readings.read_ok)
+        self.store.set_page_attachment_validators(page.url, [
+            (got.url, read.get(got.url) if got.url in read_ok else None, got.etag, got.last_modified)
+            for got in page.attachments if not (got.status == 304 and got.url in read_ok)])
 
     def _track_project(self, page: FetchedPage, verdict, article: Article | None, version: int | None,
                        at: str) -> ProjectUpdate | None:
