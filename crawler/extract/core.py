@@ -24,7 +24,7 @@ from crawler.model import (
 from . import clean, generic, profiles
 from .encoding import decode_html
 from .fields import extract_fields
-from .metadata import read_meta
+from .metadata import read_meta, title_text
 from .text import node_lines, norm, squash
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def _page_flags(root: etree._Element, text: str, page_text: str, body: str, titl
     if "<html" in text[:4096].lower() and "</html" not in text[-4096:].lower():
         flags.append(FLAG_TRUNCATED)
     short = len(squash(body)) < _MIN_BODY
-    head_title = norm(" ".join(root.xpath("//title//text()")))
+    head_title = norm(title_text(root))
     if _ERROR_TITLE.search(head_title) or (short and _ERROR_TITLE.search(title + page_text[:300])):
         flags.append(FLAG_ERROR_PAGE)
     elif short and (says_verification(page_text) or (not page_text.strip() and "<script" in text.lower())):
