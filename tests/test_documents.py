@@ -47,6 +47,23 @@ def test_chinese_pdf_text_comes_out_page_by_page(name):
     assert [p.text for p in doc.parts] == EXPECTED[name]
 
 
+@pytest.mark.parametrize("name", ["tender.pdf", "tender_v2.pdf"])
+def test_a_font_the_pages_of_a_pdf_share_is_built_once(name, monkeypatch):
+    """pypdf builds a page's fonts for each page it reads (half the time of reading a PDF); both pages of these files
+    use one font, so its ToUnicode map is parsed once, and the text is pypdf's own, page by page (EXPECTED above)."""
+    import pypdf._cmap
+
+    parsed: list = []
+    real = pypdf._cmap._parse_to_unicode
+    monkeypatch.setattr(pypdf._cmap, "_parse_to_unicode", lambda font: parsed.append(font) or real(font))
+    doc = _read(name)
+    assert len(doc.parts) == 2 and len(parsed) == 1
+    assert "2024年4月" in doc.parts[1].text
+    parsed.clear()
+    _read(name)
+    assert len(parsed) == 1, "a second file (or the same one again) builds its fonts afresh"
+
+
 def test_pdf_table_rows_stay_one_line_each():
     lines = _read("table.pdf").text.splitlines()
     assert "2 通风橱 12 45,000" in lines
