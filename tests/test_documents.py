@@ -64,6 +64,17 @@ def test_a_font_the_pages_of_a_pdf_share_is_built_once(name, monkeypatch):
     assert len(parsed) == 1, "a second file (or the same one again) builds its fonts afresh"
 
 
+def test_the_cp1252_table_each_page_starts_from_is_decoded_once(monkeypatch):
+    import pypdf._codecs
+
+    decoded: list[str] = []
+    real = pypdf._codecs.fill_from_encoding
+    monkeypatch.setattr(pypdf._codecs, "fill_from_encoding", lambda enc: decoded.append(enc) or real(enc))
+    first, again = _read("tender.pdf"), _read("tender.pdf")
+    assert decoded.count("cp1252") <= 1, "once per process, not once per page"
+    assert [p.text for p in first.parts] == [p.text for p in again.parts] == EXPECTED["tender.pdf"]
+
+
 def test_pdf_table_rows_stay_one_line_each():
     lines = _read("table.pdf").text.splitlines()
     assert "2 通风橱 12 45,000" in lines

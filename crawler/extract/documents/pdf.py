@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 
+from . import pypdf_reuse
 from .model import (
     FLAG_ENCRYPTED,
     FLAG_SCANNED,
@@ -50,44 +50,9 @@ def read_pdf(data: bytes, limits: ReadLimits) -> Document:
     return doc
 
 
-# pypdf builds a page's fonts anew for every page it extracts (parses each ToUnicode CMap, collects the widths:
-# half the time of reading a PDF) although a file's pages share their fonts (one font dictionary, referenced by
-# each page). While this thread reads one file, a font dictionary's Font is built once (pypdf only reads a Font
-# while extracting, besides setting its space width to the same value on every page).
-_FONTS = threading.local()
-
-
-def _build_fonts_once() -> None:
-    """Route pypdf's Font.from_font_resource through the file's fonts (once per process; elsewhere, and in any
-    other thread, it builds as before). A pypdf without it reads as before, only slower."""
-    try:
-        from pypdf.generic._font import Font
-        build = Font.__dict__["from_font_resource"].__func__
-    except (ImportError, KeyError, AttributeError):
-        return
-    if getattr(build, "eduwatch_once", False):
-        return
-
-    def from_font_resource(cls, pdf_font_dict):
-        fonts = getattr(_FONTS, "built", None)
-        if fonts is None:
-            return build(cls, pdf_font_dict)
-        held = fonts.get(id(pdf_font_dict))
-        if held is None:  # the dictionary is held too: its id stays its own while the file is read
-            held = fonts[id(pdf_font_dict)] = (pdf_font_dict, build(cls, pdf_font_dict))
-        return held[1]
-
-    from_font_resource.eduwatch_once = True
-    Font.from_font_resource = classmethod(from_font_resource)
-
-
 def _read(data: bytes, limits: ReadLimits) -> Document:
-    _build_fonts_once()
-    outer, _FONTS.built = getattr(_FONTS, "built", None), {}
-    try:
+    with pypdf_reuse.one_file():
         return _read_pages(data, limits)
-    finally:
-        _FONTS.built = outer
 
 
 def _read_pages(data: bytes, limits: ReadLimits) -> Document:
