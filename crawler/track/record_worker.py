@@ -6,8 +6,8 @@ about as much CPU as fetching it, so recording in-process halves a fast crawl (b
 One worker per crawl process and database, shared by the spiders crawling at once: one more process,
 one SQLite connection, no lock contention between writers of the same crawl.
 
-Group commit: while the worker writes one batch, the pages that arrive meanwhile wait and go over
-together as the next batch, written in one transaction (one page alone when pages arrive slowly).
+Group commit: while the worker writes one batch, the pages that arrive meanwhile wait and go
+together into the next batch, written in one transaction (one page alone when pages arrive slowly).
 A SQLite commit (above all the FTS5 segment it flushes) costs as much as the rest of a page's
 writes, so batching halves the storage cost under load. Pages are extracted before the write lock is
 taken (a concurrent `reextract` waits less), and a page that fails to write fails alone (the batch is
@@ -15,17 +15,21 @@ then rewritten page by page). A crash loses at most the uncommitted batch, never
 the next crawl fetches those pages again. The pipelines await each page's result, and the worker
 pauses the crawls when too many wait (HIGH_WATER).
 
-The crawl side talks to the worker over one pipe watched by the event loop, with no helper threads:
-concurrent.futures' manager and feeder threads fight the reactor for the GIL and cost the crawl
-more CPU than the recording they move away.
+The crawl side hands each page over as it arrives: its pickle goes to a spool file (crawler/track/spool.py)
+and a few bytes announcing it go through the pipe, watched by the event loop, with no helper threads
+(concurrent.futures' manager and feeder threads fight the reactor for the GIL and cost the crawl more CPU than
+the recording they move away). The worker never waits for the crawl process to send the next batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
+import pickle
 import signal
 import traceback
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -33,6 +37,7 @@ from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.attachments import ReadingCache
 from crawler.track.recorder import Extraction, PageRecorder, Recorded, RunContext
+from crawler.track.spool import Spool, SpoolError, SpoolReader
 from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store, fatal_error
 
 MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
@@ -47,6 +52,7 @@ LOW_WATER = MAX_BATCH
 SHARE_AT = MAX_BATCH
 _FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}  # rebuilt from their names across the pipe
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
+log = logging.getLogger(__name__)
 
 
 class RecordError(EduwatchError, RuntimeError):
@@ -58,10 +64,10 @@ class WorkerGone(EduwatchError, RuntimeError):
 
 
 # --- the worker process ----------------------------------------------------------------------------------------
-def _serve(conn: Connection, db_path: str) -> None:
-    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("pages", [(run_id, page, extraction
-    or None)]),
-    None to stop; a closed pipe (the crawl process died) stops it too."""
+def _serve(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
+    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("page", where its (run_id, page,
+    extraction or None) pickle is: a spool reference, or the bytes themselves), None to stop; a closed pipe (the
+    crawl process died) stops it too. Every page announced while a batch was written goes into the next one."""
     # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
     # dying here mid-batch would only make it record the rest itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -72,10 +78,12 @@ def _serve(conn: Connection, db_path: str) -> None:
         return
     recorders: dict[int, PageRecorder] = {}
     readings = ReadingCache()  # one crawl's attachment readings, shared by the sites it records
+    spool = SpoolReader(spool_dir) if spool_dir else None
+    held: list = []  # a control message met while gathering a batch: handled right after that batch
     try:
         while True:
             try:
-                message = conn.recv()
+                message = held.pop() if held else conn.recv()
             except EOFError:
                 return
             if message is None:
@@ -86,14 +94,28 @@ def _serve(conn: Connection, db_path: str) -> None:
             elif kind == "close":
                 recorders.pop(payload, None)
             else:
+                batch = [_unspool(spool, payload)]
+                while len(batch) < MAX_BATCH and conn.poll():
+                    message = conn.recv()
+                    if message is None or message[0] != "page":
+                        held.append(message)
+                        break
+                    batch.append(_unspool(spool, message[1]))
                 conn.send(("done", record_batch(store, [(recorders[run], page, extraction)
-                                                        for run, page, extraction in payload])))
+                                                        for run, page, extraction in batch])))
     except FatalStorageError as exc:  # disk full or a damaged file: every later batch would fail the same way
         conn.send(("fatal", (type(exc).__name__, str(exc))))
-    except (BrokenPipeError, ConnectionResetError):
+    except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the crawl process died while we wrote: the batch is committed, the next crawl carries on
     finally:
+        if spool is not None:
+            spool.remove()  # the crawl side does too, but a crawl killed outright cannot
         store.close()
+
+
+def _unspool(spool: SpoolReader | None, where) -> tuple[int, FetchedPage, Extraction | None]:
+    """A page's work from the spool reference the crawl process sent, or from the bytes it sent instead."""
+    return pickle.loads(where if isinstance(where, bytes) else spool.get(where))
 
 
 def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extraction | None]]
@@ -151,6 +173,15 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _open_spool() -> Spool | None:
+    try:
+        return Spool()
+    except OSError as exc:
+        log.warning("could not make a spool for the recording process (%s); handing it pages through its pipe "
+                    "(slower): set TMPDIR to a writable directory", exc)
+        return None
+
+
 # --- the crawl side --------------------------------------------------------------------------------------------
 _workers: dict[str, RecordWorker] = {}  # this crawl process's worker per database
 
@@ -173,16 +204,22 @@ class RecordWorker:
         self.db_path = db_path
         mp = _mp_context()
         self.conn, child = mp.Pipe()
-        self.process = mp.Process(target=_serve, args=(child, db_path), daemon=True, name="eduwatch-recorder")
-        self.process.start()
+        self.spool: Spool | None = _open_spool()
+        self.spooling = self.spool is not None
+        self.process = mp.Process(target=_serve, args=(child, db_path, self.spool.dir if self.spool else None),
+                                  daemon=True, name="eduwatch-recorder")
+        try:
+            self.process.start()
+        except BaseException:
+            self._close_spool()
+            raise
         child.close()
         self.runs: set[int] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.waiting: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
-        self.in_flight: list[tuple[tuple[int, FetchedPage, Extraction | None], asyncio.Future]] = []
+        self.sent: deque[asyncio.Future] = deque()  # pages handed over and not yet committed, oldest first
         self.gone: WorkerGone | FatalStorageError | None = None
-        self.batches = 0  # transactions sent; pages / batches is the group-commit factor
-        self.peak_waiting = 0  # most pages ever queued behind the batch being written
+        self.batches = 0  # transactions written; pages / batches is the group-commit factor
+        self.peak_waiting = 0  # most pages ever handed over and not yet committed
         self.listeners: dict[int, Callable[[bool], None]] = {}
         self.throttled = False
 
@@ -202,11 +239,11 @@ class RecordWorker:
 
     def behind(self) -> bool:
         """More pages wait than the worker takes in one batch: the crawl process should extract for it."""
-        return len(self.waiting) >= SHARE_AT
+        return len(self.sent) >= SHARE_AT
 
     async def record(self, run_id: int, page: FetchedPage, extraction: Extraction | None = None) -> Recorded:
-        """Queue the page (and its extraction, when the crawl process made it) for the next batch and wait
-        until it is committed (or failed)."""
+        """Hand the page (and its extraction, when the crawl process made it) over at once and wait until it is
+        committed (or failed)."""
         if self.gone:
             raise type(self.gone)(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
         loop = asyncio.get_running_loop()
@@ -214,12 +251,30 @@ class RecordWorker:
             self.loop = loop
             loop.add_reader(self.conn.fileno(), self._on_reply)
         result = loop.create_future()
-        self.waiting.append(((run_id, page, extraction), result))
-        self.peak_waiting = max(self.peak_waiting, len(self.waiting))
-        self._send_next()
-        if not self.throttled and len(self.waiting) >= HIGH_WATER:
+        data = pickle.dumps((run_id, page, extraction), pickle.HIGHEST_PROTOCOL)
+        self.sent.append(result)
+        self._send(("page", self._spooled(data)))  # if the worker is gone, _fail has settled `result` already
+        self.peak_waiting = max(self.peak_waiting, len(self.sent))
+        if not self.throttled and len(self.sent) >= HIGH_WATER:
             self._throttle(True)
         return await result
+
+    def _spooled(self, data: bytes):
+        """Where the worker finds the page: in the spool, or (no spool could be written) the bytes themselves,
+        sent through the pipe, which then waits for the worker to read them."""
+        if self.spooling:
+            try:
+                return self.spool.put(data)
+            except SpoolError as exc:  # the pages spooled so far stay there until the worker has read them
+                log.warning("%s; handing pages to the recording process through its pipe instead (slower): give "
+                            "TMPDIR more room", exc)
+                self.spooling = False
+        return data
+
+    def _close_spool(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
     def _throttle(self, full: bool) -> None:
         self.throttled = full
@@ -236,13 +291,6 @@ class RecordWorker:
             self._fail(f"the recording process stopped taking pages ({exc})")
             return False
 
-    def _send_next(self) -> None:
-        if self.in_flight or not self.waiting or self.gone:
-            return
-        self.in_flight, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
-        self.batches += 1
-        self._send(("pages", [work for work, _ in self.in_flight]))
-
     def _on_reply(self) -> None:
         try:
             kind, payload = self.conn.recv()
@@ -257,16 +305,16 @@ class RecordWorker:
             name, message = payload
             self._fail(message, fatal=_FATAL.get(name, FatalStorageError)(message))
             return
-        for (_, waiter), result in zip(self.in_flight, payload, strict=True):
+        self.batches += 1
+        for result in payload:  # the oldest pages sent, in order
+            waiter = self.sent.popleft()
             if waiter.done():
                 continue
             if isinstance(result, BaseException):
                 waiter.set_exception(result)
             else:
                 waiter.set_result(result)
-        self.in_flight = []
-        self._send_next()
-        if self.throttled and len(self.waiting) <= LOW_WATER:
+        if self.throttled and len(self.sent) <= LOW_WATER:
             self._throttle(False)
 
     def _fail(self, message: str, fatal: FatalStorageError | None = None) -> None:
@@ -275,10 +323,11 @@ class RecordWorker:
         self.gone = fatal or WorkerGone(message)
         self.process.is_alive()  # reaps the process if it has exited, rather than leaving a zombie until the crawl ends
         self._stop_reading()
-        for _, waiter in self.in_flight + self.waiting:
+        for waiter in self.sent:
             if not waiter.done():
                 waiter.set_exception(type(self.gone)(message))
-        self.in_flight, self.waiting = [], []
+        self.sent.clear()
+        self._close_spool()
         if self.throttled:
             self._throttle(False)  # the crawls go on, recording in-process
 
@@ -302,3 +351,4 @@ class RecordWorker:
             self.process.terminate()
             self.process.join(5)
         self.conn.close()
+        self._close_spool()

@@ -1,0 +1,106 @@
+"""Pages reach the recording worker through a spool of temporary files: every page arrives, nothing is left on
+disk, and a temporary directory that fills up costs no page."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import SiteServer
+from crawler.demo.sites import build_site
+from crawler.track import spool as spool_module
+from crawler.track.spool import Spool, SpoolReader
+from tests.conftest import FAST, REPO, alive, run_cli, site_toml, stored_version_count, wait_until
+
+
+def test_records_come_back_whole_and_in_order_across_segments_and_leave_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(spool_module, "SEGMENT_BYTES", 10_000)  # a new segment every few records
+    spool = Spool(str(tmp_path))
+    reader = SpoolReader(spool.dir)
+    records = [pickle.dumps({"n": n, "body": bytes([n % 256]) * (n * 997 % 7_000)}) for n in range(40)]
+    refs = [spool.put(record) for record in records]
+    assert len({segment for segment, _, _ in refs}) > 3, "the records were spread over several segments"
+    assert [pickle.loads(reader.get(ref)) for ref in refs] == [pickle.loads(r) for r in records]
+    left = os.listdir(spool.dir)
+    assert len(left) <= 1, f"segments the reader has moved past are gone from disk, left: {left}"
+    reader.remove()
+    spool.close()
+    assert os.listdir(tmp_path) == []
+
+
+def _site_config(tmp_path: Path, server: SiteServer) -> Path:
+    config = tmp_path / "eduwatch.toml"
+    config.write_text(site_toml(server, ["moe"]), encoding="utf-8")
+    return config
+
+
+@pytest.fixture(scope="module")
+def site_server():
+    with SiteServer({"moe": build_site("moe", 120, seed=11, per_page=20)}) as server:
+        yield server
+
+
+@pytest.mark.e2e
+def test_a_crawl_leaves_no_spool_behind(tmp_path, site_server):
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    done = run_cli("crawl", "--config", str(_site_config(tmp_path, site_server)), "--db", str(tmp_path / "e.db"),
+                   *FAST, env={"TMPDIR": str(spool_dir)})
+    assert done.code == 0, done.err
+    assert stored_version_count(tmp_path / "e.db") == 120
+    assert list(spool_dir.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_a_crawl_killed_outright_leaves_no_spool_behind(tmp_path, site_server):
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    db = tmp_path / "e.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(spool_dir)}
+    env.pop("EDUWATCH_DB", None)
+    proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--config", str(_site_config(tmp_path, site_server)),
+                             "--db", str(db), *FAST, "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: stored_version_count(db) >= 10 or proc.poll() is not None, "10 stored pages")
+    assert proc.poll() is None, "the crawl ended before it could be killed; slow it down"
+    assert list(spool_dir.iterdir()), "the crawl spools its pages in TMPDIR"
+    workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == proc.pid]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    wait_until(lambda: not any(alive(pid) for pid in workers), "the recording worker to exit")
+    assert list(spool_dir.iterdir()) == [], "the worker removes the spool when the crawl process is gone"
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+@pytest.mark.e2e
+def test_a_full_temporary_directory_costs_no_page(tmp_path, site_server):
+    """TMPDIR on a real tmpfs of 16 KB: the spool fills at once, pages go through the pipe instead."""
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(spool_dir)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        db = tmp_path / "e.db"
+        done = run_cli("crawl", "--config", str(_site_config(tmp_path, site_server)), "--db", str(db), *FAST,
+                       env={"TMPDIR": str(spool_dir)})
+        assert done.code == 0, done.err
+        assert stored_version_count(db) == 120, "every page was recorded"
+        warnings = [line for line in done.err.splitlines() if "spool" in line]
+        assert len(warnings) == 1 and "No space left" in warnings[0], done.err
+    finally:
+        subprocess.run(["umount", "-l", str(spool_dir)], capture_output=True)
