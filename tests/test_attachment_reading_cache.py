@@ -10,7 +10,7 @@ from crawler.extract.documents import Document, Part
 from crawler.model import FetchedAttachment, FetchedPage
 from crawler.track import attachments
 from crawler.track.attachments import ReadingCache
-from crawler.track.record_worker import record_batch
+from crawler.track.record_process import record_batch
 from crawler.track.recorder import PageRecorder, RunContext
 from storage import Store
 

@@ -15,7 +15,7 @@ from crawler.config import Config
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.model import FetchedPage
-from crawler.track.record_worker import RecordError, record_batch
+from crawler.track.record_process import RecordError, record_batch
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 from storage.errors import StorageError

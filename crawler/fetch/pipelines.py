@@ -121,7 +121,8 @@ class SnapshotPipeline:
         self.crawler.stats.set_value("eduwatch/run_id", self.run_id)
         if self.use_worker:
             try:
-                self.worker = attach(self._context(), on_backlog=self._backlog)
+                self.worker = attach(self._context(), on_backlog=self._backlog, extract=self._extract_here,
+                                     idle=self._nothing_to_fetch)
             except (OSError, RuntimeError) as exc:  # no process could be started (limits, no /dev/shm, ...)
                 logger.warning("could not start the page-recording process (%s); recording in the crawl process", exc)
 
@@ -136,6 +137,19 @@ class SnapshotPipeline:
         if slot is not None:
             slot.nextcall.schedule()
 
+    def _extract_here(self, page: FetchedPage):
+        return self._local_recorder().extract_page(page)
+
+    def _nothing_to_fetch(self) -> bool:
+        """No download in flight or due and no response waiting to be parsed (or the crawl is paused for the
+        worker's backlog): this process would idle while the worker records the pages it holds."""
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None or engine.paused:
+            return True
+        scheduler, slot = engine.scheduler, engine.scraper.slot
+        return not engine.downloader.active and getattr(engine, "_start", None) is None \
+            and not (scheduler is not None and scheduler.has_pending_requests()) and not (slot is not None and slot.queue)
+
     def _context(self) -> RunContext:
         return RunContext(self.db_path, self.config, self.site_name, self.run_id, self.baselined)
 
@@ -144,6 +158,7 @@ class SnapshotPipeline:
         if self.worker is not None:
             self.crawler.stats.set_value("eduwatch/record_batches", self.worker.batches)
             self.crawler.stats.set_value("eduwatch/record_queue_peak", self.worker.peak_waiting)
+            self.counts.extracted_here += self.worker.taken.pop(self.run_id, 0)
             self.worker.close_run(self.run_id)
             self.worker = None
 

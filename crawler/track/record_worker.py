@@ -27,144 +27,38 @@ import asyncio
 import logging
 import multiprocessing
 import pickle
-import signal
-import traceback
 from collections import deque
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
 
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
-from crawler.track.attachments import ReadingCache
-from crawler.track.recorder import Extraction, PageRecorder, Recorded, RunContext
-from crawler.track.spool import Spool, SpoolError, SpoolReader
-from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store, fatal_error
+from crawler.track.record_process import MAX_BATCH, serve
+from crawler.track.recorder import Extraction, Recorded, RunContext
+from crawler.track.spool import Spool, SpoolError
+from storage import DatabaseDamaged, DiskFull, FatalStorageError
 
-MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1 s
 # Scrapy does not count items awaiting a pipeline against its own memory limit, so a crawl that fetches
 # faster than the worker records would queue pages without bound (3,866 of them, +80 MB, in a 20,000-page
 # benchmark): at HIGH_WATER waiting pages the crawls are paused, at LOW_WATER they resume.
 HIGH_WATER = 4 * MAX_BATCH
 LOW_WATER = MAX_BATCH
-# When a whole batch already waits behind the one being written, the worker is the bottleneck and the crawl
-# process has CPU to spare (it is about to be paused): it extracts the pages it hands over itself, so both
-# cores extract. It stops by itself as the queue shrinks (bench/throughput.py: first crawl of heavy pages).
+# When a whole batch (SHARE_AT pages) already waits behind the one being written, the worker is the bottleneck
+# and the crawl process is about to be paused: it extracts the pages it hands over itself, so both cores
+# extract. It stops by itself as the queue shrinks (bench/throughput.py: first crawl of heavy pages; sharing
+# from a smaller or a larger queue, or only once the crawls are idle (_steal), was slower).
 SHARE_AT = MAX_BATCH
 _FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}  # rebuilt from their names across the pipe
+# Once the crawls have nothing left to fetch, the crawl process extracts queued pages too (RecordWorker._steal),
+# but not the few the worker is about to reach; it looks again every STEAL_POLL_S while pages are queued.
+STEAL_BEHIND = 4
+STEAL_POLL_S = 0.02
 CLOSE_TIMEOUT_S = 60.0  # a last batch still being written when the crawl ends
 log = logging.getLogger(__name__)
 
 
-class RecordError(EduwatchError, RuntimeError):
-    """Recording one page failed in the worker; the message carries the worker's traceback."""
-
-
 class WorkerGone(EduwatchError, RuntimeError):
     """The worker process could not start or has died; the pipeline records in-process instead."""
-
-
-# --- the worker process ----------------------------------------------------------------------------------------
-def _serve(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
-    """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("page", where its (run_id, page,
-    extraction or None) pickle is: a spool reference, or the bytes themselves), None to stop; a closed pipe (the
-    crawl process died) stops it too. Every page announced while a batch was written goes into the next one."""
-    # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
-    # dying here mid-batch would only make it record the rest itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        store = Store(db_path)
-    except Exception as exc:  # noqa: BLE001 - reported to the crawl process, which records in-process
-        conn.send(("failed", f"the recording process could not open {db_path}: {exc}"))
-        return
-    recorders: dict[int, PageRecorder] = {}
-    readings = ReadingCache()  # one crawl's attachment readings, shared by the sites it records
-    spool = SpoolReader(spool_dir) if spool_dir else None
-    held: list = []  # a control message met while gathering a batch: handled right after that batch
-    try:
-        while True:
-            try:
-                message = held.pop() if held else conn.recv()
-            except EOFError:
-                return
-            if message is None:
-                return
-            kind, payload = message
-            if kind == "open":
-                recorders[payload.run_id] = PageRecorder(payload, store, readings)
-            elif kind == "close":
-                recorders.pop(payload, None)
-            else:
-                batch = [_unspool(spool, payload)]
-                while len(batch) < MAX_BATCH and conn.poll():
-                    message = conn.recv()
-                    if message is None or message[0] != "page":
-                        held.append(message)
-                        break
-                    batch.append(_unspool(spool, message[1]))
-                conn.send(("done", record_batch(store, [(recorders[run], page, extraction)
-                                                        for run, page, extraction in batch])))
-    except FatalStorageError as exc:  # disk full or a damaged file: every later batch would fail the same way
-        conn.send(("fatal", (type(exc).__name__, str(exc))))
-    except (BrokenPipeError, ConnectionResetError, EOFError):
-        return  # the crawl process died while we wrote: the batch is committed, the next crawl carries on
-    finally:
-        if spool is not None:
-            spool.remove()  # the crawl side does too, but a crawl killed outright cannot
-        store.close()
-
-
-def _unspool(spool: SpoolReader | None, where) -> tuple[int, FetchedPage, Extraction | None]:
-    """A page's work from the spool reference the crawl process sent, or from the bytes it sent instead."""
-    return pickle.loads(where if isinstance(where, bytes) else spool.get(where))
-
-
-def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extraction | None]]
-                 ) -> list[Recorded | RecordError]:
-    """Extract every page first (unless the crawl process already did), outside the write lock, then write
-    them all in one transaction.
-
-    A page whose rows fail to write is rare, so the batch goes in without per-page savepoints (with FTS5,
-    each savepoint release flushes the index: ~15 % of a page's cost). If one fails, the transaction
-    rolls back and the batch is written again, each page in its own savepoint, so only that page fails.
-    A full disk or a damaged file raises FatalStorageError instead: no page of the batch is committed."""
-    results: list[Recorded | RecordError | None] = [None] * len(work)
-    ready = []
-    for index, (recorder, page, extraction) in enumerate(work):
-        try:
-            ready.append((index, recorder, page, extraction or recorder.extract_page(page)))
-        except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
-            _raise_fatal(exc, store)
-            results[index] = _failed(page, exc)
-    try:
-        with store.transaction():
-            for index, recorder, page, extraction in ready:
-                results[index] = recorder.write(page, extraction)
-    except Exception as exc:  # noqa: BLE001 - rolled back; written again page by page below
-        _raise_fatal(exc, store)
-        try:
-            with store.transaction():
-                for index, recorder, page, extraction in ready:
-                    try:
-                        with store.savepoint():
-                            results[index] = recorder.write(page, extraction)
-                    except Exception as exc:  # noqa: BLE001 - reported for this page; the batch goes on
-                        _raise_fatal(exc, store)
-                        results[index] = _failed(page, exc)
-        except Exception as exc:  # noqa: BLE001 - a fatal error escaping the savepoints (at COMMIT)
-            _raise_fatal(exc, store)
-            raise
-    return results
-
-
-def _raise_fatal(exc: Exception, store: Store) -> None:
-    """A full disk or a damaged file ends the batch (and the crawl): retrying page by page cannot help."""
-    fatal = fatal_error(exc, store.path)
-    if fatal is not None:
-        raise fatal from None
-
-
-def _failed(page: FetchedPage, exc: Exception) -> RecordError:
-    return RecordError(f"recording {page.url} failed: {exc!r}\n{traceback.format_exc()}")
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -186,15 +80,29 @@ def _open_spool() -> Spool | None:
 _workers: dict[str, RecordWorker] = {}  # this crawl process's worker per database
 
 
-def attach(context: RunContext, on_backlog: Callable[[bool], None] | None = None) -> RecordWorker:
+def attach(context: RunContext, on_backlog: Callable[[bool], None] | None = None,
+           extract: Callable[[FetchedPage], Extraction] | None = None,
+           idle: Callable[[], bool] | None = None) -> RecordWorker:
     """The worker for the run's database (started on first use), with the run registered.
 
-    on_backlog(True) asks the run's crawl to stop fetching for now, on_backlog(False) to go on."""
+    on_backlog(True) asks the run's crawl to stop fetching for now, on_backlog(False) to go on; extract(page)
+    extracts a page in the crawl process and idle() says whether the run's crawl has nothing left to fetch."""
     worker = _workers.get(context.db_path)
     if worker is None or worker.gone:
         worker = _workers[context.db_path] = RecordWorker(context.db_path)
-    worker.open_run(context, on_backlog)
+    worker.open_run(context, on_backlog, extract, idle)
     return worker
+
+
+@dataclass(eq=False)
+class _Handed:
+    """A page handed to the worker and not yet committed."""
+
+    seq: int  # its number in the order handed over (the worker numbers them the same way)
+    run_id: int
+    page: FetchedPage
+    result: asyncio.Future
+    extracted: bool  # by the crawl process, before or after handing it over
 
 
 class RecordWorker:
@@ -206,7 +114,7 @@ class RecordWorker:
         self.conn, child = mp.Pipe()
         self.spool: Spool | None = _open_spool()
         self.spooling = self.spool is not None
-        self.process = mp.Process(target=_serve, args=(child, db_path, self.spool.dir if self.spool else None),
+        self.process = mp.Process(target=serve, args=(child, db_path, self.spool.dir if self.spool else None),
                                   daemon=True, name="eduwatch-recorder")
         try:
             self.process.start()
@@ -216,30 +124,43 @@ class RecordWorker:
         child.close()
         self.runs: set[int] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.sent: deque[asyncio.Future] = deque()  # pages handed over and not yet committed, oldest first
+        self.sent: deque[_Handed] = deque()  # pages handed over and not yet committed, oldest first
+        self.numbered = 0  # pages handed over so far: the next one's number
+        self.extractors: dict[int, Callable[[FetchedPage], Extraction]] = {}  # per run: the crawl process's extraction
+        self.idlers: dict[int, Callable[[], bool]] = {}  # per run: has its crawl nothing left to fetch?
+        self.taken: dict[int, int] = {}  # per run: pages the crawl process extracted back from the worker's queue
+        self.stealing = False  # a _steal call is scheduled
         self.gone: WorkerGone | FatalStorageError | None = None
         self.batches = 0  # transactions written; pages / batches is the group-commit factor
         self.peak_waiting = 0  # most pages ever handed over and not yet committed
         self.listeners: dict[int, Callable[[bool], None]] = {}
         self.throttled = False
 
-    def open_run(self, context: RunContext, on_backlog: Callable[[bool], None] | None = None) -> None:
+    def open_run(self, context: RunContext, on_backlog: Callable[[bool], None] | None = None,
+                 extract: Callable[[FetchedPage], Extraction] | None = None,
+                 idle: Callable[[], bool] | None = None) -> None:
+        """extract and idle let the crawl process take pages back from the worker's queue once every run's
+        crawl has nothing left to fetch (see _steal)."""
         self.runs.add(context.run_id)
         if on_backlog is not None:
             self.listeners[context.run_id] = on_backlog
+        if extract is not None and idle is not None:
+            self.extractors[context.run_id], self.idlers[context.run_id] = extract, idle
         self._send(("open", context))
 
     def close_run(self, run_id: int) -> None:
         """The run's pages are all recorded; the last run to close stops the process."""
         self.runs.discard(run_id)
         self.listeners.pop(run_id, None)
+        self.extractors.pop(run_id, None)
+        self.idlers.pop(run_id, None)
         self._send(("close", run_id))
         if not self.runs:
             self.close()
 
     def behind(self) -> bool:
         """More pages wait than the worker takes in one batch: the crawl process should extract for it."""
-        return len(self.sent) >= SHARE_AT
+        return len(self.sent) >= MAX_BATCH + SHARE_AT
 
     async def record(self, run_id: int, page: FetchedPage, extraction: Extraction | None = None) -> Recorded:
         """Hand the page (and its extraction, when the crawl process made it) over at once and wait until it is
@@ -252,8 +173,10 @@ class RecordWorker:
             loop.add_reader(self.conn.fileno(), self._on_reply)
         result = loop.create_future()
         data = pickle.dumps((run_id, page, extraction), pickle.HIGHEST_PROTOCOL)
-        self.sent.append(result)
+        self.sent.append(_Handed(self.numbered, run_id, page, result, extracted=extraction is not None))
+        self.numbered += 1
         self._send(("page", self._spooled(data)))  # if the worker is gone, _fail has settled `result` already
+        self._steal_soon()
         self.peak_waiting = max(self.peak_waiting, len(self.sent))
         if not self.throttled and len(self.sent) >= HIGH_WATER:
             self._throttle(True)
@@ -307,7 +230,7 @@ class RecordWorker:
             return
         self.batches += 1
         for result in payload:  # the oldest pages sent, in order
-            waiter = self.sent.popleft()
+            waiter = self.sent.popleft().result
             if waiter.done():
                 continue
             if isinstance(result, BaseException):
@@ -316,6 +239,37 @@ class RecordWorker:
                 waiter.set_result(result)
         if self.throttled and len(self.sent) <= LOW_WATER:
             self._throttle(False)
+        self._steal_soon()
+
+    def _steal_soon(self) -> None:
+        if not self.stealing and self.extractors and len(self.sent) > STEAL_BEHIND and self.loop is not None:
+            self.stealing = True
+            self.loop.call_later(STEAL_POLL_S, self._steal)
+
+    def _steal(self) -> None:
+        """Once no crawl of this worker has anything left to fetch (or all are paused for the backlog), the crawl
+        process would idle while the worker records the pages queued: it extracts them too, from the newest back,
+        while the worker goes on from the oldest, and sends each extraction after its page. The worker uses those
+        that arrive before it reaches their pages (one page may be extracted twice where the two meet)."""
+        self.stealing = False
+        if self.gone or not self.idlers or not all(idle() for idle in list(self.idlers.values())):
+            self._steal_soon()
+            return
+        entry = next((entry for entry in reversed(self.sent) if not entry.extracted), None)
+        if entry is None or self.sent.index(entry) < STEAL_BEHIND:
+            return  # the worker is at these pages already; new pages or replies schedule the next look
+        entry.extracted = True
+        extract = self.extractors.get(entry.run_id)
+        try:
+            extraction = extract(entry.page) if extract else None
+        except Exception:  # noqa: BLE001 - the worker extracts it again and reports the failure with the page
+            extraction = None
+        if extraction is not None:
+            data = pickle.dumps(extraction, pickle.HIGHEST_PROTOCOL)
+            self._send(("extracted", (entry.seq, self._spooled(data))))
+            self.taken[entry.run_id] = self.taken.get(entry.run_id, 0) + 1
+        self.stealing = True
+        self.loop.call_soon(self._steal)  # one page at a time: replies and the crawls' own work come first
 
     def _fail(self, message: str, fatal: FatalStorageError | None = None) -> None:
         """Every page sent or waiting hears that the worker is gone (uncommitted pages are recorded again), or
@@ -323,7 +277,7 @@ class RecordWorker:
         self.gone = fatal or WorkerGone(message)
         self.process.is_alive()  # reaps the process if it has exited, rather than leaving a zombie until the crawl ends
         self._stop_reading()
-        for waiter in self.sent:
+        for waiter in (entry.result for entry in self.sent):
             if not waiter.done():
                 waiter.set_exception(type(self.gone)(message))
         self.sent.clear()
