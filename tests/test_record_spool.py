@@ -104,3 +104,32 @@ def test_a_full_temporary_directory_costs_no_page(tmp_path, site_server):
         assert len(warnings) == 1 and "No space left" in warnings[0], done.err
     finally:
         subprocess.run(["umount", "-l", str(spool_dir)], capture_output=True)
+
+
+def test_a_document_linked_from_many_pages_is_spooled_once_and_every_page_gets_its_bytes(tmp_path, monkeypatch):
+    from crawler.model import FetchedAttachment, FetchedPage
+    from crawler.track import shared_bodies
+    from crawler.track.shared_bodies import HeldBodies, SentBodies
+
+    monkeypatch.setattr(shared_bodies, "CAP_BYTES", 4 * 10_000)  # the worker holds four documents at most
+    sidebar = [b"form-a" * 2_000, b"form-b" * 2_000]  # linked from every page, fetched once (the same objects)
+    spool, sent, held = Spool(str(tmp_path)), SentBodies(), HeldBodies()
+    reader = SpoolReader(spool.dir)
+    spooled = []
+    for n in range(40):
+        linked = [*sidebar, f"own document {n} ".encode() * 700]
+        page = FetchedPage(url=f"http://x.test/{n}", site="s", body=b"<html>page</html>",
+                           attachments=[FetchedAttachment(url=f"http://x.test/f{k}", status=200, body=body)
+                                        for k, body in enumerate(linked)])
+        for key, body in sent.new_bodies(page):  # what RecordWorker.record sends, in the order it sends it
+            held.add(key, reader.get(spool.put(body)))
+            spooled.append(body)
+        data = sent.dumps(page)
+        dropped = sent.evict()
+        received = held.loads(reader.get(spool.put(data)))
+        held.forget(dropped)
+        assert [a.body for a in received.attachments] == linked, "every page gets its documents' bytes"
+        assert len(data) < 1_000, "the page refers to its documents instead of carrying them"
+    assert spooled.count(sidebar[0]) == spooled.count(sidebar[1]) == 1, "each sidebar form went over once"
+    assert len(spooled) == 2 + 40 and len(held.bodies) <= 4
+    spool.close()

@@ -7,7 +7,6 @@ goes into the next batch, up to MAX_BATCH, in one transaction.
 
 from __future__ import annotations
 
-import pickle
 import signal
 import traceback
 from collections import deque
@@ -18,6 +17,7 @@ from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.attachments import ReadingCache
 from crawler.track.recorder import Extraction, PageRecorder, Recorded
+from crawler.track.shared_bodies import HeldBodies
 from crawler.track.spool import SpoolReader
 from storage import FatalStorageError, Store, fatal_error
 
@@ -32,7 +32,8 @@ class RecordError(EduwatchError, RuntimeError):
 def serve(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
     """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("page", where its (run_id, page,
     extraction or None) pickle is: a spool reference, or the bytes themselves), ("extracted", (page number,
-    where its extraction is)), None to stop; a closed pipe (the crawl process died) stops it too. Every page
+    where its extraction is)), ("body", (key, where a document's bytes are)) and ("forget", keys) for documents
+    pages refer to (crawler/track/shared_bodies.py), None to stop; a closed pipe (the crawl process died) stops it too. Every page
     announced while a batch was written goes into the next one."""
     # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
     # dying here mid-batch would only make it record the rest itself.
@@ -82,9 +83,10 @@ class _Inbox:
         self.queue: deque = deque()  # ("page", (seq, run_id, page, extraction)), ("open", ...), ("close", ...), None
         self.extractions: dict[int, Extraction] = {}  # page seq → its extraction made by the crawl process
         self.seq = 0  # pages are numbered in the order sent, as the crawl side numbers them
+        self.bodies = HeldBodies()  # documents sent once, for the pages that refer to them
 
     def next(self):
-        if not self.queue:
+        while not self.queue:  # a document body or an extraction adds nothing to the queue
             self._read(wait=True)
         return self.queue.popleft()
 
@@ -109,10 +111,16 @@ class _Inbox:
         while wait or self.conn.poll():
             wait = False
             message = self.conn.recv()
-            if message is not None and message[0] == "extracted":
+            kind = message[0] if message is not None else None
+            if kind == "body":
+                key, where = message[1]
+                self.bodies.add(key, where if isinstance(where, bytes) else self.spool.get(where))
+            elif kind == "forget":
+                self.bodies.forget(message[1])
+            elif kind == "extracted":
                 seq, where = message[1]
                 self.extractions[seq] = self._load(where)
-            elif message is not None and message[0] == "page":
+            elif kind == "page":
                 run, page, extraction = self._load(message[1])
                 self.queue.append(("page", (self.seq, run, page, extraction)))
                 self.seq += 1
@@ -121,7 +129,7 @@ class _Inbox:
 
     def _load(self, where):
         """What the crawl process pickled: from the spool reference it sent, or from the bytes it sent instead."""
-        return pickle.loads(where if isinstance(where, bytes) else self.spool.get(where))
+        return self.bodies.loads(where if isinstance(where, bytes) else self.spool.get(where))
 
 
 def record_batch(store: Store, work: list[tuple[PageRecorder, FetchedPage, Extraction | None]],

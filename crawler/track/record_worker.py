@@ -35,6 +35,7 @@ from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.record_process import MAX_BATCH, serve
 from crawler.track.recorder import Extraction, Recorded, RunContext
+from crawler.track.shared_bodies import SentBodies
 from crawler.track.spool import Spool, SpoolError
 from storage import DatabaseDamaged, DiskFull, FatalStorageError
 
@@ -126,6 +127,7 @@ class RecordWorker:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sent: deque[_Handed] = deque()  # pages handed over and not yet committed, oldest first
         self.numbered = 0  # pages handed over so far: the next one's number
+        self.bodies = SentBodies()  # documents sent once for all the pages that link them
         self.extractors: dict[int, Callable[[FetchedPage], Extraction]] = {}  # per run: the crawl process's extraction
         self.idlers: dict[int, Callable[[], bool]] = {}  # per run: has its crawl nothing left to fetch?
         self.taken: dict[int, int] = {}  # per run: pages the crawl process extracted back from the worker's queue
@@ -172,10 +174,15 @@ class RecordWorker:
             self.loop = loop
             loop.add_reader(self.conn.fileno(), self._on_reply)
         result = loop.create_future()
-        data = pickle.dumps((run_id, page, extraction), pickle.HIGHEST_PROTOCOL)
+        for key, body in self.bodies.new_bodies(page):
+            self._send(("body", (key, self._spooled(body))))
+        data = self.bodies.dumps((run_id, page, extraction))
         self.sent.append(_Handed(self.numbered, run_id, page, result, extracted=extraction is not None))
         self.numbered += 1
         self._send(("page", self._spooled(data)))  # if the worker is gone, _fail has settled `result` already
+        dropped = self.bodies.evict()
+        if dropped:
+            self._send(("forget", dropped))
         self._steal_soon()
         self.peak_waiting = max(self.peak_waiting, len(self.sent))
         if not self.throttled and len(self.sent) >= HIGH_WATER:
