@@ -103,3 +103,18 @@ def test_a_local_crawl_lists_only_the_database_pipeline_even_in_a_node_shell(mon
     monkeypatch.setenv("EDUWATCH_STREAM", "redis://127.0.0.1:1/0")  # left over from running a node
     pipelines = scrapy_settings("x.db", Config(path=None), {}).getdict("ITEM_PIPELINES")
     assert list(pipelines) == ["crawler.fetch.pipelines.SnapshotPipeline"]
+
+
+def test_a_crawl_reports_only_its_own_runs_even_one_that_failed_in_the_same_second(workspace, server):
+    """A crawl that failed a moment ago (here: stamped a minute ahead, as a clock step would) is not this crawl's
+    failure: the report and the exit status are the new crawl's alone."""
+    from datetime import UTC, datetime, timedelta
+
+    workspace.write_config(site_toml(server, ["moe"]))
+    with Store(workspace.db) as store:
+        soon = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
+        run = store.start_run(kind="crawl", sites=["moe"], started_at=soon)
+        store.finish_run(run, finished_at=soon, status="failed", stats={"finish_reason": "disk full"})
+    done = workspace.crawl()
+    assert done.code == 0, done.err
+    assert f"run {run} " not in done.out and "did not finish" not in done.err, done.out + done.err

@@ -17,21 +17,21 @@ def crawl(config: Config, db_path: str, *, sites: list[str], urls: list[str], ov
           verbose: bool = False, local: bool = False, wait: bool = True) -> int:
     if config.cluster is not None and not local:
         return _crawl_on_nodes(config, db_path, sites=sites, urls=urls, overrides=overrides, wait=wait)
-    started = now_iso()
     with Store(db_path) as store:  # fails early, with a clear message, on an unwritable path or file
         store.check_writable()
         plans = plan_crawl(config, store, sites, urls)
     with hold_sites(db_path, [plan.site for plan in plans]):
+        with Store(db_path) as store:  # this crawl's runs come after it (a start time to the second would also
+            last_run = max((run["id"] for run in store.runs(limit=1)), default=0)  # take a run that just failed)
         run_crawl(config, db_path, plans, overrides, verbose)
-        return _report(config, db_path, urls, started, plans)
+        return _report(config, db_path, urls, last_run, plans)
 
 
-def _report(config: Config, db_path: str, urls: list[str], started: str, plans: list) -> int:
-    """Print this crawl's runs and failures, deliver pending alerts; the exit status."""
+def _report(config: Config, db_path: str, urls: list[str], last_run: int, plans: list) -> int:
+    """Print this crawl's runs (those after last_run) and failures, deliver pending alerts; the exit status."""
     with Store(db_path) as store:
         planned = {plan.site for plan in plans}  # not another process's runs that started meanwhile
-        runs = [r for r in store.runs(limit=500) if (r.get("started_at") or "") >= started
-                and set(r.get("sites") or []) <= planned]
+        runs = [r for r in store.runs(limit=500) if r["id"] > last_run and set(r.get("sites") or []) <= planned]
         for run in sorted(runs, key=lambda r: r["id"]):
             print(_summary(run))
         failed = _failed_urls(store, urls)
