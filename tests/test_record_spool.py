@@ -133,3 +133,60 @@ def test_a_document_linked_from_many_pages_is_spooled_once_and_every_page_gets_i
     assert spooled.count(sidebar[0]) == spooled.count(sidebar[1]) == 1, "each sidebar form went over once"
     assert len(spooled) == 2 + 40 and len(held.bodies) <= 4
     spool.close()
+
+
+def test_pages_the_crawl_process_takes_back_at_the_end_are_stored_as_the_worker_would_store_them(tmp_path):
+    """Once the crawl has nothing left to fetch, the crawl process extracts queued pages from the newest back
+    while the worker goes on from the oldest: every page is recorded once, with the same reading."""
+    import asyncio
+
+    from crawler.config import Config
+    from crawler.model import FetchedPage
+    from crawler.track import record_worker
+    from crawler.track.recorder import PageRecorder, RunContext
+    from storage import Store
+
+    paragraph = "<p>{t}：采购预算与时间安排，联系人与电话，附件与评分办法。</p>" * 60
+    pages = [FetchedPage(url=f"http://x.test/{n}.html", site="pages", final_url=f"http://x.test/{n}.html", status=200,
+                         body=f"<html><head><title>通知{n}</title></head><body><h1>通知{n}</h1><div class='TRS_Editor'>"
+                              f"{paragraph.format(t=f'第{n}篇')}</div></body></html>".encode(),
+                         http_charset="utf-8", fetched_at="2026-12-06T08:00:00+00:00", list_url="http://x.test/")
+             for n in range(150)]
+    db = tmp_path / "worker.db"
+    with Store(db) as store:
+        run = store.start_run(kind="crawl", sites=["pages"], started_at="2026-12-06T08:00:00+00:00")
+    context = RunContext(str(db), Config(path=None), "pages", run, False)
+    here = PageRecorder(context, Store(db))
+    extracted_here = []
+
+    def extract(page):
+        extracted_here.append(page.url)
+        return here.extract_page(page)
+
+    async def crawl():
+        worker = record_worker.attach(context, extract=extract, idle=lambda: True)  # nothing left to fetch
+        results = await asyncio.gather(*(worker.record(run, page) for page in pages))
+        taken = worker.taken.get(run, 0)
+        worker.close_run(run)
+        return results, taken
+
+    results, taken = asyncio.run(crawl())
+    here.store.close()
+    assert [r.outcome for r in results] == ["baseline"] * 150
+    assert taken > 0 and len(extracted_here) == taken, "the crawl process took pages back while the worker was busy"
+    assert extracted_here[0] == pages[-1].url, "it starts from the newest page, away from the worker"
+
+    alone = tmp_path / "alone.db"
+    with Store(alone) as store:
+        run = store.start_run(kind="crawl", sites=["pages"], started_at="2026-12-06T08:00:00+00:00")
+        recorder = PageRecorder(RunContext(str(alone), Config(path=None), "pages", run, False), store)
+        for page in pages:
+            recorder.record(page)
+    assert _versions(db) == _versions(alone)
+
+
+def _versions(db: Path) -> dict:
+    from storage import Store
+
+    with Store(db) as store:
+        return {p["url"]: [v["content_hash"] for v in store.versions(p["url"])] for p in store.pages()}

@@ -144,11 +144,15 @@ class SnapshotPipeline:
         """No download in flight or due and no response waiting to be parsed (or the crawl is paused for the
         worker's backlog): this process would idle while the worker records the pages it holds."""
         engine = self.crawler.engine
-        if engine is None or engine.spider is None or engine.paused:
-            return True
-        scheduler, slot = engine.scheduler, engine.scraper.slot
-        return not engine.downloader.active and getattr(engine, "_start", None) is None \
-            and not (scheduler is not None and scheduler.has_pending_requests()) and not (slot is not None and slot.queue)
+        try:
+            if engine is None or engine.spider is None or engine.paused:
+                return True
+            scheduler, slot = engine.scheduler, engine.scraper.slot
+            return not engine.downloader.active and getattr(engine, "_start", None) is None \
+                and not (scheduler is not None and scheduler.has_pending_requests()) \
+                and not (slot is not None and slot.queue)
+        except AttributeError:  # another Scrapy's engine: never take pages back rather than guess
+            return False
 
     def _context(self) -> RunContext:
         return RunContext(self.db_path, self.config, self.site_name, self.run_id, self.baselined)
