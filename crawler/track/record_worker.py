@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import pickle
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -272,7 +271,7 @@ class RecordWorker:
         except Exception:  # noqa: BLE001 - the worker extracts it again and reports the failure with the page
             extraction = None
         if extraction is not None:
-            data = pickle.dumps(extraction, pickle.HIGHEST_PROTOCOL)
+            data = self.bodies.dumps(extraction)  # its files refer to the documents the worker holds
             self._send(("extracted", (entry.seq, self._spooled(data))))
             self.taken[entry.run_id] = self.taken.get(entry.run_id, 0) + 1
         self.stealing = True
