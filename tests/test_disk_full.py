@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from crawler.demo.sites import build_site
 from crawler.model import FetchedPage
 from storage import Store
 from tests.conftest import FAST, run_cli, site_toml
+from tests.mounts import tmpfs
 
 pytestmark = pytest.mark.e2e  # starts crawls, servers and mounts a filesystem
 
@@ -25,19 +25,8 @@ SMALL, LARGE = "1m", "64m"  # the small size fills a few dozen pages into the fi
 def disk(tmp_path):
     """A directory on its own tmpfs of SMALL bytes; remount(size) grows it, as freeing space would."""
     where = tmp_path / "disk"
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL}", "tmpfs", str(where)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
-
-    def remount(size: str) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={size}", str(where)], check=True)
-
-    try:
-        yield where, remount
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+    with tmpfs(where, SMALL) as remount:
+        yield where, lambda size: remount(f"size={size}")
 
 
 @pytest.fixture(scope="module")

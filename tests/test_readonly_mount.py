@@ -4,13 +4,12 @@ read-only (it needs root, as CI has; the test skips with the reason otherwise)."
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from tests.conftest import FAST, run_cli, site_toml
+from tests.mounts import tmpfs
 
 pytestmark = pytest.mark.e2e  # crawls a local site and mounts a filesystem
 
@@ -18,22 +17,15 @@ pytestmark = pytest.mark.e2e  # crawls a local site and mounts a filesystem
 @pytest.fixture
 def archive(tmp_path):
     where = tmp_path / "archive"
-    where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(where)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with tmpfs(where, "64m") as remount:
         site = build_site("moe", 12, seed=2, per_page=12)
         with SiteServer({"moe": site}) as server:
             db, config = where / "eduwatch.db", tmp_path / "eduwatch.toml"
             config.write_text(site_toml(server, ["moe"]), encoding="utf-8")
             crawled = run_cli("crawl", "--db", str(db), "--config", str(config), *FAST, timeout=120)
             assert crawled.code == 0, crawled.err
-            subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+            remount("ro")
             yield db, config, server.url_for("moe", site.article_paths()[0]), site.article(site.article_paths()[0])
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
 def test_readers_work_on_a_read_only_mount(archive):

@@ -17,6 +17,7 @@ from crawler.demo.sites import build_site
 from crawler.track import spool as spool_module
 from crawler.track.spool import Spool, SpoolReader
 from tests.conftest import FAST, REPO, alive, run_cli, site_toml, stored_version_count, wait_until
+from tests.mounts import tmpfs
 
 
 def test_records_come_back_whole_and_in_order_across_segments_and_leave_nothing_behind(tmp_path, monkeypatch):
@@ -89,12 +90,7 @@ def _parent(pid: int) -> int | None:
 def test_a_full_temporary_directory_costs_no_page(tmp_path, site_server):
     """TMPDIR on a real tmpfs of 16 KB: the spool fills at once, pages go through the pipe instead."""
     spool_dir = tmp_path / "tmp"
-    spool_dir.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(spool_dir)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with tmpfs(spool_dir, "16k"):
         db = tmp_path / "e.db"
         done = run_cli("crawl", "--config", str(_site_config(tmp_path, site_server)), "--db", str(db), *FAST,
                        env={"TMPDIR": str(spool_dir)})
@@ -102,8 +98,6 @@ def test_a_full_temporary_directory_costs_no_page(tmp_path, site_server):
         assert stored_version_count(db) == 120, "every page was recorded"
         warnings = [line for line in done.err.splitlines() if "spool" in line]
         assert len(warnings) == 1 and "No space left" in warnings[0], done.err
-    finally:
-        subprocess.run(["umount", "-l", str(spool_dir)], capture_output=True)
 
 
 def test_a_document_linked_from_many_pages_is_spooled_once_and_every_page_gets_its_bytes(tmp_path, monkeypatch):
