@@ -46,7 +46,7 @@ LOW_WATER = MAX_BATCH
 # When a whole batch (SHARE_AT pages) already waits behind the one being written, the worker is the bottleneck
 # and the crawl process is about to be paused: it extracts the pages it hands over itself, so both cores
 # extract. It stops by itself as the queue shrinks (bench/throughput.py: first crawl of heavy pages; sharing
-# from a smaller or a larger queue, or only once the crawls are idle (_steal), was slower).
+# from a smaller or a larger queue, or only once the crawls are idle (_steal), measured no better).
 SHARE_AT = MAX_BATCH
 _FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}  # rebuilt from their names across the pipe
 # Once the crawls have nothing left to fetch, the crawl process extracts queued pages too (RecordWorker._steal),
