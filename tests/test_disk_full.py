@@ -51,7 +51,10 @@ def test_a_full_disk_stops_the_crawl_in_one_line_and_raises_nothing_once_space_i
     assert "Traceback" not in full.err and len(full.err.splitlines()) <= 3, full.err
     with Store(db, readonly=True) as store:
         stored = sum(1 for p in store.pages(site="moe") if p.get("latest_version"))
-        assert 0 < stored < 120, "the disk should fill part-way through the crawl"
+        assert stored < 120, "the disk should fill during the crawl"
+        # in-process, pages are committed one by one: some are in before the disk fills. The worker takes every
+        # page waiting into one transaction, and on this 1 MB disk its first one alone may not fit (none stored)
+        assert stored > 0 or worker == "true", "the disk should fill part-way through the crawl"
         assert not (store.site("moe") or {}).get("baseline_run"), "a run that lost pages sets no baseline"
 
     remount(LARGE)  # space is freed
