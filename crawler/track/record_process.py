@@ -28,13 +28,12 @@ class RecordError(EduwatchError, RuntimeError):
     """Recording one page failed in the worker; the message carries the worker's traceback."""
 
 
-
 def serve(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
     """Worker main loop. Messages: ("open", RunContext), ("close", run_id), ("page", where its (run_id, page,
     extraction or None) pickle is: a spool reference, or the bytes themselves), ("extracted", (page number,
     where its extraction is)), ("body", (key, where a document's bytes are)) and ("forget", keys) for documents
-    pages refer to (crawler/track/shared_bodies.py), None to stop; a closed pipe (the crawl process died) stops it too. Every page
-    announced while a batch was written goes into the next one."""
+    pages refer to (crawler/track/shared_bodies.py), None to stop; a closed pipe (the crawl process died) stops
+    it too. Every page announced while a batch was written goes into the next one."""
     # Ctrl-C reaches the whole process group: the crawl shuts down cleanly and then tells us to stop;
     # dying here mid-batch would only make it record the rest itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

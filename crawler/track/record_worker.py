@@ -261,9 +261,10 @@ class RecordWorker:
         if self.gone or not self.idlers or not all(idle() for idle in list(self.idlers.values())):
             self._steal_soon()
             return
-        entry = next((entry for entry in reversed(self.sent) if not entry.extracted), None)
-        if entry is None or self.sent.index(entry) < STEAL_BEHIND:
-            return  # the worker is at these pages already; new pages or replies schedule the next look
+        entry = next((self.sent[index] for index in range(len(self.sent) - 1, STEAL_BEHIND - 1, -1)
+                      if not self.sent[index].extracted), None)
+        if entry is None:
+            return  # the worker is at the rest already; new pages or replies schedule the next look
         entry.extracted = True
         extract = self.extractors.get(entry.run_id)
         try:
