@@ -19,6 +19,7 @@ from crawler.demo.run import GENERIC_RULES
 from crawler.demo.run import SPIDERS as SPIDER_OF
 from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site, default_sites
+from storage import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,12 @@ def wait_until(condition, what: str, seconds: float = 90) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.05)
+
+
+def stored_versions(db: Path) -> dict[str, list[str]]:
+    """Each stored page's version content hashes, oldest first: what two ways of recording must agree on."""
+    with Store(db) as store:
+        return {p["url"]: [v["content_hash"] for v in store.versions(p["url"])] for p in store.pages()}
 
 
 def stored_version_count(db: Path) -> int:

@@ -16,8 +16,18 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.track import spool as spool_module
 from crawler.track.spool import Spool, SpoolReader
-from tests.conftest import FAST, REPO, alive, run_cli, site_toml, stored_version_count, wait_until
+from tests.conftest import (
+    FAST,
+    REPO,
+    alive,
+    run_cli,
+    site_toml,
+    stored_version_count,
+    stored_versions,
+    wait_until,
+)
 from tests.mounts import tmpfs
+from tests.procs import descendants
 
 
 def test_records_come_back_whole_and_in_order_across_segments_and_leave_nothing_behind(tmp_path, monkeypatch):
@@ -71,19 +81,11 @@ def test_a_crawl_killed_outright_leaves_no_spool_behind(tmp_path, site_server):
     wait_until(lambda: stored_version_count(db) >= 10 or proc.poll() is not None, "10 stored pages")
     assert proc.poll() is None, "the crawl ended before it could be killed; slow it down"
     assert list(spool_dir.iterdir()), "the crawl spools its pages in TMPDIR"
-    workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == proc.pid]
+    workers = descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(30)
     wait_until(lambda: not any(alive(pid) for pid in workers), "the recording worker to exit")
     assert list(spool_dir.iterdir()) == [], "the worker removes the spool when the crawl process is gone"
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
 
 
 @pytest.mark.e2e
@@ -176,11 +178,4 @@ def test_pages_the_crawl_process_takes_back_at_the_end_are_stored_as_the_worker_
         recorder = PageRecorder(RunContext(str(alone), Config(path=None), "pages", run, False), store)
         for page in pages:
             recorder.record(page)
-    assert _versions(db) == _versions(alone)
-
-
-def _versions(db: Path) -> dict:
-    from storage import Store
-
-    with Store(db) as store:
-        return {p["url"]: [v["content_hash"] for v in store.versions(p["url"])] for p in store.pages()}
+    assert stored_versions(db) == stored_versions(alone)

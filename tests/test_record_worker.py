@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,7 @@ from crawler.track.record_process import RecordError, record_batch
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
 from storage import Store
 from storage.errors import StorageError
-from tests.conftest import FAST, REPO, run_cli, site_toml, stored_version_count, wait_until
+from tests.conftest import FAST, REPO, run_cli, site_toml, stored_version_count, stored_versions, wait_until
 from tests.procs import descendants
 
 pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
@@ -72,11 +71,6 @@ def test_a_savepoint_outside_a_transaction_is_refused_with_the_fix(tmp_path):
             pass
 
 
-def _stored(db: Path) -> dict[str, list[str]]:
-    with Store(db) as store:
-        return {p["url"]: [v["content_hash"] for v in store.versions(p["url"])] for p in store.pages()}
-
-
 def test_worker_and_in_process_recording_store_the_same_versions(tmp_path, server):
     config = tmp_path / "eduwatch.toml"
     config.write_text(site_toml(server, ["moe", "ccgp", "caigou"]), encoding="utf-8")
@@ -85,7 +79,7 @@ def test_worker_and_in_process_recording_store_the_same_versions(tmp_path, serve
         db = tmp_path / f"{mode}.db"
         done = run_cli("crawl", "--config", str(config), "--db", str(db), *FAST, "-s", f"EDUWATCH_RECORD_WORKER={mode}")
         assert done.code == 0, done.err
-        stored[mode] = _stored(db)
+        stored[mode] = stored_versions(db)
     assert len(stored["true"]) >= 3 * 5
     assert stored["true"] == stored["false"]
 
@@ -123,7 +117,7 @@ def test_the_crawl_finishes_every_page_when_its_recording_worker_is_killed(tmp_p
 
         assert proc.returncode == 0, err.decode()
         assert "recording process" in err.decode(), "the switch to in-process recording is logged"
-        stored = _stored(db)
+        stored = stored_versions(db)
         assert set(stored) == {server.url_for("moe", p) for p in site.article_paths()}
         assert all(len(hashes) == 1 for hashes in stored.values()), "no page recorded twice"
     with sqlite3.connect(db) as conn:
