@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from .furniture import is_credit, is_notice, is_promo, is_widget, strip_edge_credit
-from .text import BLOCK_TAGS, AttrPattern, squash
+from .text import BLOCK_TAGS, AttrPattern, squash, text_content
 
 NOISE_TAGS = (
     "script", "style", "noscript", "iframe", "input", "select", "button", "textarea",
@@ -75,7 +75,7 @@ _EDIT_LINK = re.compile(r"\s*[\[【]\s*(编辑|编辑本段|修改)\s*[\]】]$")
 def strip_noise(root: etree._Element) -> None:
     """Remove scripts, forms, nav/footer and share/related/QR blocks from the tree, in place."""
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *NOISE_TAGS, with_tail=False)
-    total = len(squash(root.text_content()))
+    total = len(squash(text_content(root)))
     doomed = []
     for el in root.iter("div", "ul", "dl", "span", "p", "table", "section", "td", "a", "header"):
         ident, cls = el.get("id"), el.get("class")
@@ -83,7 +83,7 @@ def strip_noise(root: etree._Element) -> None:
             continue
         attrs = f"{ident or ''} {cls or ''}"
         if attrs.strip() and _NOISE_ATTR.search(attrs) and not _KEEP_ATTR.search(attrs):
-            text = el.text_content()  # squashing is only needed when the raw length alone doesn't decide
+            text = text_content(el)  # squashing is only needed when the raw length alone doesn't decide
             if len(text) < 0.4 * total or len(squash(text)) < 0.4 * total:  # a "nav" holding the page is a wrapper
                 doomed.append(el)
     for el in doomed:
@@ -92,20 +92,20 @@ def strip_noise(root: etree._Element) -> None:
 
 def drop_tail_sections(root: etree._Element) -> None:
     """Remove whole related-reading / disclaimer / prev-next sections: the block a stop heading opens."""
-    total = len(squash(root.text_content())) or 1
+    total = len(squash(text_content(root))) or 1
     doomed = []
     for el in root.iter(etree.Element):
         if not _STOP_PREFIX.match((el.text or "").lstrip(" \t\r\n\u3000\xa0【[")):
             continue
         block = _block(el)
-        head = (squash(block.text_content())[:40])
+        head = (squash(text_content(block))[:40])
         if not head or not is_stop_line(head if len(head) < 40 else head[:20]):
             continue
         while (parent := block.getparent()) is not None and parent.tag not in ("body", "html"):
-            if not squash(parent.text_content()).startswith(head[:8]):
+            if not squash(text_content(parent)).startswith(head[:8]):
                 break
             block = parent
-        if len(squash(block.text_content())) < 0.6 * total:
+        if len(squash(text_content(block))) < 0.6 * total:
             doomed.append(block)
     for el in doomed:
         if el.getparent() is not None:
@@ -233,7 +233,7 @@ def drop_title(root: etree._Element, title: str) -> None:
     for el in root.iter(etree.Element):
         ident, cls = el.get("id"), el.get("class")
         if el.tag in _HEADLINE_TAGS or (ident or cls) and _TITLE_ATTR.search(f"{ident or ''} {cls or ''}"):
-            if squash(el.text_content()) == key:
+            if squash(text_content(el)) == key:
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:

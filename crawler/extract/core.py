@@ -25,7 +25,7 @@ from . import clean, generic, profiles
 from .encoding import decode_html
 from .fields import extract_fields
 from .metadata import read_meta, title_text
-from .text import node_lines, norm, squash
+from .text import node_lines, norm, squash, text_content
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _parse(text: str) -> tuple[etree._Element | None, bool]:
         again, gave_up = _parse_once(collapsed)
         if again is not None:
             root = again
-    kept = len(squash(root.text_content())) if root is not None else 0
+    kept = len(squash(text_content(root))) if root is not None else 0
     if visible >= 10 and (kept < 0.5 * visible or gave_up and kept < visible - slack):
         log.info("parser lost text (deep nesting?); flattening container tags")
         root, kept, gave_up = _reparse(_CONTAINERS.sub("\n", text), (root, kept, gave_up), kept < 0.5 * visible)
@@ -96,25 +96,13 @@ def _reparse(text: str, current: tuple[etree._Element | None, int, bool],
     root, gave_up = _parse_once(text)
     if root is None:
         return current
-    kept = len(squash(root.text_content()))
+    kept = len(squash(text_content(root)))
     return (root, kept, gave_up) if take_anyway or kept > current[1] else current
-
-
-class _Element(etree.ElementBase):
-    """lxml.html's text_content() without its Python-level class lookup, which costs on every node visited."""
-
-    def text_content(self) -> str:
-        return _STRING(self)
-
-
-_STRING = etree.XPath("string()")
-_LOOKUP = etree.ElementDefaultClassLookup(element=_Element)
 
 
 def _parse_once(text: str) -> tuple[etree._Element | None, bool]:
     """(root, whether libxml2 gave up part of the document: a fatal error such as the depth limit)."""
     parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
-    parser.set_element_class_lookup(_LOOKUP)
     try:
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -150,7 +138,7 @@ def _body_generic(root: etree._Element, title: str) -> list[str]:
 
 
 def _members_only(node: etree._Element) -> bool:
-    return clean.MEMBERS_ONLY in node.text_content()
+    return clean.MEMBERS_ONLY in text_content(node)
 
 
 def _attachments(root: etree._Element, url: str) -> list[Attachment]:
@@ -169,7 +157,7 @@ def _attachments(root: etree._Element, url: str) -> list[Attachment]:
             continue
         if scheme not in ("http", "https"):
             continue
-        title = norm(a.text_content()) or norm(a.get("title") or "") or absolute.rsplit("/", 1)[-1]
+        title = norm(text_content(a)) or norm(a.get("title") or "") or absolute.rsplit("/", 1)[-1]
         found.setdefault(absolute, Attachment(title=title, url=absolute))
     return list(found.values())
 

@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from .text import norm, squash
+from .text import norm, squash, text_content
 
 CANONICAL = (
     "项目编号", "项目名称", "采购人", "采购方式", "预算金额", "最高限价", "开标时间", "截止时间",
@@ -55,9 +55,9 @@ def table_fields(root: etree._Element) -> dict[str, str]:
         if len(cells) not in (2, 4):
             continue
         for label_cell, value_cell in zip(cells[::2], cells[1::2], strict=True):
-            value = value_cell.text_content()
+            value = text_content(value_cell)
             if value_cell.tag == "td" and canonical_key(value) is None:
-                _put(fields, label_cell.text_content(), value)
+                _put(fields, text_content(label_cell), value)
     return fields
 
 

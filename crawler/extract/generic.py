@@ -8,7 +8,7 @@ from collections import defaultdict
 from lxml import etree
 
 from .clean import is_drop_line, is_meta_line, is_stop_line
-from .text import BLOCK_TAGS, CELL_TAGS, AttrPattern, node_lines, norm, squash
+from .text import BLOCK_TAGS, CELL_TAGS, AttrPattern, node_lines, norm, squash, text_content
 
 _PUNCT = re.compile(r"[，。；：！？、,;]")
 _POSITIVE = AttrPattern(r"article|content|detail|zoom|trs_editor|text|body|main|news|con\b|zw|nr")
@@ -57,10 +57,10 @@ def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
 
 def link_density(el: etree._Element) -> float:
     """Share of the element's text that sits inside links (1.0 for a text-less element)."""
-    total = len(squash(el.text_content()))
+    total = len(squash(text_content(el)))
     if not total:
         return 1.0
-    links = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    links = sum(len(squash(text_content(a))) for a in el.iter("a"))
     return min(links / total, 1.0)
 
 
@@ -77,7 +77,7 @@ def _class_weight(el: etree._Element) -> float:
 
 def _is_byline(block: etree._Element) -> bool:
     """Meta lines and share/counter bars carry punctuation too; they must not vote for a container."""
-    text = norm(block.text_content())
+    text = norm(text_content(block))
     return is_meta_line(text) or is_drop_line(text) or is_stop_line(text)
 
 
@@ -138,10 +138,10 @@ def _is_teaser_list(el: etree._Element) -> bool:
         anchors = [a for a in item.iter("a") if (a.get("href") or "").strip() not in ("", "#")]
         if not anchors or len({a.get("href") for a in anchors}) != 1:
             return False
-        text = norm(item.text_content())
+        text = norm(text_content(item))
         if len(text) > 150:
             return False
-        head = next((t for a in anchors if (t := norm(a.text_content()))), "")
+        head = next((t for a in anchors if (t := norm(text_content(a)))), "")
         if len(head) < 8 or not text.startswith(head):
             return False
     return True
@@ -159,7 +159,7 @@ def lead_siblings(container: etree._Element, limit: int = 3) -> list[etree._Elem
     found: list[etree._Element] = []
     sib = container.getprevious()
     while sib is not None and len(found) < limit:
-        text = norm(sib.text_content()) if isinstance(sib.tag, str) else ""
+        text = norm(text_content(sib)) if isinstance(sib.tag, str) else ""
         if not text:
             sib = sib.getprevious()
             continue
@@ -176,7 +176,7 @@ def tail_siblings(container: etree._Element, limit: int = 3) -> list[etree._Elem
     found: list[etree._Element] = []
     sib = container.getnext()
     while sib is not None and len(found) < limit:
-        text = norm(sib.text_content()) if isinstance(sib.tag, str) else ""
+        text = norm(text_content(sib)) if isinstance(sib.tag, str) else ""
         if not text:
             sib = sib.getnext()
             continue

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
-from .text import norm, squash
+from .text import norm, squash, text_content
 
 _DATE_TIME = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -103,17 +103,17 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = (), lines: list[s
         return meta
     for xp in xpaths:
         for el in root.xpath(xp):
-            text = norm(el.text_content())
+            text = norm(text_content(el))
             if text:
                 return text
     page_title = norm(title_text(root) if head is None else head)
-    headings = [norm(el.text_content()) for el in root.iter("h1", "h2", "h3")]
+    headings = [norm(text_content(el)) for el in root.iter("h1", "h2", "h3")]
     parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
     echoed = [h for h in headings if _echoes(h, page_title, parts)]
     if len(squash(max(echoed, key=len, default=""))) < 0.5 * len(squash(max(parts, key=len, default=page_title))):
         # no heading covers the <title>'s main part: a headline in a title-classed <div>/<p>/<td> (div.tit2,
         # div.h-title) counts when <title> echoes it (looked for only then: the XPath walks the whole page)
-        boxes = [text for el in _TITLE_BOXES(root) if 4 <= len(text := norm(el.text_content())) <= 120]
+        boxes = [text for el in _TITLE_BOXES(root) if 4 <= len(text := norm(text_content(el))) <= 120]
         echoed += [h for h in boxes if _echoes(h, page_title, parts)]
     if echoed:  # the longest: a site-name <h1> is echoed in <title> too
         return max(echoed, key=len)
@@ -121,7 +121,7 @@ def find_title(root: etree._Element, xpaths: tuple[str, ...] = (), lines: list[s
     if meta:
         return meta
     for el in root.xpath("//h1|//*[contains(@class,'title') or contains(@id,'title')]|//font[@class='font20']"):
-        text = norm(el.text_content())
+        text = norm(text_content(el))
         # a "title"-classed box that <title> does not echo is a teaser in a side list (unless there is no <title>)
         if 4 <= len(text) <= 120 and (not page_title or squash(text) in squash(page_title)):
             return text
@@ -140,7 +140,7 @@ def _heading_over_byline(root: etree._Element, lines: list[str]) -> str:
             above = lines[i - 1]
             if 6 <= len(above) <= 80 and not above.endswith("。"):
                 key = squash(above)
-                if any(squash(el.text_content()) == key for el in root.iter(*_HEADING_TAGS)):
+                if any(squash(text_content(el)) == key for el in root.iter(*_HEADING_TAGS)):
                     return above
             return ""
     return ""
@@ -174,7 +174,7 @@ def find_subtitle(root: etree._Element, raw_text: str) -> str | None:
     if not _mentions(raw_text, "moe-detail-box"):
         return _subtitle_js(raw_text)
     for el in _MOE_SUBTITLE(root):
-        text = norm(el.text_content())
+        text = norm(text_content(el))
         if text:
             return text
     return _subtitle_js(raw_text)
@@ -213,7 +213,7 @@ def find_published(root: etree._Element, lines: list[str], title: str, source: s
     element named for the date; the first that has one. `head` (title_text) and `at` (headline_at of the title)
     when the caller has them."""
     for el in _PUBTIME(root) if _mentions(source, "pubTime", "pubtime") else ():
-        date = normalize_date(el.text_content())
+        date = normalize_date(text_content(el))
         if date:
             return date
     meta = normalize_date(meta_content(root, *_DATE_META))
@@ -237,7 +237,7 @@ def find_published(root: etree._Element, lines: list[str], title: str, source: s
         if _DATE_TIME.match(line) and (date := _byline_date(line)):
             return date
     for el in _DATE_BOXES(root):
-        text = norm(el.text_content())
+        text = norm(text_content(el))
         if len(text) <= 30 and text[:1].isdigit() and (date := normalize_date(text)):  # nothing but the date
             return date
     return None

@@ -14,6 +14,9 @@ CELL_TAGS = frozenset({"td", "th"})
 # Whitespace is what str.split() splits on (Unicode whitespace, the same set as re's \s: full-width space and
 # nbsp included) plus the zero-width space and BOM, which pages use as spacing. split/join is 3× a regex.
 _ZERO_WIDTH = ("\u200b", "\ufeff")
+# An element's text (lxml.html's text_content()) as one XPath call in C: plain str results, and no element class of
+# ours, whose Python-level lookup would cost on every node any walk of the tree visits.
+text_content = etree.XPath("string()", smart_strings=False)
 
 
 class AttrPattern:
