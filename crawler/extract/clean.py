@@ -98,14 +98,16 @@ def drop_tail_sections(root: etree._Element) -> None:
         if not _STOP_PREFIX.match((el.text or "").lstrip(" \t\r\n\u3000\xa0【[")):
             continue
         block = _block(el)
-        head = (squash(text_content(block))[:40])
+        text = squash(text_content(block))
+        head = text[:40]
         if not head or not is_stop_line(head if len(head) < 40 else head[:20]):
             continue
         while (parent := block.getparent()) is not None and parent.tag not in ("body", "html"):
-            if not squash(text_content(parent)).startswith(head[:8]):
+            outer = squash(text_content(parent))
+            if not outer.startswith(head[:8]):
                 break
-            block = parent
-        if len(squash(text_content(block))) < 0.6 * total:
+            block, text = parent, outer
+        if len(text) < 0.6 * total:
             doomed.append(block)
     for el in doomed:
         if el.getparent() is not None:

@@ -71,7 +71,8 @@ def node_lines(node: etree._Element) -> list[str]:
         text = str(_LINES_XSLT(node))
     except etree.XSLTApplyError:  # nesting deeper than libxslt recurses (thousands of levels)
         return walk_lines(node)
-    return [line for part in text.split(_BREAK) if part and not part.isspace() and (line := norm(part))]
+    # norm() once over the whole text (its spaces then stand beside the breaks, which strip() takes off each line)
+    return [line for part in norm(text).split(_BREAK) if (line := part.strip())]
 
 
 def walk_lines(node: etree._Element) -> list[str]:
