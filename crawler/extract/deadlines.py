@@ -21,6 +21,7 @@ _WEEKDAY = r"(?:\s*\(?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*\)?)?
 _TIME = (r"(?:\s*T?\s*(上午|下午|中午|晚上|早上|凌晨)?\s*(\d{1,2})\s*(?:[:时点])\s*"
          r"(?:(\d{1,2}|半|整)\s*分?)?(?:\s*:\s*(\d{1,2})\s*秒?)?)?")
 MOMENT = re.compile(_DATE + _WEEKDAY + _TIME)
+_DIGIT = re.compile(r"\d")
 _RANGE_WORDS = re.compile(r"至|到|～|~|—|起至")
 _PM = {"下午", "晚上"}
 
@@ -147,10 +148,10 @@ def deadlines(article: dict) -> list[Deadline]:
         moment = parse_deadline(value, year) if kind else None
         if moment and kind not in found:
             found[kind] = Deadline(kind, moment.at, moment.all_day, normalise(value))
-    for line in (article.get("body") or "").split("\n"):
-        for kind, moment in _line_deadlines(line, year):
+    for text in _dated_lines(article.get("body") or ""):
+        for kind, moment in _line_deadlines(text, year):
             if kind not in found:
-                found[kind] = Deadline(kind, moment.at, moment.all_day, normalise(line).strip())
+                found[kind] = Deadline(kind, moment.at, moment.all_day, text.strip())
     return [found[k] for k in KINDS if k in found]
 
 
@@ -162,8 +163,7 @@ def corrected_deadlines(article: dict) -> dict[str, Deadline]:
         moment = parse_corrected(value, year) if key in (OPENING, SUBMISSION) else None
         if moment:
             found[key] = Deadline(key, moment.at, moment.all_day, normalise(value))
-    for line in (article.get("body") or "").split("\n"):
-        text = normalise(line)
+    for text in _dated_lines(article.get("body") or ""):
         kind = kind_of(text[:40])
         moment = parse_corrected(text, year) if kind else None
         if moment and kind not in found:
@@ -171,8 +171,15 @@ def corrected_deadlines(article: dict) -> dict[str, Deadline]:
     return found
 
 
-def _line_deadlines(line: str, year: int | None) -> list[tuple[str, Moment]]:
-    text = normalise(line)
+def _dated_lines(body: str) -> list[str]:
+    """The body's lines, normalised, that hold a digit: a deadline needs a date. The body is normalised at once (no
+    character's NFKC form holds a line break, and a line break composes with nothing), and the attachment text
+    of a notice (a tender's 招标文件, hundreds of lines) mostly has no date on a line."""
+    return [line for line in normalise(body).split("\n") if _DIGIT.search(line)]
+
+
+def _line_deadlines(text: str, year: int | None) -> list[tuple[str, Moment]]:
+    """The deadlines a normalised line states."""
     label, sep, rest = text.partition(":")
     kind = kind_of(label) if sep and len(label) <= 30 else None
     if kind:

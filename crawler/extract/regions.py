@@ -40,7 +40,7 @@ class _Gazetteer(NamedTuple):
     anywhere: dict[str, Region]     # full names and province short names: matched anywhere in a text
     bounded: dict[str, Region]      # a city's short names: matched at the start or after another place
     provinces: tuple[str, ...]
-    longest: int
+    longest: dict[str, int]  # first character → the longest name starting with it (the rest start no name)
     counties: frozenset[str]  # county-level names and their short names: finer than a region
 
 
@@ -75,7 +75,9 @@ def _gazetteer() -> _Gazetteer:
                 target = anywhere if name.endswith(_CITY_SUFFIXES) else bounded
                 target.setdefault(name, Region(short, city))
     counties = _add_counties(anywhere, bounded)
-    longest = max(map(len, [*anywhere, *bounded]))
+    longest: dict[str, int] = {}
+    for name in (*anywhere, *bounded):
+        longest[name[0]] = max(longest.get(name[0], 0), len(name))
     return _Gazetteer(anywhere, bounded, tuple(provinces), longest, frozenset(counties))
 
 
@@ -123,7 +125,7 @@ def cities() -> dict[str, str]:
 def _match_at(text: str, i: int, boundary: bool) -> tuple[str, Region] | None:
     """The longest place name starting at text[i], if one reads as a place there."""
     book = _gazetteer()
-    for size in range(min(book.longest, len(text) - i), 1, -1):
+    for size in range(min(book.longest.get(text[i], 0), len(text) - i), 1, -1):
         name = text[i : i + size]
         after = text[i + size : i + size + 1]
         place = book.anywhere.get(name)
