@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from .attachment_search import reindex_file, search_attachments
 from .schema import migrations
-from .search import TRIGRAM, _filters, snippet
 from .util import dumps, loads, one, rows
 
 _TABLES = [
@@ -18,7 +18,7 @@ _TABLES = [
     """CREATE TABLE attachment_errors (
         page_id INTEGER NOT NULL, url TEXT NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL, run_id INTEGER,
         PRIMARY KEY (page_id, url))""",
-    # the text of each attachment of each page's LATEST version (like search_fts for bodies)
+    # the text of each attachment of each page's latest version, until 0019 (storage/attachment_search.py)
     """CREATE VIRTUAL TABLE attachment_fts USING fts5 (
         title, text, url UNINDEXED, page_id UNINDEXED, tokenize = 'trigram')""",
 ]
@@ -30,33 +30,9 @@ def add_attachment_tables(db: Database) -> None:
         db.execute(statement)
 
 
-def document_text(document: dict) -> str:
-    return "\n".join(p.get("text") or "" for p in document.get("parts") or [] if p.get("text"))
-
-
-# A page's attachment search rows have rowids page_id × ROWS_PER_PAGE + 0, 1, …: FTS5 finds a rowid range in its
-# index, while a WHERE on the page_id column reads every row of the table (2 ms per version at 2,000 rows,
-# growing with the archive). Attachments past the first ROWS_PER_PAGE of one page are not searchable.
+# Migration 0008 numbered the per-page rows of attachment_fts page_id × ROWS_PER_PAGE + n; since 0019 the search
+# has one row per file instead (storage/attachment_search.py) and attachment_fts is gone.
 ROWS_PER_PAGE = 1024
-
-
-def index_attachments(db: Database, page_id: int, article: dict, first_version: bool = False) -> None:
-    """Point the attachment search rows of a page at this (latest) article's attachments. The page's first version
-    has no rows to replace (pages are never deleted, so no other page held its id): no DELETE, which costs
-    ~0.1–0.3 ms right after another FTS5 table's insert in the same transaction."""
-    first = page_id * ROWS_PER_PAGE
-    if not first_version:
-        db.execute("DELETE FROM attachment_fts WHERE rowid >= ? AND rowid < ?", [first, first + ROWS_PER_PAGE])
-    rowid = first
-    for a in article.get("attachments") or []:
-        if not a.get("sha256") or rowid >= first + ROWS_PER_PAGE:
-            continue
-        found = one(db.execute("SELECT document FROM attachment_files WHERE sha256 = ?", [a["sha256"]]))
-        text = document_text(loads(found["document"])) if found else ""
-        if text:
-            db.execute("INSERT INTO attachment_fts (rowid, title, text, url, page_id) VALUES (?, ?, ?, ?, ?)",
-                       [rowid, a.get("title") or "", text, a.get("url") or "", page_id])
-            rowid += 1
 
 
 class AttachmentsMixin:
@@ -88,10 +64,11 @@ class AttachmentsMixin:
         return [r["sha256"] for r in rows(self.db.execute("SELECT sha256 FROM attachment_files ORDER BY stored_at"))]
 
     def replace_attachment_document(self, sha256: str, document: dict) -> None:
-        """A re-reading of stored bytes (`eduwatch reextract`); search rows follow at the next version write."""
+        """A re-reading of stored bytes (`eduwatch reextract`); its search text is indexed anew at once."""
         with self.transaction():
             self.db.execute("UPDATE attachment_files SET document = ?, kind = ? WHERE sha256 = ?",
                             [dumps(document), document.get("kind") or "other", sha256])
+            reindex_file(self.db, sha256)
 
     def set_attachment_error(self, page_url: str, url: str, error: str | None, at: str, run_id: int | None) -> None:
         """Record (or, with error=None, clear) the last failure of one attachment of a page."""
@@ -123,20 +100,5 @@ class AttachmentsMixin:
             [page_url, page_url]))
 
     def search_attachments(self, terms: list[str], site=None, since=None, until=None, limit=20) -> list[dict]:
-        """Pages whose latest version has an attachment containing every term; names the attachment."""
-        filters, params = _filters(site, since, until)
-        join = "JOIN pages p ON p.id = a.page_id JOIN search_fts s ON s.rowid = a.page_id"
-        cols = "p.url, s.title, s.site, s.published, a.title AS att_title, a.url AS att_url, a.text"
-        if all(len(t) >= TRIGRAM for t in terms):
-            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            found = rows(self.db.execute(
-                f"SELECT {cols} FROM attachment_fts a {join} WHERE attachment_fts MATCH ? {filters}"
-                " ORDER BY a.rank, p.id LIMIT ?", [match, *params, limit]))
-        else:
-            present = " AND ".join("instr(lower(a.text), ?) > 0" for _ in terms)
-            found = rows(self.db.execute(
-                f"SELECT {cols} FROM attachment_fts a {join} WHERE {present} {filters} ORDER BY p.id LIMIT ?",
-                [*terms, *params, limit]))
-        return [{"url": r["url"], "title": r["title"], "published": r["published"], "site": r["site"],
-                 "snippet": snippet(r["text"], terms), "attachment": {"title": r["att_title"], "url": r["att_url"]}}
-                for r in found]
+        """Pages whose latest version links an attachment holding every term; names the attachment."""
+        return search_attachments(self.db, terms, site, since, until, limit)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from sqlite_utils import Database
 
-from .attachments import ROWS_PER_PAGE, index_attachments
+from .attachment_search import index_attachments, move_to_file_index
+from .attachments import ROWS_PER_PAGE
 from .errors import NotFoundError, StorageError
 from .schema import migrations
 from .search import index_latest
@@ -182,3 +183,9 @@ def number_attachment_search_rows_by_page(db: Database) -> None:
         if n < ROWS_PER_PAGE:
             db.execute("INSERT INTO attachment_fts (rowid, title, text, url, page_id) VALUES (?, ?, ?, ?, ?)",
                        [page_id * ROWS_PER_PAGE + n, title, text, url, page_id])
+
+
+@migrations(name="0019_attachment_search_by_file")
+def index_attachment_text_once_per_file(db: Database) -> None:
+    """One search row per file instead of one per page linking it (storage/attachment_search.py says why)."""
+    move_to_file_index(db)

@@ -664,21 +664,54 @@ def test_a_new_version_replaces_its_pages_attachment_search_rows_and_no_others(s
     assert _found(store, "招标内容") == [(a, "丁更正")]
 
 
-def test_attachment_search_rows_written_before_0008_are_renumbered_and_still_found(tmp_path):
+def test_a_file_linked_from_many_pages_is_indexed_once_and_found_from_each(store):
+    pages = [f"http://www.ccgp.gov.cn/{n}.htm" for n in range(5)]
+    for url in pages:  # a sidebar's form on every page
+        _with_attachments(store, url, "报名表")
+    assert store.db.execute("SELECT count(*) FROM attachment_text_fts").fetchone()[0] == 1
+    assert _found(store, "招标内容") == [(url, "报名表") for url in pages]
+    assert _found(store, "报名表") == [(url, "报名表") for url in pages]  # by its link title too
+    assert _found(store, "内容") == [(url, "报名表") for url in pages]  # shorter than a trigram: scanned
+
+
+def test_every_term_is_found_in_the_files_text_or_its_link_title(store):
+    a = "http://www.ccgp.gov.cn/a.htm"
+    _with_attachments(store, a, "甲方案")
+    assert [hit["url"] for hit in store.search_attachments(["甲方案", "招标内容"])] == [a]  # title, text
+    assert store.search_attachments(["甲方案", "评分细则"]) == []
+
+
+def test_a_file_read_again_is_found_by_its_new_text(store):
+    a = "http://www.ccgp.gov.cn/a.htm"
+    _with_attachments(store, a, "甲方案")
+    sha = hashlib.sha256("甲方案".encode()).hexdigest()
+    store.replace_attachment_document(sha, {"kind": "pdf", "parts": [{"label": "第1页", "text": "评分细则已更新"}]})
+    assert _found(store, "评分细则") == [(a, "甲方案")]
+    assert _found(store, "招标内容") == []
+
+
+def test_attachment_search_rows_written_per_page_before_0019_move_to_the_file_index(tmp_path):
     path = tmp_path / "eduwatch.db"
     a, b = "http://www.ccgp.gov.cn/a.htm", "http://www.ccgp.gov.cn/b.htm"
     with Store(path) as store:
         _with_attachments(store, a, "甲方案", "乙报价")
-        _with_attachments(store, b, "丙清单")
-        rows = store.db.execute("SELECT title, text, url, page_id FROM attachment_fts").fetchall()
-        store.db.execute("DELETE FROM attachment_fts")
-        for row in rows:  # as 0005 wrote them: rowids in insertion order
-            store.db.execute("INSERT INTO attachment_fts (title, text, url, page_id) VALUES (?, ?, ?, ?)", row)
-        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_attachment_search_rowids'")
+        _with_attachments(store, b, "甲方案", "丙清单")
+        for table in ("attachment_texts", "attachment_text_fts", "page_attachments", "attachment_title_fts"):
+            store.db.execute(f"DROP TABLE {table}")
+        store.db.execute("CREATE VIRTUAL TABLE attachment_fts USING fts5 ("
+                         "title, text, url UNINDEXED, page_id UNINDEXED, tokenize = 'trigram')")
+        for page in (a, b):  # as 0005 wrote them: a row per page and attachment, rowids in insertion order
+            for name in (("甲方案", "乙报价") if page == a else ("甲方案", "丙清单")):
+                store.db.execute("INSERT INTO attachment_fts (title, text, url, page_id) VALUES (?, ?, ?, ?)",
+                                 [name, f"{name}的招标内容", f"http://www.ccgp.gov.cn/{name}.pdf", store.page(page)["id"]])
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name IN "
+                         "('0008_attachment_search_rowids', '0019_attachment_search_by_file')")
     with Store(path) as store:
-        assert _found(store, "招标内容") == [(a, "乙报价"), (a, "甲方案"), (b, "丙清单")]
+        assert _found(store, "招标内容") == [(a, "乙报价"), (a, "甲方案"), (b, "丙清单"), (b, "甲方案")]
+        assert store.db.execute("SELECT count(*) FROM attachment_text_fts").fetchone()[0] == 3
+        assert not store.db.execute("SELECT name FROM sqlite_master WHERE name = 'attachment_fts'").fetchall()
         _with_attachments(store, a, "丁更正")
-        assert _found(store, "招标内容") == [(a, "丁更正"), (b, "丙清单")]
+        assert _found(store, "招标内容") == [(a, "丁更正"), (b, "丙清单"), (b, "甲方案")]
 
 
 def test_migrations_apply_in_the_order_of_their_numbers():
