@@ -152,7 +152,7 @@ def _attachments(root: etree._Element, url: str) -> list[Attachment]:
     found: dict[str, Attachment] = {}
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or href.startswith("#") or not generic.ATTACHMENT_HREF.search(href):
+        if not href or href.startswith("#") or not generic.DOCUMENT_HREF.search(href):
             continue
         try:
             absolute = urljoin(url, href)

@@ -16,6 +16,8 @@ _NEGATIVE = AttrPattern(r"comment|footer|foot|header|title|side|nav|menu|related
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "a", "html"})
 _PARA_TAGS = BLOCK_TAGS | CELL_TAGS
 ATTACHMENT_HREF = re.compile(r"\.(docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)(\?|#|$)|download\.ccgp\.gov\.cn|/oss/download", re.I)
+# the same test for every link of a page: hrefs are ASCII, matched lowered without re.I (what AttrPattern is for)
+DOCUMENT_HREF = AttrPattern(ATTACHMENT_HREF.pattern)
 # Every href ATTACHMENT_HREF matches shows, in the page's raw bytes (lowered), one of these: a document extension
 # ending at a non-word character (the ?, #, quote or > after it) or "download". A page without any links no
 # document, which a scan of the bytes tells ~10× faster than parsing the page to read its links.
@@ -116,7 +118,7 @@ def prune_link_lists(container: etree._Element) -> None:
         if el is container:
             continue
         anchors = list(el.iter("a"))
-        if len(anchors) < 2 or any(ATTACHMENT_HREF.search(a.get("href", "")) for a in anchors):
+        if len(anchors) < 2 or any(DOCUMENT_HREF.search(a.get("href", "")) for a in anchors):
             continue
         if link_density(el) > 0.5 or _is_teaser_list(el):
             doomed.append(el)

@@ -20,8 +20,9 @@ text_content = etree.XPath("string()", smart_strings=False)
 
 
 class AttrPattern:
-    """A case-insensitive pattern for id/class values. Those are ASCII on every real page: lowered once and matched
-    without re.IGNORECASE, which makes Python's re 3× slower on a long alternation (other text keeps IGNORECASE)."""
+    """A case-insensitive pattern for id/class values and hrefs. Those are ASCII on real pages: lowered once and
+    matched without re.IGNORECASE, which makes Python's re 3× slower on a long alternation (other text keeps
+    IGNORECASE)."""
 
     def __init__(self, pattern: str):
         if pattern != pattern.lower():
