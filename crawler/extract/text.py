@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from lxml import etree
 
@@ -14,9 +15,10 @@ CELL_TAGS = frozenset({"td", "th"})
 # Whitespace is what str.split() splits on (Unicode whitespace, the same set as re's \s: full-width space and
 # nbsp included) plus the zero-width space and BOM, which pages use as spacing. split/join is 3× a regex.
 _ZERO_WIDTH = ("\u200b", "\ufeff")
-# An element's text (lxml.html's text_content()) as one XPath call in C: plain str results, and no element class of
-# ours, whose Python-level lookup would cost on every node any walk of the tree visits.
-text_content = etree.XPath("string()", smart_strings=False)
+# An element's text (lxml.html's text_content()) in one C call: libxml2's content walk, serialised as text without
+# the element's tail (an XPath string() does the same walk after setting up an XPath context on every call). A
+# function, not a method: no element class of ours, whose Python-level lookup would cost on every node visited.
+text_content = partial(etree.tostring, method="text", encoding="unicode", with_tail=False)
 
 
 class AttrPattern:
