@@ -150,8 +150,8 @@ def _attachments(root: etree._Element, url: str) -> list[Attachment]:
     links count (relative ones resolved against the page): a javascript:/data:/ftp: href in any letter case
     names no file a user can fetch, whatever it ends with."""
     found: dict[str, Attachment] = {}
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
+    for a, href in generic.document_links(root):
+        href = href.strip()
         if not href or href.startswith("#") or not generic.DOCUMENT_HREF.search(href):
             continue
         try:

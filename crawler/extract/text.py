@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import partial
 
 from lxml import etree
@@ -34,6 +35,10 @@ class AttrPattern:
 
     def search(self, attrs: str) -> re.Match | None:
         return self._lower.search(attrs.lower()) if attrs.isascii() else self._any_case.search(attrs)
+
+    def finditer(self, attrs: str) -> Iterator[re.Match]:
+        """Every match, at the positions they hold in `attrs` (lowering ASCII keeps every character in place)."""
+        return self._lower.finditer(attrs.lower()) if attrs.isascii() else self._any_case.finditer(attrs)
 
 
 def norm(text: str) -> str:
