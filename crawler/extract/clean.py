@@ -95,7 +95,8 @@ def drop_tail_sections(root: etree._Element) -> None:
     total = len(squash(text_content(root))) or 1
     doomed = []
     for el in root.iter(etree.Element):
-        if not _STOP_PREFIX.match((el.text or "").lstrip(" \t\r\n\u3000\xa0【[")):
+        lead = el.text
+        if not lead or not _STOP_PREFIX.match(lead.lstrip(" \t\r\n\u3000\xa0【[")):
             continue
         block = _block(el)
         text = squash(text_content(block))

@@ -54,20 +54,19 @@ def _block_of(el: etree._Element) -> etree._Element:
     return el
 
 
-def _direct_text(el: etree._Element) -> str:
-    text = el.text or ""
-    return text + "".join([child.tail or "" for child in el]) if len(el) else text
-
-
 def paragraph_texts(root: etree._Element) -> dict[etree._Element, str]:
-    """Text gathered onto its nearest block element: each block's own words, nested blocks excluded."""
+    """Text gathered onto its nearest block element: each block's own words (its text and its children's tails),
+    nested blocks excluded. One pass over the page, inlined: it visits every element."""
     texts: dict[etree._Element, list[str]] = defaultdict(list)
     for el in root.iter(etree.Element):
         if el.tag == "a":
             own = el.tail
-            el = el.getparent() if el.getparent() is not None else el
+            parent = el.getparent()
+            el = el if parent is None else parent
+        elif len(el):
+            own = (el.text or "") + "".join([child.tail or "" for child in el])
         else:
-            own = _direct_text(el)
+            own = el.text
         if own and not own.isspace():  # squashed once per block below, not once per element
             texts[_block_of(el)].append(own)
     joined = ((block, squash("".join(parts))) for block, parts in texts.items())
