@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from crawler.extract import MAX_BYTES, extract
+from crawler.extract import MAX_BYTES, clean, extract
 from crawler.extract.text import AttrPattern, node_lines, norm, squash, walk_lines
 from crawler.model import (
     FLAG_BINARY,
@@ -300,6 +300,30 @@ def test_attribute_patterns_match_as_case_insensitive_regexes_do():
         assert bool(attr.search(attrs)) == bool(regex.search(attrs)), repr(attrs)
     with pytest.raises(ValueError, match="lower case"):
         AttrPattern(r"\S+")
+
+
+# the attribute patterns as first written, one plain alternative per word: the fast ones must match what these did
+_PLAIN_NOISE = (r"share|relnews|related|xgxw|xgyd|moecode|page-set|shoucang|footer|copyright|breadcrumb|currentloc|"
+                r"curpage|sidebar|comment|qrcode|erweima|detail-editor|random_comp|toolbar|login|(^|[\s_-])nav|menu|"
+                r"banner|advert|printbtn|newsletter|subscribe|self-promo|(^|[\s_-])ad([\s_-]|$)")
+_PLAIN_TITLE = r"title|tit\b|headline|font20|\bbt\b|biaoti"
+
+
+@pytest.mark.parametrize("fast, plain", [(clean._NOISE_ATTR, _PLAIN_NOISE), (clean._TITLE_ATTR, _PLAIN_TITLE)],
+                         ids=["noise", "title"])
+def test_letter_first_attribute_patterns_match_what_the_plain_words_did(fast, plain):
+    words = re.sub(r"\(\^\|\[\\s_-\]\)|\(\[\\s_-\]\|\$\)|\\b", "", plain).split("|")
+    alphabet = [*words, "NAV", "Ad", "x", "a", "b", "n", "t", " ", "_", "-", "\t", "1", "é", "\u212a", "标题"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        attrs = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        assert bool(fast.search(attrs)) == bool(re.search(plain, attrs, re.I)), repr(attrs)
+
+
+def test_stop_prefixes_are_words_whose_first_characters_are_known():
+    """drop_tail_sections rules elements out by the first character of their text before trying the regex."""
+    for word in clean._STOP_PREFIX.pattern.split("|"):
+        assert word == re.escape(word) and word[0] in clean._STOP_FIRST, word
 
 
 def test_lines_keep_newlines_in_text_as_spaces_and_cells_apart():

@@ -73,6 +73,8 @@ _STOP_PREFIX = re.compile(r"相关|延伸|推荐|最近|热点|热门|上一|下
                           r"点击|网友|全部|用户|读者|评论|留言|我来说|发表|文明|图片|视频|专题|新闻|精品|独家|原创")
 MEMBERS_ONLY = "该正文内容您无权限浏览"
 _EDIT_LINK = re.compile(r"\s*[\[【]\s*(编辑|编辑本段|修改)\s*[\]】]$")  # a wiki section heading's edit button
+# the characters a stop prefix can open with: one set lookup rules out most elements before the regex is tried
+_STOP_FIRST = frozenset(word[0] for word in _STOP_PREFIX.pattern.split("|"))
 
 
 def strip_noise(root: etree._Element) -> None:
@@ -99,7 +101,10 @@ def drop_tail_sections(root: etree._Element) -> None:
     doomed = []
     for el in root.iter(etree.Element):
         lead = el.text
-        if not lead or not _STOP_PREFIX.match(lead.lstrip(" \t\r\n\u3000\xa0【[")):
+        if not lead:
+            continue
+        lead = lead.lstrip(" \t\r\n\u3000\xa0【[")
+        if lead[:1] not in _STOP_FIRST or not _STOP_PREFIX.match(lead):
             continue
         block = _block(el)
         text = squash(text_content(block))
@@ -179,7 +184,8 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
     kept: list[str] = []
     seen: set[str] = set()
     for line in lines:
-        line = _EDIT_LINK.sub("", line)
+        if line.endswith(("]", "】", "\n")):  # what _EDIT_LINK must end with (a line of its own or not)
+            line = _EDIT_LINK.sub("", line)
         if not line:
             continue
         line = strip_edge_credit(line)
