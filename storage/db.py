@@ -35,8 +35,7 @@ class Connection:
                     raise StorageError(
                         f"the database at {self.path} was written by an older eduwatch and needs an upgrade, which "
                         "only a writer does: run `eduwatch crawl` (or `eduwatch reextract`) on it once, then retry")
-                with self.transaction():
-                    migrate(self.db)
+                _migrate_in_memory(self)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _open_error(self.path, exc) from exc
@@ -194,3 +193,15 @@ def _open_error(path: Path, exc: Exception) -> StorageError:
         f"cannot open database at {path}: {exc}; fix: pass a writable path in an existing or creatable "
         "directory, pointing to an eduwatch SQLite file or to a file that does not exist yet"
     )
+
+
+def _migrate_in_memory(connection: Connection) -> None:
+    """Apply the pending migrations with SQLite's temporary files in memory: dropping an FTS5 table inside the
+    migration's transaction (0019) needs a statement journal, and opening a database must not fail because TMPDIR
+    is full (the crawl's spool may have filled it). Set outside the transaction, as SQLite requires."""
+    connection.db.execute("PRAGMA temp_store = MEMORY")
+    try:
+        with connection.transaction():
+            migrate(connection.db)
+    finally:
+        connection.db.execute("PRAGMA temp_store = DEFAULT")
