@@ -17,17 +17,16 @@ _POSITIVE = AttrPattern(r"article|content|detail|zoom|trs_editor|text|body|main|
 _NEGATIVE = AttrPattern(r"comment|footer|foot|header|title|side|nav|menu|related|recommend|share|list|link|ad-|hot|rank|tag")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "a", "html"})
 _PARA_TAGS = BLOCK_TAGS | CELL_TAGS
-ATTACHMENT_HREF = re.compile(r"\.(docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)(\?|#|$)|download\.ccgp\.gov\.cn|/oss/download", re.I)
+_EXTENSIONS = r"docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et"  # the files a link may name: every pattern below reads them
+ATTACHMENT_HREF = re.compile(rf"\.({_EXTENSIONS})(\?|#|$)|download\.ccgp\.gov\.cn|/oss/download", re.I)
 # the same test for every link of a page: hrefs are ASCII, matched lowered without re.I (what AttrPattern is for)
 DOCUMENT_HREF = AttrPattern(ATTACHMENT_HREF.pattern)
 # Every href ATTACHMENT_HREF matches shows, in the page's raw bytes (lowered), one of these: a document extension
 # ending at a non-word character (the ?, #, quote or > after it) or "download". A page without any links no
 # document, which a scan of the bytes tells ~10× faster than parsing the page to read its links.
-_ATTACHMENT_HINT = re.compile(rb"\.(?:docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)\b|download")
-
-
+_ATTACHMENT_HINT = re.compile(rf"\.(?:{_EXTENSIONS})\b|download".encode())
 # What every href DOCUMENT_HREF matches holds (its extension, or "download"), in the same letter-case rule
-_DOCUMENT_HINT = AttrPattern(r"\.(?:docx?|pdf|xlsx?|zip|rar|wps|ofd|7z|et)|download")
+_DOCUMENT_HINT = AttrPattern(rf"\.(?:{_EXTENSIONS})|download")
 
 
 def document_links(root: etree._Element) -> list[tuple[etree._Element, str]]:
