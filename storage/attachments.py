@@ -30,11 +30,6 @@ def add_attachment_tables(db: Database) -> None:
         db.execute(statement)
 
 
-# Migration 0008 numbered the per-page rows of attachment_fts page_id × ROWS_PER_PAGE + n; since 0019 the search
-# has one row per file instead (storage/attachment_search.py) and attachment_fts is gone.
-ROWS_PER_PAGE = 1024
-
-
 class AttachmentsMixin:
     """Store methods for attachment files and their errors."""
 

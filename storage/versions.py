@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from sqlite_utils import Database
 
 from .attachment_search import index_attachments, move_to_file_index
-from .attachments import ROWS_PER_PAGE
 from .errors import NotFoundError, StorageError
 from .schema import migrations
 from .search import index_latest
@@ -168,6 +167,11 @@ def _check_article(url: str, article) -> None:
 
 def _project_code(article: dict) -> str | None:
     return (article.get("fields") or {}).get(PROJECT_CODE_FIELD) or None
+
+
+# Migration 0008 numbered the per-page rows of attachment_fts page_id × ROWS_PER_PAGE + n (attachments past the
+# first ROWS_PER_PAGE of a page were not searchable); 0019 replaced those rows by one per file.
+ROWS_PER_PAGE = 1024
 
 
 @migrations(name="0008_attachment_search_rowids")
