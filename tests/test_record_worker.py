@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -15,11 +16,13 @@ from crawler.demo.server import SiteServer
 from crawler.demo.sites import build_site
 from crawler.model import FetchedPage
 from crawler.track.record_process import RecordError, record_batch
+from crawler.track.record_worker import RecordWorker
 from crawler.track.recorder import PageRecorder, Recorded, RunContext
-from storage import Store
+from storage import DatabaseDamaged, Store
 from storage.errors import StorageError
 from tests.conftest import FAST, REPO, run_cli, site_toml, stored_version_count, stored_versions, wait_until
 from tests.procs import descendants
+from tests.test_damaged_db import damage
 
 pytestmark = pytest.mark.e2e  # starts crawls, servers or subprocesses
 
@@ -122,3 +125,32 @@ def test_the_crawl_finishes_every_page_when_its_recording_worker_is_killed(tmp_p
         assert all(len(hashes) == 1 for hashes in stored.values()), "no page recorded twice"
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_page_sent_after_the_worker_stopped_on_a_damaged_file_hears_why_it_stopped(tmp_path):
+    """The worker sends its fatal error and exits. A page handed over before the crawl process has read that reply
+    finds the pipe closed: it must still hear "the database file is damaged" (the crawl stops in one line), not
+    "the worker vanished" (each page would then be recorded in-process, failing and logging one by one)."""
+    db = tmp_path / "eduwatch.db"
+    with Store(db) as store:
+        run = store.start_run(kind="crawl", sites=["pages"], started_at="2026-11-23T08:00:00+00:00")
+        recorder = PageRecorder(RunContext(str(db), Config(path=None), "pages", run, False), store)
+        recorder.record(_page("http://x.test/a.html", "第一篇通知"))
+    damage(db, ("versions", "raw", "search_fts_data"))
+    worker = RecordWorker(str(db))
+
+    async def crawl():
+        worker.open_run(RunContext(str(db), Config(path=None), "pages", run, True))
+        first = asyncio.ensure_future(worker.record(run, _page("http://x.test/b.html", "第二篇通知")))
+        await asyncio.sleep(0)  # the first page is handed over
+        worker.process.join(30)  # the worker writes it, fails, replies and exits, while this loop is busy
+        assert worker.process.exitcode is not None, "the worker should stop at the damaged file"
+        with pytest.raises(DatabaseDamaged, match="damaged"):
+            await worker.record(run, _page("http://x.test/c.html", "第三篇通知"))
+        with pytest.raises(DatabaseDamaged):
+            await first
+
+    try:
+        asyncio.run(crawl())
+    finally:
+        worker.close()

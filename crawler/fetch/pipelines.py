@@ -261,8 +261,9 @@ class SnapshotPipeline:
             try:
                 return await self.worker.record(self.run_id, page, extraction)
             except WorkerGone as exc:
-                logger.error("the page-recording process stopped (%s); recording the rest of this crawl in the "
-                             "crawl process (pages it had not committed are recorded again)", exc)
+                if self.worker is not None:  # said once: every page in flight hears the same
+                    logger.error("the page-recording process stopped (%s); recording the rest of this crawl in the "
+                                 "crawl process (pages it had not committed are recorded again)", exc)
                 self.worker = None
         return self._local_recorder().record(page)
 

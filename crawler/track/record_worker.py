@@ -166,8 +166,7 @@ class RecordWorker:
     async def record(self, run_id: int, page: FetchedPage, extraction: Extraction | None = None) -> Recorded:
         """Hand the page (and its extraction, when the crawl process made it) over at once and wait until it is
         committed (or failed)."""
-        if self.gone:
-            raise type(self.gone)(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
+        self._raise_if_gone()
         loop = asyncio.get_running_loop()
         if self.loop is None:
             self.loop = loop
@@ -175,6 +174,7 @@ class RecordWorker:
         result = loop.create_future()
         for key, body in self.bodies.new_bodies(page):
             self._send(("body", (key, self._spooled(body))))
+        self._raise_if_gone()  # it died as the documents went: the page is not handed over, nothing would answer it
         data = self.bodies.dumps((run_id, page, extraction))
         self.sent.append(_Handed(self.numbered, run_id, page, result, extracted=extraction is not None))
         self.numbered += 1
@@ -188,10 +188,14 @@ class RecordWorker:
             self._throttle(True)
         return await result
 
+    def _raise_if_gone(self) -> None:
+        if self.gone:
+            raise type(self.gone)(str(self.gone))  # a fresh exception: re-raising one instance grows its traceback
+
     def _spooled(self, data: bytes):
-        """Where the worker finds the page: in the spool, or (no spool could be written) the bytes themselves,
-        sent through the pipe, which then waits for the worker to read them."""
-        if self.spooling:
+        """Where the worker finds the page: in the spool, or (no spool could be written, or the worker is gone and
+        the spool with it) the bytes themselves, sent through the pipe, which then waits for the worker to read them."""
+        if self.spooling and self.spool is not None:
             try:
                 return self.spool.put(data)
             except SpoolError as exc:  # the pages spooled so far stay there until the worker has read them
@@ -217,8 +221,20 @@ class RecordWorker:
             self.conn.send(message)
             return True
         except OSError as exc:
-            self._fail(f"the recording process stopped taking pages ({exc})")
+            self._read_last_words()
+            if not self.gone:
+                self._fail(f"the recording process stopped taking pages ({exc})")
             return False
+
+    def _read_last_words(self) -> None:
+        """The worker's replies still in the pipe, read before the write that found it gone is reported: a worker
+        stopped by a full disk sends why (its "fatal") and exits, and a page sent just after must hear that, not
+        that the worker vanished (then each crawl would record in-process, and fail page by page)."""
+        try:
+            while not self.gone and not self.conn.closed and self.conn.poll():
+                self._on_reply()
+        except OSError:
+            pass
 
     def _on_reply(self) -> None:
         try:
