@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError
 
-from crawler.extract.generic import ATTACHMENT_HREF, may_link_attachments
+from crawler.extract.generic import ATTACHMENT_HREF, hinted_hrefs, may_link_attachments
 from crawler.model import FetchedAttachment, FetchedPage
 
 # request.meta keys: the article page an attachment request is made for (crawler/fetch/validators.py looks up
@@ -35,6 +36,9 @@ _FILENAME = re.compile(r"filename\*?\s*=\s*(?:UTF-8'')?\"?([^\";]+)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml")
 SHARE_BYTES = 64 * 1024 * 1024  # documents kept for later pages of the crawl that link them; past it, fetched again
 _HOST_DOWN = (DNSLookupError, ConnectionRefusedError, NoRouteError)  # the host, not the document, failed
+# A page's links, read from Scrapy's parse of it as plain strings: response.xpath() would wrap each of a page's ~100
+# hrefs in a Selector, which cost more than the parse itself (bench: 7.9 → 3.6 M instructions per page)
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
 @dataclass
@@ -88,7 +92,8 @@ def attachment_urls(response: Response) -> list[str]:
     urls: list[str] = []
     if not may_link_attachments(response.body):  # most article pages: no need to parse them for their links
         return urls
-    for href in response.xpath("//a/@href").getall():
+    hrefs = _HREFS(response.selector.root)
+    for href in (hrefs[i] for i in hinted_hrefs(hrefs)):
         href = href.strip()
         if not href or href.startswith("#") or not ATTACHMENT_HREF.search(href):
             continue

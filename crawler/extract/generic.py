@@ -23,28 +23,36 @@ ATTACHMENT_HREF = re.compile(rf"\.({_EXTENSIONS})(\?|#|$)|download\.ccgp\.gov\.c
 DOCUMENT_HREF = AttrPattern(ATTACHMENT_HREF.pattern)
 # Every href ATTACHMENT_HREF matches shows, in the page's raw bytes (lowered), one of these: a document extension
 # ending at a non-word character (the ?, #, quote or > after it) or "download". A page without any links no
-# document, which a scan of the bytes tells ~10× faster than parsing the page to read its links.
-_ATTACHMENT_HINT = re.compile(rf"\.(?:{_EXTENSIONS})\b|download".encode())
+# document, which a scan of the bytes tells ~10× faster than parsing the page to read its links. The two are
+# looked for apart: a literal scan and a pattern that starts with one (the "." it finds by memchr) cost 1/8 of
+# the one alternation, which re tries at every byte.
+_EXTENSION_HINT = re.compile(rf"\.(?:{_EXTENSIONS})\b".encode())
 # What every href DOCUMENT_HREF matches holds (its extension, or "download"), in the same letter-case rule
 _DOCUMENT_HINT = AttrPattern(rf"\.(?:{_EXTENSIONS})|download")
 
 
 def document_links(root: etree._Element) -> list[tuple[etree._Element, str]]:
     """The <a> elements whose href may name a document, with their hrefs, in page order: a superset of those
-    DOCUMENT_HREF matches. The hrefs are scanned for a hint as one string, since a regex call per link (90 on
-    a page, 4 of which hint at a document) costs ~5× the walk itself."""
+    DOCUMENT_HREF matches."""
     anchors = list(root.iter("a"))
     hrefs = [a.get("href") or "" for a in anchors]
+    return [(anchors[i], hrefs[i]) for i in hinted_hrefs(hrefs)]
+
+
+def hinted_hrefs(hrefs: list[str]) -> list[int]:
+    """The positions of the hrefs that may name a document, in order: a superset of those DOCUMENT_HREF (and
+    ATTACHMENT_HREF) match. They are scanned for a hint as one string, since a regex call per link (90 on a page,
+    4 of which hint at a document) costs ~5× the walk itself."""
     ends = list(accumulate(len(href) + 1 for href in hrefs))  # where each href ends in the joined string
-    hinted = {bisect_right(ends, hint.start()) for hint in _DOCUMENT_HINT.finditer("\n".join(hrefs))}
-    return [(anchors[i], hrefs[i]) for i in sorted(hinted)]
+    return sorted({bisect_right(ends, hint.start()) for hint in _DOCUMENT_HINT.finditer("\n".join(hrefs))})
 
 
 def may_link_attachments(body: bytes) -> bool:
     """False only when the page cannot link an attachment (True for UTF-16/32 bytes, which hide ASCII)."""
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:2048]:
         return True
-    return _ATTACHMENT_HINT.search(body.lower()) is not None
+    lowered = body.lower()
+    return b"download" in lowered or _EXTENSION_HINT.search(lowered) is not None
 
 
 def _block_of(el: etree._Element) -> etree._Element:
