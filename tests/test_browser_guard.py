@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.fetch.address_guard import AddressRule
-from crawler.fetch.browser import BrowserDoor, BrowserFailed, BrowserMissing, find_browser
+from crawler.fetch.browser import CHROMIUM_OWN_HOSTS, BrowserDoor, BrowserFailed, BrowserMissing, find_browser
 from storage import Store
 from tests.conftest import FAST, run_cli, wait_until
 from tests.test_address_guard import SECRET, Server
@@ -62,6 +62,21 @@ def test_a_rendered_page_cannot_steer_the_browser_to_an_internal_address(servers
     assert internal.asked == [], "not one request reached the internal server"
     assert '<a href="/a1.html">' in page.html, "the same-origin script fetch still draws the list"
     assert {"/items.html", "/hop", "/worker.js"} <= set(site.asked)
+
+
+@needs_chromium
+def test_the_browser_talks_to_none_of_its_own_services(servers):
+    """Chromium lists Google accounts and asks for updates as it starts, whatever its flags: from a crawler's server
+    that is traffic nobody asked for, and where those names are blocked each lookup hangs. They are refused unlooked-up
+    and not counted as the site's refusals; the page renders as before."""
+    site, _ = servers
+    rule = AddressRule.for_urls([site.url("/items.html")], site="local")
+    with BrowserDoor(CHROMIUM, guard=rule) as door:
+        page = door.render(site.url("/items.html"))
+        wait_until(lambda: door.own_refused >= 1, "Chromium's own first connection (it opens one as it starts)")
+        assert door.refused == 0, "the browser's own connections are not the site's refusals"
+    assert '<a href="/a1.html">' in page.html
+    assert not set(rule.resolved) & CHROMIUM_OWN_HOSTS, "none of its service names was looked up"
 
 
 @needs_chromium

@@ -1,5 +1,5 @@
 """The browser's guard proxy never holds eduwatch up: a lookup that hangs (a name server that drops the query, or
-names such as update.googleapis.com that do not resolve where the crawler runs) must not keep a finished crawl
+names that do not resolve where the crawler runs) must not keep a finished crawl
 from exiting."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class NameServerThatNeverAnswers:
 proxy = GuardProxy(NameServerThatNeverAnswers(), lambda reason: None)
 port = int(proxy.start().rsplit(":", 1)[1])
 browser = socket.create_connection(("127.0.0.1", port))
-name = b"update.googleapis.com"
+name = b"names.that-never-answer.example"
 browser.sendall(b"\x05\x01\x00" + b"\x05\x01\x00\x03" + bytes([len(name)]) + name + (443).to_bytes(2, "big"))
 assert browser.recv(2) == b"\x05\x00"  # greeted; the CONNECT now waits on the lookup
 time.sleep(0.5)

@@ -132,12 +132,17 @@ class AddressRule:
             self.resolved[host] = _literal(host) or sorted({i[4][0] for i in _getaddrinfo(host, port)})
         return self.resolved[host]
 
+    def is_own(self, host: str, port: int) -> bool:
+        """Whether (host, port) is one of the site's configured origins."""
+        host = host.lower().strip("[]")
+        return any(o[1] == host and o[2] == port for o in self.allowed)
+
     def destination(self, host: str, port: int) -> tuple[list[str], str | None]:
         """Where a connection the browser opens to (host, port) goes (crawler/fetch/guard_proxy.py): (the addresses
         to connect to, None), or ([], the refusal). Judged as its requests are, by the addresses resolved once;
         the site's own hosts and ports, and allow_private, go to the name as given."""
         host = host.lower().strip("[]")
-        if self.allow_private or any(o[1] == host and o[2] == port for o in self.allowed):
+        if self.allow_private or self.is_own(host, port):
             return [host], None
         addresses = self.addresses(host, port)
         refusal = refused(f"a connection to {host}:{port}", host, addresses, self.site)

@@ -37,10 +37,20 @@ logger = logging.getLogger(__name__)
 
 CHALLENGE_STATUSES = (412, 521)  # 瑞数 answers 412, 加速乐 521, each with a script that sets cookies and reloads
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Hosts Chromium calls for itself, whatever its flags: its Google account list (accounts.google.com/ListAccounts,
+# as its network starts: no flag turns it off) and its component and safe-browsing updates. No page needs them; a
+# crawler's server must not talk to them (where they are blocked, each lookup hangs 5–10 s). The guard's proxy
+# refuses them without a lookup, and a browser without the proxy (allow_private) cannot resolve them.
+CHROMIUM_OWN_HOSTS = frozenset({
+    "accounts.google.com", "android.clients.google.com", "clients2.google.com", "clients2.googleusercontent.com",
+    "clientservices.googleapis.com", "content-autofill.googleapis.com", "edgedl.me.gvt1.com",
+    "optimizationguide-pa.googleapis.com", "redirector.gvt1.com", "safebrowsing.googleapis.com",
+    "update.googleapis.com"})
 # Flags that work for a headless Chromium run as root in a container, with nothing phoning home.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
+                  "--disable-dev-shm-usage",
+                  "--host-resolver-rules=" + ", ".join(f"MAP {host} ~NOTFOUND" for host in sorted(CHROMIUM_OWN_HOSTS))]
 SOLVE_TIMEOUT = 30.0  # seconds a challenge may take to clear in the browser before the page counts as failed
 RENDER_IDLE_MS = 500  # a rendered page is read once the network has been quiet this long (Playwright's networkidle)
 
@@ -149,6 +159,12 @@ class BrowserDoor:
     def render(self, url: str) -> Rendered:
         return self.submit_render(url).result()
 
+    @property
+    def own_refused(self) -> int:
+        """Connections Chromium opened for its own services (CHROMIUM_OWN_HOSTS), refused by the guard's proxy."""
+        proxy = self._proxy
+        return proxy.own_refused if proxy is not None else 0
+
     def close(self, wait: bool = True) -> None:
         """Stop the browser and its thread; safe to call twice, and on a door never used. `wait=False` returns at
         once and lets the stop run beside what the caller does next (the interpreter still waits for it at exit)."""
@@ -219,7 +235,7 @@ class BrowserDoor:
 
     def _proxy_flags(self) -> list[str]:
         """Every connection through the guard's proxy, loopback ones too (Chromium sends those direct by default)."""
-        self._proxy = GuardProxy(self.guard, self._refuse_connection)
+        self._proxy = GuardProxy(self.guard, self._refuse_connection, own_hosts=CHROMIUM_OWN_HOSTS)
         return [f"--proxy-server={self._proxy.start()}", "--proxy-bypass-list=<-loopback>"]
 
     def _refuse_connection(self, refusal: str) -> None:

@@ -28,11 +28,14 @@ _OK, _REFUSED, _UNREACHABLE, _UNSUPPORTED = 0, 2, 4, 7  # SOCKS5 reply codes
 
 class GuardProxy:
     """The proxy, serving on its own thread from start() to close(); `on_refused(reason)` is called (from that
-    thread) for each connection the rule refuses."""
+    thread) for each connection the rule refuses. A connection to one of `own_hosts` (the browser's own services,
+    which no page asks for) is refused without a lookup and counted in `own_refused`, not reported."""
 
-    def __init__(self, rule: AddressRule, on_refused: Callable[[str], None]):
+    def __init__(self, rule: AddressRule, on_refused: Callable[[str], None], own_hosts: frozenset[str] = frozenset()):
         self.rule = rule
         self.on_refused = on_refused
+        self.own_hosts = own_hosts
+        self.own_refused = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -81,6 +84,10 @@ class GuardProxy:
             host, port = await _handshake(reader, writer)
             if host is None:
                 return
+            if host.lower().rstrip(".") in self.own_hosts and not self.rule.is_own(host, port):
+                self.own_refused += 1
+                logger.debug("browser proxy: refused the browser's own connection to %s:%s", host, port)
+                return await _reply(writer, _REFUSED)
             addresses, refusal = await _off_loop(self.rule.destination, host, port)
             if refusal:
                 self.on_refused(refusal)
