@@ -1,7 +1,5 @@
 """`python -m crawler` runs the eduwatch CLI."""
-import sys
-
-from crawler.cli.main import main
+from crawler.cli.main import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -7,8 +7,10 @@ import os
 import signal
 import sqlite3
 import sys
+from typing import NoReturn
 
 from crawler.cli.cluster import run_cluster_command
+from crawler.cli.fast_exit import exit_now
 from crawler.cli.parser import EPILOG_EXAMPLES, build_parser  # noqa: F401 (EPILOG_EXAMPLES: tests read it here)
 from crawler.clock import display_time, parse_when, zoned_iso
 from crawler.config import DEFAULT_DB, Config, load_config
@@ -36,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         if fatal is None:
             raise
         return _fail(str(fatal))
+
+
+def run() -> NoReturn:
+    """The `eduwatch` command as a process (the console script and `python -m crawler`): main(), then out at once
+    (crawler/cli/fast_exit.py)."""
+    exit_now(main())
 
 
 def _reader_gone() -> int:

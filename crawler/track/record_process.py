@@ -7,7 +7,9 @@ goes into the next batch, up to MAX_BATCH, in one transaction.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +28,20 @@ MAX_BATCH = 50  # pages per transaction at most: the write lock is held for ~0.1
 
 class RecordError(EduwatchError, RuntimeError):
     """Recording one page failed in the worker; the message carries the worker's traceback."""
+
+
+def run(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
+    """The worker process: serve(), then leave without the interpreter's teardown, which frees the heap of a whole
+    crawl's recording object by object (~0.1 s) while the crawl process waits for this process to end. By then the
+    database is closed and the spool removed; only stdout and stderr are left to flush. A failure inside serve()
+    still ends the usual way, with its traceback."""
+    serve(conn, db_path, spool_dir)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def serve(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:

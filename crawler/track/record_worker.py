@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
-from crawler.track.record_process import MAX_BATCH, serve
+from crawler.track.record_process import MAX_BATCH, run
 from crawler.track.recorder import Extraction, Recorded, RunContext
 from crawler.track.shared_bodies import SentBodies
 from crawler.track.spool import Spool, SpoolError
@@ -114,7 +114,7 @@ class RecordWorker:
         self.conn, child = mp.Pipe()
         self.spool: Spool | None = _open_spool()
         self.spooling = self.spool is not None
-        self.process = mp.Process(target=serve, args=(child, db_path, self.spool.dir if self.spool else None),
+        self.process = mp.Process(target=run, args=(child, db_path, self.spool.dir if self.spool else None),
                                   daemon=True, name="eduwatch-recorder")
         try:
             self.process.start()
