@@ -6,9 +6,7 @@ the demo) start `python -m crawler crawl` as a subprocess per run.
 
 from __future__ import annotations
 
-import gc
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +19,7 @@ from scrapy.spiderloader import SpiderLoader
 from crawler.config import Config, ConfigError, SiteConfig
 from crawler.fetch.pipelines import FATAL_STAT
 from crawler.logsetup import stamp_in_zone
+from crawler.track.collector import collector_for_bulk_work
 from storage import DatabaseDamaged, DiskFull, FatalStorageError, Store
 
 _FATAL = {cls.__name__: cls for cls in (DiskFull, DatabaseDamaged)}
@@ -105,26 +104,6 @@ def _met_challenge(store: Store, site: str) -> bool:
     return bool(last and (last.get("stats") or {}).get("challenges_cleared"))
 
 
-# Python's cyclic collector runs every 700 new objects and, every 70 runs, walks the whole heap: a crawl's heap holds
-# its queued requests and shared documents beside everything imported, and those walks took ~0.6 s per 1,000 pages,
-# 12 % of the crawl process's CPU. During a crawl what was imported is frozen out of them and the collector runs every
-# 10,000 new objects: 0.25 s, for ~25 MB more at the peak of a 1,000-page crawl (cycles are still collected).
-CRAWL_GC_THRESHOLD = (10_000, 10, 10)
-
-
-@contextmanager
-def _collector_for_a_crawl():
-    before = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*CRAWL_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
-
-
 def run_crawl(config: Config, db_path: str, plans: list[CrawlPlan], overrides: dict[str, str],
               verbose: bool = False) -> None:
     """Run the planned spiders together in this process until all finish."""
@@ -135,7 +114,7 @@ def run_crawl(config: Config, db_path: str, plans: list[CrawlPlan], overrides: d
     crawlers = [process.create_crawler(loader.load(plan.spider)) for plan in plans]
     for crawler, plan in zip(crawlers, plans, strict=True):
         process.crawl(crawler, **plan.kwargs)
-    with _collector_for_a_crawl():
+    with collector_for_bulk_work():
         process.start()
     for crawler in crawlers:  # a crawl stopped by a full disk or a damaged file: the CLI says so, exit 1
         fatal = crawler.stats.get_value(FATAL_STAT) if crawler.stats else None

@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from crawler.errors import EduwatchError
 from crawler.model import FetchedPage
 from crawler.track.attachments import ReadingCache
+from crawler.track.collector import collector_for_bulk_work
 from crawler.track.recorder import Extraction, PageRecorder, Recorded
 from crawler.track.shared_bodies import HeldBodies
 from crawler.track.spool import SpoolReader
@@ -35,7 +36,8 @@ def run(conn: Connection, db_path: str, spool_dir: str | None = None) -> None:
     crawl's recording object by object (~0.1 s) while the crawl process waits for this process to end. By then the
     database is closed and the spool removed; only stdout and stderr are left to flush. A failure inside serve()
     still ends the usual way, with its traceback."""
-    serve(conn, db_path, spool_dir)
+    with collector_for_bulk_work():
+        serve(conn, db_path, spool_dir)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

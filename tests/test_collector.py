@@ -1,17 +1,18 @@
-"""A crawl tunes Python's cyclic collector for itself (crawler/fetch/runner.py) and leaves the process as it found it:
-a process that crawls in-process and goes on (a test run, an embedding script) keeps collecting its own garbage."""
+"""A crawl and its recording worker tune Python's cyclic collector for their bulk work (crawler/track/collector.py) and
+leave the process as they found it: a process that crawls in-process and goes on (a test run, an embedding script)
+keeps collecting its own garbage."""
 
 from __future__ import annotations
 
 import gc
 
-from crawler.fetch.runner import CRAWL_GC_THRESHOLD, _collector_for_a_crawl
+from crawler.track.collector import BULK_GC_THRESHOLD, collector_for_bulk_work
 
 
 def test_during_a_crawl_what_was_imported_is_frozen_and_the_collector_runs_less_often():
     before = gc.get_threshold()
-    with _collector_for_a_crawl():
-        assert gc.get_threshold() == CRAWL_GC_THRESHOLD != before
+    with collector_for_bulk_work():
+        assert gc.get_threshold() == BULK_GC_THRESHOLD != before
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
@@ -20,7 +21,7 @@ def test_during_a_crawl_what_was_imported_is_frozen_and_the_collector_runs_less_
 def test_the_collector_is_restored_when_the_crawl_fails():
     before = gc.get_threshold()
     try:
-        with _collector_for_a_crawl():
+        with collector_for_bulk_work():
             raise RuntimeError("the crawl failed")
     except RuntimeError:
         pass
