@@ -15,14 +15,14 @@ import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from lxml import etree
 from scrapy.http import Response
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError
 
-from crawler.extract.generic import ATTACHMENT_HREF, hinted_hrefs, may_link_attachments
+from crawler.extract.generic import document_url, hinted_hrefs, may_link_attachments
 from crawler.model import FetchedAttachment, FetchedPage
 
 # request.meta keys: the article page an attachment request is made for (crawler/fetch/validators.py looks up
@@ -94,15 +94,8 @@ def attachment_urls(response: Response) -> list[str]:
         return urls
     hrefs = _HREFS(response.selector.root)
     for href in (hrefs[i] for i in hinted_hrefs(hrefs)):
-        href = href.strip()
-        if not href or href.startswith("#") or not ATTACHMENT_HREF.search(href):
-            continue
-        try:
-            url = urljoin(response.url, href)
-            scheme = urlsplit(url).scheme.lower()
-        except ValueError:  # a malformed link (bad IPv6 host, ...) is no attachment, as for the extractor
-            continue
-        if scheme in ("http", "https") and url not in urls:
+        url = document_url(href, response.url)
+        if url is not None and url not in urls:
             urls.append(url)
     return urls
 

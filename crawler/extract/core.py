@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -146,20 +145,12 @@ def _members_only(node: etree._Element) -> bool:
 
 
 def _attachments(root: etree._Element, url: str) -> list[Attachment]:
-    """Links to documents (by extension or ccgp download endpoint), absolute, first title wins. Only http(s)
-    links count (relative ones resolved against the page): a javascript:/data:/ftp: href in any letter case
-    names no file a user can fetch, whatever it ends with."""
+    """Links to documents (generic.document_url: by extension or a download endpoint, absolute, http(s) only), each
+    URL once, its first link's title winning."""
     found: dict[str, Attachment] = {}
     for a, href in generic.document_links(root):
-        href = href.strip()
-        if not href or href.startswith("#") or not generic.DOCUMENT_HREF.search(href):
-            continue
-        try:
-            absolute = urljoin(url, href)
-            scheme = urlsplit(absolute).scheme.lower()
-        except ValueError:  # a malformed link (bad IPv6 host, ...) is no attachment
-            continue
-        if scheme not in ("http", "https"):
+        absolute = generic.document_url(href, url)
+        if absolute is None:
             continue
         title = norm(text_content(a)) or norm(a.get("title") or "") or absolute.rsplit("/", 1)[-1]
         found.setdefault(absolute, Attachment(title=title, url=absolute))

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -45,6 +46,22 @@ def hinted_hrefs(hrefs: list[str]) -> list[int]:
     4 of which hint at a document) costs ~5× the walk itself."""
     ends = list(accumulate(len(href) + 1 for href in hrefs))  # where each href ends in the joined string
     return sorted({bisect_right(ends, hint.start()) for hint in _DOCUMENT_HINT.finditer("\n".join(hrefs))})
+
+
+def document_url(href: str, page_url: str) -> str | None:
+    """The absolute URL of a link that names a document (by extension or a download endpoint), None for any other
+    link. Only http(s) counts (a relative href resolved against the page): a javascript:/data:/ftp: href in any
+    letter case names no file a user can fetch, whatever it ends with, and a malformed one (a bad IPv6 host) none.
+    The one rule of the extractor's attachments and the spiders' document requests."""
+    href = href.strip()
+    if not href or href.startswith("#") or not DOCUMENT_HREF.search(href):
+        return None
+    try:
+        absolute = urljoin(page_url, href)
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    return absolute if scheme in ("http", "https") else None
 
 
 def may_link_attachments(body: bytes) -> bool:
